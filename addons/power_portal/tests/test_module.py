@@ -1,0 +1,12 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class PowerPortalTestCase(ModuleTestCase):
+    "Test power_portal module"
+    module = 'power_portal'
+
+
+del ModuleTestCase

@@ -1,0 +1,1 @@
+"""Business days, meter reading schedules and due dates."""

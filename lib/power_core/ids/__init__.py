@@ -1,0 +1,1 @@
+"""Identifiers used by the retailer: supply point numbers and the like."""

@@ -1,0 +1,30 @@
+"""Text normalisation for Japanese input.
+
+Staff and customers type digits and letters in full width (全角) as often as
+in half width (半角); jaconv converts between the two and between kana scripts.
+"""
+import jaconv
+
+
+def normalize_digits(value: str) -> str:
+    "Return value with full-width ASCII turned half-width and separators removed."
+    value = jaconv.z2h(value, kana=False, ascii=True, digit=True)
+    for sep in (' ', '-', '\u3000', '\u2010', '\u2212', '\u30fc', '\uff0d'):
+        value = value.replace(sep, '')
+    return value
+
+
+def search_key(value: str) -> str:
+    """Return a key to compare names regardless of width and kana script.
+
+    Full-width ASCII becomes half width, half-width kana becomes full width,
+    hiragana becomes katakana, and spaces are removed, so that
+    'ﾔﾏﾀﾞ ﾀﾛｳ', 'やまだ　たろう' and 'ヤマダタロウ' compare equal.
+
+    >>> search_key('ﾔﾏﾀﾞ ﾀﾛｳ') == search_key('やまだ　たろう') == 'ヤマダタロウ'
+    True
+    """
+    value = jaconv.z2h(value, kana=False, ascii=True, digit=True)
+    value = jaconv.h2z(value, kana=True, ascii=False, digit=False)
+    value = jaconv.hira2kata(value)
+    return ''.join(value.split()).replace('\u3000', '').lower()
