@@ -26,7 +26,7 @@ _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
 class Contract(Workflow, ModelSQL, ModelView):
-    "Power Contract (電力需給契約)"
+    "Power Contract"
     __name__ = 'power.contract'
     _rec_name = 'number'
 

@@ -21,7 +21,7 @@ VOLTAGES = [
 
 
 class SupplyPoint(DeactivableMixin, ModelSQL, ModelView):
-    "Supply Point (供給地点)"
+    "Supply Point"
     __name__ = 'power.supply_point'
     _rec_name = 'number'
 

@@ -1,12 +1,132 @@
-"""Entry point of the power-cis command."""
+"""The power-cis command.
+
+    power-cis demo      create (or reuse) the demo database and serve it
+    power-cis serve     serve an existing database
+"""
 import argparse
+import os
 import sys
+
+from . import site
+
+ADMIN_PASSWORD = 'admin'
+ADMIN_EMAIL = 'admin@example.jp'
+COMPANY = ('でんき小売株式会社', 'デンキコウリ カブシキガイシャ')
+STAFF = [
+    # login, name, password, language, groups (module.xml_id)
+    ('operator', '窓口 一郎', 'demo-operator', 'ja',
+        ['power_cis.group_power_operator']),
+    ('billing', '請求 二郎', 'demo-billing', 'ja',
+        ['power_cis.group_power_operator', 'power_billing.group_power_billing']),
+    ]
+
+
+def _log(message):
+    print(f'[power-cis] {message}', flush=True)
+
+
+def prepare_demo(database, customers):
+    "Create the database if needed, the company, staff users and demo data."
+    site.configure_trytond()
+    from trytond import backend
+    if not site.database_exists(database):
+        _log(f'creating database {database!r} on {backend.name}')
+        site.create_database(database, ADMIN_PASSWORD, ADMIN_EMAIL)
+    else:
+        _log(f'reusing database {database!r} on {backend.name}')
+
+    from proteus import config as pconfig
+    pconfig.set_trytond(database, config_file=str(site.config_file()))
+    from .company import setup_company
+    company = setup_company(*COMPANY)
+    _log(f'company: {company.rec_name} (JPY, Asia/Tokyo)')
+    _create_staff(company)
+    _close_config_wizard()
+
+    from trytond.transaction import Transaction
+    from .demo_data import create_demo_customers
+    with Transaction().start(database, 1, context={
+                'company': company.id, 'language': 'en'}) as transaction:
+        created = create_demo_customers(company.id, customers)
+        transaction.commit()
+    _log(f'demo customers: {created} created' if created
+        else 'demo customers: already there')
+
+
+def _create_staff(company):
+    from proteus import Model
+    from proteus.config import get_config
+    User = Model.get('res.user')
+    Company = Model.get('company.company')
+    Group = Model.get('res.group')
+    ModelData = Model.get('ir.model.data')
+    Lang = Model.get('ir.lang')
+    for login, name, password, lang, groups in STAFF:
+        if User.find([('login', '=', login)]):
+            continue
+        user = User(login=login, name=name, password=password)
+        user.language, = Lang.find([('code', '=', lang)])
+        user.companies.append(Company(company.id))
+        user.company = Company(company.id)
+        for xml_id in groups:
+            user.groups.append(Group(ModelData.get_id(
+                        *xml_id.split('.'), get_config().context)))
+        user.save()
+
+
+def _close_config_wizard():
+    "The demo is configured by script: do not offer the setup wizard at login."
+    from proteus import Model
+    Item = Model.get('ir.module.config_wizard.item')
+    items = Item.find([('state', '!=', 'done')])
+    for item in items:
+        item.state = 'done'
+    Item.save(items)
+
+
+def serve(database, listen=None):
+    """Replace this process by trytond serving the web client, on `listen`
+    (host:port) or the address of trytond.conf."""
+    site.configure_trytond()
+    from trytond import config
+    configs = [str(site.config_file())]
+    if listen:
+        override = site.root() / 'var' / f'listen-{listen.replace(":", "-")}.conf'
+        override.write_text(f'[web]\nlisten = {listen}\n')
+        configs.append(str(override))
+    else:
+        listen = config.get('web', 'listen')
+    _log(f'web client: http://{listen}/  (database {database!r})')
+    _log(f'log in as admin / {ADMIN_PASSWORD}; staff: '
+        + ', '.join(f'{s[0]} / {s[2]}' for s in STAFF))
+    _log('stop with Ctrl+C')
+    os.execv(site.bin_path('trytond'), [
+            'trytond', '-c', *configs, '-d', database])
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='power-cis')
-    parser.add_subparsers(dest='command', required=True)
-    parser.parse_args(argv)
+    parser = argparse.ArgumentParser(
+        prog='power-cis', description="Power retailer CIS tools")
+    sub = parser.add_subparsers(dest='command', required=True)
+    demo = sub.add_parser('demo', help="create or reuse the demo database, then serve it")
+    demo.add_argument('--database', default=site.DEFAULT_DATABASE)
+    demo.add_argument('--customers', type=int, default=200)
+    demo.add_argument('--no-server', action='store_true',
+        help="prepare the database and exit")
+    demo.add_argument('--listen', metavar='HOST:PORT',
+        help="address to serve on (default: [web] listen of trytond.conf)")
+    srv = sub.add_parser('serve', help="serve an existing database")
+    srv.add_argument('--database', default=site.DEFAULT_DATABASE)
+    srv.add_argument('--listen', metavar='HOST:PORT')
+    args = parser.parse_args(argv)
+
+    if args.command == 'demo':
+        prepare_demo(args.database, args.customers)
+        if args.no_server:
+            return 0
+        serve(args.database, args.listen)
+    elif args.command == 'serve':
+        serve(args.database, args.listen)
     return 0
 
 

@@ -1,0 +1,83 @@
+"""Where the installation is and how to reach its trytond."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_DATABASE = 'power'
+MODULES = ('power_cis', 'power_billing', 'power_edi', 'power_portal', 'power_bi')
+
+
+def root() -> Path:
+    "The repository root: $POWER_CIS_ROOT, or the folder above that has trytond.conf."
+    if env := os.environ.get('POWER_CIS_ROOT'):
+        return Path(env).resolve()
+    for folder in (Path.cwd(), *Path.cwd().parents,
+            Path(__file__).resolve().parents[2]):
+        if (folder / 'trytond.conf').is_file() and (folder / 'addons').is_dir():
+            return folder
+    sys.exit("power-cis: cannot find the repository root (trytond.conf); "
+        "run from the repository or set POWER_CIS_ROOT")
+
+
+def config_file() -> Path:
+    return root() / 'trytond.conf'
+
+
+def bin_path(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def set_environment():
+    """Point trytond (this process and its children) at the repository:
+    the configuration file and the SQLite folder, unless already set."""
+    os.chdir(root())
+    db_path = root() / 'var' / 'db'
+    db_path.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault('TRYTOND_DATABASE__PATH', str(db_path))
+    os.environ.setdefault('TRYTOND_CONFIG', str(config_file()))
+
+
+def configure_trytond():
+    "Load trytond.conf in this process, working from the repository root."
+    set_environment()
+    from trytond import config
+    config.update_etc(str(config_file()))
+    config.set('database', 'path', os.environ['TRYTOND_DATABASE__PATH'])
+
+
+def database_exists(name: str) -> bool:
+    "Whether a Tryton database of that name is initialised."
+    from trytond import backend
+    from trytond.transaction import Transaction
+    with Transaction().start(None, 0, close=True) as transaction:
+        names = backend.Database(None).list()
+    if name not in names:
+        return False
+    database = backend.Database(name).connect()
+    try:
+        return database.test()
+    finally:
+        database.close()
+
+
+def create_database(name: str, password: str, email: str, lang='en'):
+    "Create the database (PostgreSQL) or file (SQLite) and activate our modules."
+    from trytond import backend
+    from trytond.transaction import Transaction
+    with Transaction().start(
+            None, 0, close=True, autocommit=True) as transaction:
+        if name not in backend.Database(None).list():
+            backend.Database(name).create(transaction.connection, name)
+    passfile = root() / 'var' / '.admin-password'
+    passfile.write_text(password + '\n')
+    passfile.chmod(0o600)
+    try:
+        subprocess.run([
+                bin_path('trytond-admin'), '-c', str(config_file()),
+                '-d', name, '--activate-dependencies',
+                '--email', email, '-l', 'ja', '-u', *MODULES],
+            check=True, cwd=root(),
+            env={**os.environ, 'TRYTONPASSFILE': str(passfile)})
+    finally:
+        passfile.unlink(missing_ok=True)

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Run every test tier and print one closing line 'N passed, N failed, N skipped'.
+
+Tiers: core (pytest: tests/core and the power_core doctests), modules (each
+add-on's ModuleTestCase and proteus scenarios with unittest, one process per
+module as upstream Tryton does), browser (pytest + Playwright + Debian
+chromium). The database backend is SQLite unless TRYTOND_DATABASE__URI is set.
+
+    scripts/run_tests.py [--tier core|modules|browser ...] [--module NAME ...]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / '.venv' / 'bin' / 'python')
+MODULES = ['power_cis', 'power_billing', 'power_edi', 'power_portal', 'power_bi']
+TIERS = ['core', 'modules', 'browser']
+
+
+def backend_name():
+    uri = os.environ.get('TRYTOND_DATABASE__URI', 'sqlite://')
+    return uri.split(':', 1)[0]
+
+
+def run(title, cmd, env):
+    print(f'\n===== {title}: {" ".join(cmd[1:])}', flush=True)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    sys.stdout.write(proc.stdout)
+    print(f'----- {title}: exit {proc.returncode} '
+        f'in {time.monotonic() - start:.0f}s', flush=True)
+    return proc.returncode, proc.stdout
+
+
+def pytest_counts(output):
+    counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+    tail = output.strip().splitlines()[-1:] or ['']
+    for number, word in re.findall(r'(\d+) (\w+)', tail[0]):
+        if word in ('passed', 'skipped'):
+            counts[word] += int(number)
+        elif word in ('failed', 'error', 'errors'):
+            counts['failed'] += int(number)
+    return counts
+
+
+def unittest_counts(output):
+    ran = re.findall(r'^Ran (\d+) tests?', output, re.M)
+    total = int(ran[-1]) if ran else 0
+    failed = skipped = 0
+    status = re.findall(r'^(OK|FAILED)(?: \((.*)\))?$', output, re.M)
+    if status:
+        for key, value in re.findall(r'(\w+)=(\d+)', status[-1][1] or ''):
+            if key in ('failures', 'errors', 'unexpected_successes'):
+                failed += int(value)
+            elif key == 'skipped':
+                skipped += int(value)
+    return {'passed': total - failed - skipped, 'failed': failed,
+        'skipped': skipped}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--tier', action='append', choices=TIERS)
+    parser.add_argument('--module', action='append', choices=MODULES)
+    args = parser.parse_args()
+    tiers = args.tier or TIERS
+    modules = args.module or MODULES
+
+    backend = backend_name()
+    env = dict(os.environ)
+    cache = ROOT / 'var' / 'test-cache' / backend
+    cache.mkdir(parents=True, exist_ok=True)
+    env.setdefault('DB_CACHE', str(cache))
+    env.setdefault('TRYTOND_DATABASE__PATH', str(ROOT / 'var' / 'db'))
+    env['PYTHONUNBUFFERED'] = '1'
+    print(f'database backend: {backend}', flush=True)
+
+    totals = {'passed': 0, 'failed': 0, 'skipped': 0}
+    failures = []
+
+    def add(title, returncode, counts):
+        for key in totals:
+            totals[key] += counts[key]
+        if returncode != 0 or counts['failed']:
+            failures.append(title)
+            if not counts['failed']:
+                totals['failed'] += 1  # a crash that counted nothing
+
+    if 'core' in tiers:
+        code, out = run('core', [PYTHON, '-m', 'pytest', '-q',
+                'tests/core', 'lib/power_core'], env)
+        add('core', code, pytest_counts(out))
+    if 'modules' in tiers:
+        for module in modules:
+            tests = sorted(
+                f'trytond.modules.{module}.tests.{p.stem}'
+                for p in (ROOT / 'addons' / module / 'tests').glob('test_*.py'))
+            menv = dict(env)
+            if backend != 'sqlite':
+                menv.setdefault('DB_NAME', f'test_{module}_{os.getpid()}')
+            code, out = run(f'module {module}',
+                [PYTHON, '-m', 'unittest', *tests], menv)
+            add(f'module {module}', code, unittest_counts(out))
+    if 'browser' in tiers:
+        benv = dict(env)
+        benv.setdefault(
+            'POWER_BROWSER_DATABASE', f'power_browser_{os.getpid()}')
+        code, out = run('browser', [PYTHON, '-m', 'pytest', '-q',
+                '-p', 'no:cacheprovider', '--rootdir', 'tests/browser',
+                'tests/browser'], benv)
+        add('browser', code, pytest_counts(out))
+        _drop_browser_database(benv)
+
+    print()
+    if failures:
+        print('failed tiers: ' + ', '.join(failures))
+    print(f"{totals['passed']} passed, {totals['failed']} failed, "
+        f"{totals['skipped']} skipped", flush=True)
+    return 1 if failures else 0
+
+
+def _drop_browser_database(env):
+    "The browser tests make a demo database of their own; remove it."
+    name = env['POWER_BROWSER_DATABASE']
+    if backend_name() == 'sqlite':
+        for suffix in ('', '-wal', '-shm'):
+            Path(env['TRYTOND_DATABASE__PATH'], f'{name}.sqlite{suffix}'
+                ).unlink(missing_ok=True)
+    else:
+        subprocess.run(['dropdb', '--if-exists', '-h', '127.0.0.1', name],
+            env=env, capture_output=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Browser tests: Playwright for Python driving Debian's chromium, headless,
+against a demo server started by the test session on its own port and
+database."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / 'tests' / 'artifacts'
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_FLAGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-quic']
+DATABASE = os.environ.get('POWER_BROWSER_DATABASE', 'power_browser')
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope='session')
+def demo_server():
+    "Prepare the demo database and serve it; yield the web client URL."
+    power_cis = str(Path(sys.executable).parent / 'power-cis')
+    env = {**os.environ, 'POWER_CIS_ROOT': str(ROOT)}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run([power_cis, 'demo', '--database', DATABASE, '--no-server'],
+        check=True, env=env, cwd=ROOT)
+    port = _free_port()
+    log = open(ARTIFACTS / 'demo-server.log', 'w')
+    server = subprocess.Popen(
+        [power_cis, 'serve', '--database', DATABASE,
+            '--listen', f'127.0.0.1:{port}'],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f'http://127.0.0.1:{port}/#{DATABASE}'
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url.split('#')[0], timeout=2).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"demo server did not start; see {log.name}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope='session')
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh --browser")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(
+        viewport={'width': 1400, 'height': 900}, locale='ja-JP',
+        timezone_id='Asia/Tokyo')
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def login(page, url, user='admin', password='admin'):
+    "Log in to the sao web client at url (its #fragment names the database)."
+    page.goto(url)
+    page.fill('#login', user)
+    page.click('.login-dialog button[type=submit]')
+    page.fill('#ask-dialog-entry', password)
+    page.click('.ask-dialog button.btn-primary')
+    page.wait_for_selector('#menu div.column-char')
+
+
+def open_menu(page, *path):
+    "Open a menu entry by its path of titles, expanding the parents."
+    menu = page.locator('#menu')
+    for title in path[:-1]:
+        row = menu.locator('tr', has=page.locator(
+                f'div.column-char[title="{title}"]'))
+        row.locator('.expander').click()
+    menu.locator(f'div.column-char[title="{path[-1]}"]').click()
+    page.wait_for_selector(f'#tablist li.active >> text={path[-1]}')
