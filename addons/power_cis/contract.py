@@ -9,6 +9,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
+from .common import rec_name_domain
 from .exceptions import ContractOverlapError, ContractValidationError
 
 STATES = [
@@ -120,16 +121,8 @@ class Contract(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('number', operator, operand, *extra),
-            ('customer.rec_name', operator, operand, *extra),
-            ('supply_point.rec_name', operator, operand, *extra),
-            ]
+        return rec_name_domain(
+            clause, 'number', 'customer.rec_name', 'supply_point.rec_name')
 
     @classmethod
     def preprocess_values(cls, mode, values):

@@ -4,6 +4,8 @@ from trytond.model import Index, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
+from .common import rec_name_domain
+
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
@@ -44,17 +46,9 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        domain = super().search_rec_name(name, clause)
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            domain,
-            ('customer_number', operator, operand, *extra),
-            ('name_kana', operator, operand, *extra),
-            ]
+        return rec_name_domain(
+            clause, 'customer_number', 'name_kana',
+            domain=super().search_rec_name(name, clause))
 
     @classmethod
     def preprocess_values(cls, mode, values):
