@@ -1,5 +1,11 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
+import functools
+
+from trytond.i18n import gettext
+from trytond.model import Workflow
+
+from .exceptions import TransitionError
 
 
 def rec_name_domain(clause, *names, domain=None):
@@ -11,3 +17,29 @@ def rec_name_domain(clause, *names, domain=None):
     domains = [domain] if domain is not None else []
     domains += [(name, operator, operand, *extra) for name in names]
     return ['AND' if negative else 'OR', *domains]
+
+
+def transition(state):
+    """Workflow.transition that refuses, with a message naming the record
+    and both states, records that cannot go to `state` (Tryton's own
+    decorator skips them silently)."""
+    def decorator(func):
+        wrapped = Workflow.transition(state)(func)
+
+        @functools.wraps(func)
+        def wrapper(cls, records, *args, **kwargs):
+            for record in records:
+                current = getattr(record, cls._transition_state)
+                if current != state and (current, state) not in (
+                        cls._transitions):
+                    labels = dict(cls.fields_get(
+                            [cls._transition_state])[
+                            cls._transition_state]['selection'])
+                    raise TransitionError(gettext(
+                            'power_cis.msg_transition_not_allowed',
+                            record=record.rec_name,
+                            current=labels.get(current, current),
+                            target=labels.get(state, state)))
+            return wrapped(cls, records, *args, **kwargs)
+        return wrapper
+    return decorator

@@ -18,3 +18,27 @@ class ContractOverlapError(ValidationError):
 
 class CustomerNumberError(UserError):
     pass
+
+
+class MasterValidationError(ValidationError):
+    pass
+
+
+class ContractVersionError(ValidationError):
+    pass
+
+
+class SwitchingError(ValidationError):
+    pass
+
+
+class ApplicationError(ValidationError):
+    pass
+
+
+class InquiryError(ValidationError):
+    pass
+
+
+class TransitionError(ValidationError):
+    pass

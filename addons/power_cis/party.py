@@ -1,10 +1,30 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
-from trytond.model import Index, Unique, fields
+from power_core.text import search_key
+
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 from .common import rec_name_domain
+
+
+SEPARATORS = str.maketrans('', '', '-\u2010\u2011\u2012\u2013\u2014\u2015'
+    '\u2212\uff0d()\uff08\uff09')
+
+
+def search_text(value):
+    "Normalise a value for the customer search (width, kana, separators)."
+    return search_key(value or '').translate(SEPARATORS)
+
+
+def phone_text(value):
+    "Phone digits in the domestic form: +81 3 ... becomes 03..."
+    digits = ''.join(c for c in search_text(value) if c.isdigit() or c == '+')
+    if digits.startswith('+81'):
+        digits = '0' + digits[3:]
+    return digits
 
 
 class Party(metaclass=PoolMeta):
@@ -23,6 +43,27 @@ class Party(metaclass=PoolMeta):
     power_contracts = fields.One2Many(
         'power.contract', 'customer', "Power Contracts", readonly=True,
         states={'invisible': ~Eval('is_customer')})
+    power_search = fields.Char(
+        "Search Keys", readonly=True,
+        help="Customer number, name and kana, phones, emails, supply point "
+        "numbers and addresses, normalised for searching.")
+    contracts_summary = fields.Function(
+        fields.Char("Contracts"), 'get_contracts_summary')
+    inquiries = fields.One2Many(
+        'power.inquiry', 'customer', "Inquiries", readonly=True,
+        states={'invisible': ~Eval('is_customer')})
+    contact_preference = fields.Selection([
+            ('email', "Email"),
+            ('post', "Post"),
+            ], "Notices By",
+        states={'invisible': ~Eval('is_customer')},
+        help="How the customer wants to receive notices.")
+    sales_representative = fields.Many2One(
+        'power.sales.representative', "Sales Representative",
+        ondelete='RESTRICT', states={'invisible': ~Eval('is_customer')})
+    consents = fields.One2Many(
+        'power.consent', 'party', "Consents", readonly=True,
+        states={'invisible': ~Eval('is_customer')})
 
     @classmethod
     def __setup__(cls):
@@ -32,11 +73,18 @@ class Party(metaclass=PoolMeta):
             ('customer_number_unique', Unique(t, t.customer_number),
                 'power_cis.msg_customer_number_unique'),
             ]
-        cls._sql_indexes.add(Index(t, (t.customer_number, Index.Equality())))
+        cls._sql_indexes.update({
+                Index(t, (t.customer_number, Index.Equality())),
+                Index(t, (t.power_search, Index.Similarity())),
+                })
 
     @classmethod
     def default_is_customer(cls):
         return False
+
+    @classmethod
+    def default_contact_preference(cls):
+        return 'email'
 
     def get_rec_name(self, name):
         name = super().get_rec_name(name)
@@ -46,9 +94,26 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def search_rec_name(cls, name, clause):
+        domain = super().search_rec_name(name, clause)
+        _, operator, operand, *extra = clause
+        if isinstance(operand, str) and operator.endswith('like'):
+            key = search_text(operand.strip('%'))
+            if key:
+                return rec_name_domain(
+                    (None, operator, f'%{key}%', *extra), 'power_search',
+                    domain=domain)
         return rec_name_domain(
-            clause, 'customer_number', 'name_kana',
-            domain=super().search_rec_name(name, clause))
+            clause, 'customer_number', 'name_kana', domain=domain)
+
+    def get_contracts_summary(self, name):
+        parts = []
+        for contract in self.power_contracts:
+            if contract.state == 'cancelled':
+                continue
+            capacity = (f' {contract.capacity.normalize():f}'
+                f'{contract.capacity_unit}' if contract.capacity else '')
+            parts.append(f'{contract.number} {contract.state}{capacity}')
+        return ', '.join(parts)
 
     @classmethod
     def preprocess_values(cls, mode, values):
@@ -57,6 +122,38 @@ class Party(metaclass=PoolMeta):
                 and not values.get('customer_number')):
             values['customer_number'] = cls._new_customer_number()
         return values
+
+    @classmethod
+    def on_modification(cls, mode, parties, field_names=None):
+        super().on_modification(mode, parties, field_names=field_names)
+        if mode in {'create', 'write'} and (field_names is None
+                or field_names & {'name', 'name_kana', 'customer_number',
+                    'is_customer'}):
+            cls.update_power_search(parties)
+
+    @classmethod
+    def update_power_search(cls, parties):
+        "Recompute the search keys of parties (SQL update, no triggers)."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        for party in cls.browse([p.id for p in parties]):
+            keys = [party.customer_number, party.name, party.name_kana]
+            for mechanism in party.contact_mechanisms:
+                if mechanism.type in {'phone', 'mobile', 'fax'}:
+                    keys.append(phone_text(mechanism.value))
+                else:
+                    keys.append(mechanism.value)
+            for address in party.addresses:
+                keys.append(' '.join(filter(None, [
+                                address.postal_code, address.city,
+                                address.street])))
+            for contract in party.power_contracts:
+                keys += [contract.number, contract.supply_point.number,
+                    contract.supply_point.address]
+            text = '|'.join(search_text(k) for k in keys if k)
+            cursor.execute(*table.update(
+                    [table.power_search], [text],
+                    where=table.id == party.id))
 
     @classmethod
     def make_customers(cls, parties):
@@ -73,11 +170,67 @@ class Party(metaclass=PoolMeta):
     @staticmethod
     def _new_customer_number():
         Configuration = Pool().get('power.configuration')
-        return Configuration(1).get_multivalue('customer_sequence').get()
+        return Configuration(1).next_number('customer_sequence')
 
     @classmethod
     def copy(cls, parties, default=None):
         default = default.copy() if default is not None else {}
-        default.setdefault('customer_number', None)
-        default.setdefault('power_contracts', None)
+        for name in ['customer_number', 'power_contracts', 'power_search',
+                'inquiries', 'consents']:
+            default.setdefault(name, None)
         return super().copy(parties, default=default)
+
+
+class SearchKeysMixin:
+    "Refresh the customer search keys of the parties a record touches."
+    __slots__ = ()
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        if mode != 'delete':
+            Pool().get('party.party').update_power_search(
+                list({p for r in records for p in r._search_parties()}))
+
+    @classmethod
+    def on_delete(cls, records):
+        callback = super().on_delete(records)
+        parties = list({p for r in records for p in r._search_parties()})
+        Party = Pool().get('party.party')
+        callback.append(lambda: Party.update_power_search(
+                Party.browse([p.id for p in parties])))
+        return callback
+
+
+class ContactMechanism(SearchKeysMixin, metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    def _search_parties(self):
+        return [self.party] if self.party else []
+
+
+class Address(SearchKeysMixin, metaclass=PoolMeta):
+    __name__ = 'party.address'
+
+    def _search_parties(self):
+        return [self.party] if self.party else []
+
+
+class Consent(ModelSQL, ModelView):
+    "Customer Consent"
+    __name__ = 'power.consent'
+    party = fields.Many2One(
+        'party.party', "Customer", required=True, ondelete='CASCADE')
+    document = fields.Many2One(
+        'power.explanation.document', "Document", required=True,
+        ondelete='RESTRICT')
+    explained_at = fields.DateTime("Explained At", required=True)
+    channel = fields.Char("Channel")
+    application = fields.Many2One(
+        'power.application', "Application", ondelete='SET NULL')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('party')
+        cls._order = [('explained_at', 'DESC'), ('id', 'DESC')]

@@ -1,0 +1,309 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Inquiries (問合せ) from customers, with the responses given and the
+reply mails sent from templates."""
+import datetime as dt
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import mail
+from .common import rec_name_domain, transition
+from .exceptions import InquiryError
+
+CHANNELS = [
+    ('phone', "Phone"),
+    ('mail', "Mail"),
+    ('portal', "Portal"),
+    ('letter', "Letter"),
+    ('visit', "Visit"),
+    ]
+STATES = [
+    ('open', "Open"),
+    ('waiting', "Waiting for Customer"),
+    ('closed', "Closed"),
+    ]
+
+
+class Inquiry(Workflow, ModelSQL, ModelView):
+    "Inquiry"
+    __name__ = 'power.inquiry'
+    _rec_name = 'number'
+
+    number = fields.Char("Number", readonly=True)
+    company = fields.Many2One('company.company', "Company", required=True)
+    received_at = fields.DateTime("Received At", required=True)
+    channel = fields.Selection(CHANNELS, "Channel", required=True)
+    category = fields.Many2One(
+        'power.inquiry.category', "Category", required=True,
+        ondelete='RESTRICT')
+    customer = fields.Many2One(
+        'party.party', "Customer", ondelete='RESTRICT',
+        domain=[('is_customer', '=', True)],
+        context={'company': Eval('company', -1)}, depends={'company'},
+        help="Find by phone, name, kana, customer number or supply point.")
+    contract = fields.Many2One(
+        'power.contract', "Contract", ondelete='RESTRICT',
+        domain=[If(Bool(Eval('customer')),
+                ('customer', '=', Eval('customer', -1)), ())])
+    caller_name = fields.Char(
+        "Caller", help="Who contacted us, when not the customer.")
+    contact = fields.Char("Contact", help="Phone or email to answer to.")
+    subject = fields.Char("Subject", required=True)
+    contents = fields.Text("Contents", required=True)
+    responses = fields.One2Many(
+        'power.inquiry.response', 'inquiry', "Responses")
+    response_count = fields.Function(
+        fields.Integer("Responses"), 'get_response_info')
+    last_response = fields.Function(
+        fields.DateTime("Last Response"), 'get_response_info')
+    follow_up_date = fields.Date(
+        "Follow-up Date",
+        states={'invisible': Eval('state') == 'closed'})
+    operator = fields.Many2One(
+        'res.user', "Operator", help="Who is handling the inquiry.")
+    result = fields.Many2One(
+        'power.inquiry.result', "Result", ondelete='RESTRICT',
+        states={'required': Eval('state') == 'closed'})
+    state = fields.Selection(STATES, "State", readonly=True, required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('received_at', 'DESC'), ('id', 'DESC')]
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.customer, Index.Equality())),
+                Index(
+                    t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state.in_(['open', 'waiting'])),
+                })
+        cls._transitions |= {
+            ('open', 'waiting'),
+            ('waiting', 'open'),
+            ('open', 'closed'),
+            ('waiting', 'closed'),
+            ('closed', 'open'),
+            }
+        cls._buttons.update({
+                'wait': {
+                    'invisible': Eval('state') != 'open',
+                    'depends': ['state'],
+                    },
+                'close': {
+                    'invisible': Eval('state') == 'closed',
+                    'depends': ['state'],
+                    },
+                'reopen': {
+                    'invisible': Eval('state') == 'open',
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                'reply': {
+                    'invisible': Eval('state') == 'closed',
+                    'icon': 'tryton-email',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_received_at(cls):
+        return dt.datetime.now()
+
+    @classmethod
+    def default_channel(cls):
+        return 'phone'
+
+    @classmethod
+    def default_state(cls):
+        return 'open'
+
+    @classmethod
+    def default_operator(cls):
+        return Transaction().user
+
+    @fields.depends('customer', 'contract')
+    def on_change_customer(self):
+        if self.customer and not self.contract:
+            contracts = [c for c in self.customer.power_contracts
+                if c.state in {'applying', 'active', 'terminating'}]
+            if len(contracts) == 1:
+                self.contract, = contracts
+            if not getattr(self, 'contact', None):
+                self.contact = self.customer.phone or self.customer.email
+
+    @classmethod
+    def get_response_info(cls, inquiries, names):
+        result = {n: {} for n in names}
+        for inquiry in inquiries:
+            dates = [r.date for r in inquiry.responses]
+            result.get('response_count', {})[inquiry.id] = len(dates)
+            if 'last_response' in result:
+                result['last_response'][inquiry.id] = max(dates, default=None)
+        return result
+
+    def get_rec_name(self, name):
+        return self.number or str(self.id)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return rec_name_domain(
+            clause, 'number', 'subject', 'customer.rec_name')
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        Configuration = Pool().get('power.configuration')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and not values.get('number'):
+            values['number'] = Configuration(1).next_number('inquiry_sequence')
+        return values
+
+    @classmethod
+    def copy(cls, inquiries, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('number', None)
+        default.setdefault('responses', None)
+        return super().copy(inquiries, default=default)
+
+    @classmethod
+    @ModelView.button
+    @transition('waiting')
+    def wait(cls, inquiries):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @transition('closed')
+    def close(cls, inquiries):
+        for inquiry in inquiries:
+            if not inquiry.result:
+                raise InquiryError(gettext(
+                        'power_cis.msg_inquiry_close_result',
+                        inquiry=inquiry.rec_name))
+
+    @classmethod
+    @ModelView.button
+    @transition('open')
+    def reopen(cls, inquiries):
+        pass
+
+    @classmethod
+    @ModelView.button_action('power_cis.wizard_inquiry_reply')
+    def reply(cls, inquiries):
+        pass
+
+    def send_reply(self, template, to=None):
+        """Fill template for this inquiry, send it through Tryton's email
+        machinery and store it as a response; return the response."""
+        pool = Pool()
+        Email = pool.get('ir.email')
+        Response = pool.get('power.inquiry.response')
+        to = to or (self.customer.email if self.customer else None)
+        if not to:
+            raise InquiryError(gettext(
+                    'power_cis.msg_inquiry_no_email', inquiry=self.rec_name))
+        subject, body = mail.render(template, mail.values_for(
+                customer=self.customer, contract=self.contract,
+                inquiry=self, company=self.company))
+        email = Email.send(
+            to=to, subject=subject, body=body.replace('\n', '<br/>'),
+            record=[self.__name__, self.id])
+        response, = Response.create([{
+                    'inquiry': self.id,
+                    'kind': 'mail',
+                    'content': f'{subject}\n\n{body}',
+                    'email': email.id,
+                    'mail_to': to,
+                    'template': template.id,
+                    }])
+        return response
+
+
+class Response(ModelSQL, ModelView):
+    "Inquiry Response"
+    __name__ = 'power.inquiry.response'
+    inquiry = fields.Many2One(
+        'power.inquiry', "Inquiry", required=True, ondelete='CASCADE')
+    date = fields.DateTime("Date", required=True)
+    operator = fields.Many2One('res.user', "Operator", readonly=True)
+    kind = fields.Selection([
+            ('note', "Note"),
+            ('call', "Call"),
+            ('mail', "Mail"),
+            ('letter', "Letter"),
+            ], "Kind", required=True)
+    content = fields.Text("Content", required=True)
+    template = fields.Many2One(
+        'power.mail.template', "Mail Template", readonly=True,
+        ondelete='SET NULL')
+    mail_to = fields.Char("Mail To", readonly=True)
+    email = fields.Many2One(
+        'ir.email', "Email", readonly=True, ondelete='SET NULL')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('inquiry')
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def default_date(cls):
+        return dt.datetime.now()
+
+    @classmethod
+    def default_operator(cls):
+        return Transaction().user
+
+    @classmethod
+    def default_kind(cls):
+        return 'note'
+
+
+class ReplyStart(ModelView):
+    "Reply to Inquiry"
+    __name__ = 'power.inquiry.reply.start'
+    template = fields.Many2One(
+        'power.mail.template', "Template", required=True)
+    to = fields.Char("To", required=True)
+    subject = fields.Char("Subject", readonly=True)
+    body = fields.Text("Body", readonly=True)
+    inquiry = fields.Many2One('power.inquiry', "Inquiry", readonly=True)
+
+    @fields.depends('template', 'inquiry')
+    def on_change_template(self):
+        if self.template and self.inquiry:
+            inquiry = self.inquiry
+            self.subject, self.body = mail.render(
+                self.template, mail.values_for(
+                    customer=inquiry.customer, contract=inquiry.contract,
+                    inquiry=inquiry, company=inquiry.company))
+
+
+class Reply(Wizard):
+    "Reply to Inquiry"
+    __name__ = 'power.inquiry.reply'
+    start = StateView('power.inquiry.reply.start',
+        'power_cis.inquiry_reply_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Send", 'send', 'tryton-ok', default=True),
+            ])
+    send = StateTransition()
+
+    def default_start(self, fields):
+        inquiry = self.record
+        return {
+            'inquiry': inquiry.id,
+            'to': inquiry.customer.email if inquiry.customer else None,
+            }
+
+    def transition_send(self):
+        self.record.send_reply(self.start.template, to=self.start.to)
+        return 'end'

@@ -1,0 +1,245 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Common functions (共通機能): the operator log of staff logins and
+logouts, the history of reports and files generated, and the results of
+batch jobs."""
+import datetime as dt
+import hashlib
+import logging
+import traceback
+
+from trytond import backend
+from trytond.exceptions import LoginException, RateLimitException
+from trytond.model import ModelSQL, ModelStorage, ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _models():
+    "Every stored model, for Reference fields."
+    return Pool().get('ir.model').get_name_items((ModelStorage, ModelView))
+EVENTS = [
+    ('login', "Login"),
+    ('login_failed', "Login Failed"),
+    ('login_blocked', "Login Blocked (too many attempts)"),
+    ('logout', "Logout"),
+    ]
+
+
+class OperatorLog(ModelSQL, ModelView):
+    "Operator Log"
+    __name__ = 'power.operator.log'
+    date = fields.DateTime("Date", required=True, readonly=True)
+    login = fields.Char("Login", required=True, readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True,
+        ondelete='SET NULL')
+    event = fields.Selection(EVENTS, "Event", required=True, readonly=True)
+    ip_address = fields.Char("Address", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def add(cls, login, event, user=None):
+        """Record an event in the login or logout transaction, which trytond
+        commits for successes, failures and blocked attempts alike."""
+        ip_address, _ = Transaction().remote_address()
+        cls.create([{
+                    'date': dt.datetime.now(),
+                    'login': (login or '')[:100],
+                    'user': user,
+                    'event': event,
+                    'ip_address': str(ip_address) if ip_address else None,
+                    }])
+
+
+class User(metaclass=PoolMeta):
+    __name__ = 'res.user'
+
+    @classmethod
+    def get_login(cls, login, parameters):
+        OperatorLog = Pool().get('power.operator.log')
+        try:
+            user_id = super().get_login(login, parameters)
+        except RateLimitException:
+            OperatorLog.add(login, 'login_blocked')
+            raise
+        except LoginException:
+            # asks the client for the next factor (e.g. the password)
+            raise
+        OperatorLog.add(
+            login, 'login' if user_id else 'login_failed', user=user_id)
+        return user_id
+
+
+class Session(metaclass=PoolMeta):
+    __name__ = 'ir.session'
+
+    @classmethod
+    def remove(cls, key, domain=None):
+        pool = Pool()
+        OperatorLog = pool.get('power.operator.log')
+        User = pool.get('res.user')
+        name = super().remove(key, domain=domain)
+        if name:
+            users = User.search([('login', '=', name)], limit=1)
+            OperatorLog.add(name, 'logout', user=users[0].id if users else None)
+        return name
+
+
+class ReportOutput(ModelSQL, ModelView):
+    "Report Output"
+    __name__ = 'power.report.output'
+    date = fields.DateTime("Date", required=True, readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True,
+        ondelete='SET NULL')
+    name = fields.Char("Report", required=True, readonly=True)
+    kind = fields.Selection([
+            ('report', "Report"),
+            ('export', "Export"),
+            ('file', "Outbound File"),
+            ], "Kind", required=True, readonly=True)
+    resource = fields.Reference(
+        "Resource", selection='get_resources', readonly=True)
+    filename = fields.Char("File Name", readonly=True)
+    data = fields.Binary(
+        "File", filename='filename', file_id='file_id', readonly=True)
+    file_id = fields.Char("File ID", readonly=True)
+    size = fields.Integer("Size (bytes)", readonly=True)
+    checksum = fields.Char("SHA-256", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def get_resources(cls):
+        return [(None, '')] + _models()
+
+    @classmethod
+    def record(cls, name, filename, data, kind='report', resource=None):
+        "Keep a generated report or file with who made it and when."
+        if isinstance(data, str):
+            data = data.encode('utf-8')
+        output, = cls.create([{
+                    'date': dt.datetime.now(),
+                    'user': Transaction().user,
+                    'name': name,
+                    'kind': kind,
+                    'resource': str(resource) if resource else None,
+                    'filename': filename,
+                    'data': data,
+                    'size': len(data),
+                    'checksum': hashlib.sha256(data).hexdigest(),
+                    }])
+        return output
+
+
+class OutputLogMixin:
+    "For reports: record every execution in the report output history."
+    __slots__ = ()
+
+    @classmethod
+    def execute(cls, ids, data):
+        result = super().execute(ids, data)
+        ext, content, _, title = result
+        ReportOutput = Pool().get('power.report.output')
+        with Transaction().set_user(0):
+            ReportOutput.record(
+                title, f'{title}.{ext}', content, kind='report')
+        return result
+
+
+class BatchRun(ModelSQL, ModelView):
+    "Batch Job Result"
+    __name__ = 'power.batch.run'
+    name = fields.Char("Job", required=True, readonly=True)
+    started = fields.DateTime("Started", required=True, readonly=True)
+    ended = fields.DateTime("Ended", readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True,
+        ondelete='SET NULL')
+    state = fields.Selection([
+            ('running', "Running"),
+            ('done', "Done"),
+            ('partial', "Done with Failures"),
+            ('failed', "Failed"),
+            ], "State", required=True, readonly=True)
+    processed = fields.Integer("Processed", readonly=True)
+    failed = fields.Integer("Failed", readonly=True)
+    errors = fields.One2Many(
+        'power.batch.run.error', 'run', "Errors", readonly=True)
+    message = fields.Text("Message", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('started', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def start(cls, name):
+        "Open a run record, committed with the job's work."
+        run, = cls.create([{
+                    'name': name,
+                    'started': dt.datetime.now(),
+                    'user': Transaction().user,
+                    'state': 'running',
+                    'processed': 0,
+                    'failed': 0,
+                    }])
+        return run
+
+    def add_error(self, record, message):
+        Error = Pool().get('power.batch.run.error')
+        Error.create([{
+                    'run': self.id,
+                    'record': str(record) if record else None,
+                    'message': message,
+                    }])
+
+    def finish(self, processed, failed=0, message=None):
+        self.ended = dt.datetime.now()
+        self.processed = processed
+        self.failed = failed
+        self.state = 'partial' if failed else 'done'
+        self.message = message
+        self.save()
+
+    def fail(self, exception):
+        """Record a run that stopped on an exception, in its own transaction
+        because the job's own is rolled back."""
+        values = {
+            'ended': dt.datetime.now(),
+            'state': 'failed',
+            'message': ''.join(traceback.format_exception(exception)),
+            }
+        try:
+            with Transaction().new_transaction() as run_transaction:
+                Run = Pool().get(self.__name__)
+                Run.write([Run(self.id)], values)
+                run_transaction.commit()
+        except backend.DatabaseOperationalError:
+            logger.exception("could not record the failure of %s", self.name)
+
+
+class BatchRunError(ModelSQL, ModelView):
+    "Batch Job Error"
+    __name__ = 'power.batch.run.error'
+    run = fields.Many2One(
+        'power.batch.run', "Run", required=True, ondelete='CASCADE')
+    record = fields.Reference(
+        "Record", selection='get_records', readonly=True)
+    message = fields.Text("Message", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('run')
+
+    @classmethod
+    def get_records(cls):
+        return [(None, '')] + _models()
