@@ -11,6 +11,7 @@ chromium). The database backend is SQLite unless TRYTOND_DATABASE__URI is set.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -36,6 +37,22 @@ def run(title, cmd, env):
     print(f'----- {title}: exit {proc.returncode} '
         f'in {time.monotonic() - start:.0f}s', flush=True)
     return proc.returncode, proc.stdout
+
+
+def database_cache(backend):
+    """The folder of Tryton's test database cache (activated modules) for
+    the add-ons' current files: trytond does not notice that the code
+    changed, so a cache made from other files is never reused."""
+    from power_cis_cli.site import modules_digest
+    digest = modules_digest()
+    base = ROOT / 'var' / 'test-cache' / backend
+    cache = base / digest[:16]
+    if base.exists():
+        for old in base.iterdir():
+            if old != cache:
+                shutil.rmtree(old, ignore_errors=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    return cache
 
 
 def pytest_counts(output):
@@ -74,9 +91,7 @@ def main():
 
     backend = backend_name()
     env = dict(os.environ)
-    cache = ROOT / 'var' / 'test-cache' / backend
-    cache.mkdir(parents=True, exist_ok=True)
-    env.setdefault('DB_CACHE', str(cache))
+    env.setdefault('DB_CACHE', str(database_cache(backend)))
     env.setdefault('TRYTOND_DATABASE__PATH', str(ROOT / 'var' / 'db'))
     env['PYTHONUNBUFFERED'] = '1'
     print(f'database backend: {backend}', flush=True)

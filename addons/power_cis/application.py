@@ -13,7 +13,7 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
-from .common import rec_name_domain, transition
+from .common import now, rec_name_domain, transition
 from .exceptions import ApplicationError
 
 KINDS = [
@@ -222,7 +222,7 @@ class Application(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def default_received_at(cls):
-        return dt.datetime.now()
+        return now()
 
     @classmethod
     def default_consent(cls):
@@ -322,10 +322,10 @@ class Application(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _processed(cls, applications):
-        now = dt.datetime.now()
+        moment = now()
         for application in applications:
             application.processed_by = Transaction().user
-            application.processed_at = now
+            application.processed_at = moment
         cls.save(applications)
 
     def check_complete(self):
@@ -414,6 +414,12 @@ class Application(Workflow, ModelSQL, ModelView):
                 request.requested_date):
             request.requested_date = point.next_reading_date_from(
                 self.requested_date)
+        if contract and kind == 'ampere_change':
+            # after the terms now known, never on the day a version starts
+            latest = max(v.start_date for v in contract.versions)
+            if request.requested_date <= latest:
+                request.requested_date = point.next_reading_date_from(
+                    latest + dt.timedelta(days=1))
         request.save()
         return request
 

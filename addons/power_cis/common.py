@@ -1,11 +1,19 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
+import datetime as dt
 import functools
 
 from trytond.i18n import gettext
 from trytond.model import Workflow
 
 from .exceptions import TransitionError
+
+
+def now():
+    """The current time to the second, as the web client shows it: a default
+    with microseconds would differ from what the form sends back on save,
+    mark the record changed and make sao redisplay it while saving."""
+    return dt.datetime.now().replace(microsecond=0)
 
 
 def rec_name_domain(clause, *names, domain=None):

@@ -317,6 +317,10 @@ class Contract(SearchKeysMixin, Workflow, ModelSQL, ModelView):
             raise ContractVersionError(gettext(
                     'power_cis.msg_contract_change_outside',
                     contract=self.rec_name, date=date))
+        if any(v.start_date == date for v in self.versions):
+            raise ContractVersionError(gettext(
+                    'power_cis.msg_contract_change_same_day',
+                    contract=self.rec_name, date=date))
         base = self.version_at(date)
         version, = Version.copy([base], default={
                 'start_date': date, 'change_kind': kind, **values})

@@ -2,7 +2,6 @@
 # top level of this repository contains the full copyright notices and license terms.
 """Inquiries (問合せ) from customers, with the responses given and the
 reply mails sent from templates."""
-import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -12,7 +11,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import mail
-from .common import rec_name_domain, transition
+from .common import now, rec_name_domain, transition
 from .exceptions import InquiryError
 
 CHANNELS = [
@@ -116,7 +115,7 @@ class Inquiry(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def default_received_at(cls):
-        return dt.datetime.now()
+        return now()
 
     @classmethod
     def default_channel(cls):
@@ -256,7 +255,7 @@ class Response(ModelSQL, ModelView):
 
     @classmethod
     def default_date(cls):
-        return dt.datetime.now()
+        return now()
 
     @classmethod
     def default_operator(cls):

@@ -3,7 +3,6 @@
 """Common functions (共通機能): the operator log of staff logins and
 logouts, the history of reports and files generated, and the results of
 batch jobs."""
-import datetime as dt
 import hashlib
 import logging
 import traceback
@@ -13,6 +12,8 @@ from trytond.exceptions import LoginException, RateLimitException
 from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+
+from .common import now
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class OperatorLog(ModelSQL, ModelView):
         commits for successes, failures and blocked attempts alike."""
         ip_address, _ = Transaction().remote_address()
         cls.create([{
-                    'date': dt.datetime.now(),
+                    'date': now(),
                     'login': (login or '')[:100],
                     'user': user,
                     'event': event,
@@ -127,7 +128,7 @@ class ReportOutput(ModelSQL, ModelView):
         if isinstance(data, str):
             data = data.encode('utf-8')
         output, = cls.create([{
-                    'date': dt.datetime.now(),
+                    'date': now(),
                     'user': Transaction().user,
                     'name': name,
                     'kind': kind,
@@ -185,7 +186,7 @@ class BatchRun(ModelSQL, ModelView):
         "Open a run record, committed with the job's work."
         run, = cls.create([{
                     'name': name,
-                    'started': dt.datetime.now(),
+                    'started': now(),
                     'user': Transaction().user,
                     'state': 'running',
                     'processed': 0,
@@ -202,7 +203,7 @@ class BatchRun(ModelSQL, ModelView):
                     }])
 
     def finish(self, processed, failed=0, message=None):
-        self.ended = dt.datetime.now()
+        self.ended = now()
         self.processed = processed
         self.failed = failed
         self.state = 'partial' if failed else 'done'
@@ -213,7 +214,7 @@ class BatchRun(ModelSQL, ModelView):
         """Record a run that stopped on an exception, in its own transaction
         because the job's own is rolled back."""
         values = {
-            'ended': dt.datetime.now(),
+            'ended': now(),
             'state': 'failed',
             'message': ''.join(traceback.format_exception(exception)),
             }

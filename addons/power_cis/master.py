@@ -159,7 +159,7 @@ class MailTemplate(MasterMixin, ModelSQL, ModelView):
         "Body", required=True, translate=True,
         help="Placeholders in braces are filled from the customer and the "
         "contract: {customer_name}, {customer_number}, {contract_number}, "
-        "{supply_point}, {capacity}, {company}, {inquiry_number}.")
+        "{supply_point}, {capacity}, {menu}, {company}, {inquiry_number}.")
 
     @classmethod
     def validate_fields(cls, templates, field_names):

@@ -14,7 +14,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .common import rec_name_domain, transition
+from .common import now, rec_name_domain, transition
 from .exceptions import SwitchingError
 
 KINDS = [
@@ -306,20 +306,20 @@ class Request(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Calendar = pool.get('power.business.calendar')
         calendar = Calendar.calendar()
-        now = dt.datetime.now()
+        moment = now()
         for request in requests:
-            request.sent_at = now
-            request.deadline = calendar.add_business_days(
-                now.date(), ANSWER_DAYS.get(request.kind, DEFAULT_ANSWER_DAYS))
+            request.sent_at = moment
+            request.deadline = calendar.add_business_days(moment.date(),
+                ANSWER_DAYS.get(request.kind, DEFAULT_ANSWER_DAYS))
         cls.save(requests)
 
     @classmethod
     @ModelView.button
     @transition('accepted')
     def accept(cls, requests):
-        now = dt.datetime.now()
+        moment = now()
         for request in requests:
-            request.answered_at = now
+            request.answered_at = moment
             if not request.effective_date:
                 request.effective_date = request.requested_date
         cls.save(requests)
@@ -333,7 +333,7 @@ class Request(Workflow, ModelSQL, ModelView):
                 raise SwitchingError(gettext(
                         'power_cis.msg_switching_rejection_reason',
                         request=request.rec_name))
-            request.answered_at = dt.datetime.now()
+            request.answered_at = now()
         cls.save(requests)
 
     @classmethod
@@ -343,7 +343,7 @@ class Request(Workflow, ModelSQL, ModelView):
         "Apply the outcome to the contract or the supply point."
         for request in requests:
             if not request.answered_at:
-                request.answered_at = dt.datetime.now()
+                request.answered_at = now()
             if not request.effective_date:
                 request.effective_date = request.requested_date
             getattr(request, f'_complete_{request.kind}')()

@@ -39,35 +39,43 @@ def supply_point_number(index):
 
 
 def create_demo_customers(company_id, count, seed=2016):
-    """Create `count` customers with supply points and contracts.
+    """Create the masters and `count` customers with supply points and
+    contracts (with their first version), then applications, switching
+    requests and inquiries in every state.
 
     About 85% of contracts are active, 5% terminated (moved out), and 10% are
-    still draft (applications in progress). Returns the number created; does
-    nothing when demo customers already exist.
+    still draft. Returns the number of customers created; does nothing when
+    demo customers already exist.
     """
     from trytond.pool import Pool
+    from .demo_masters import create_masters
     pool = Pool()
     Party = pool.get('party.party')
     SupplyPoint = pool.get('power.supply_point')
     Contract = pool.get('power.contract')
     Country = pool.get('country.country')
 
+    refs = create_masters(pool)
     if SupplyPoint.search([('number', '=', supply_point_number(1))]):
         return 0
     rng = random.Random(seed)
     japan, = Country.search([('code', '=', 'JP')])
+    menus = [refs['menus']['tepco-juryo-b']] * 3 + [
+        refs['menus']['new-retailer-b'], refs['menus']['tou-demo']]
     parties, points = [], []
     for i in range(1, count + 1):
         (surname, surname_kana) = rng.choice(SURNAMES)
         (given, given_kana) = rng.choice(GIVEN_NAMES)
         ward, postal_prefix, town = rng.choice(TOKYO)
         postal_code = f'{postal_prefix}{rng.randint(1, 99):02d}'
-        street = f'{town}{rng.randint(1, 5)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}'
-        phone = f'+81-3-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}'
+        street = (f'{town}{rng.randint(1, 5)}-{rng.randint(1, 30)}'
+            f'-{rng.randint(1, 20)}')
+        phone = f'03-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}'
         parties.append({
                 'name': f'{surname} {given}',
                 'name_kana': f'{surname_kana} {given_kana}',
                 'is_customer': True,
+                'contact_preference': 'email' if rng.random() < 0.7 else 'post',
                 'addresses': [('create', [{
                                 'postal_code': postal_code,
                                 'city': ward,
@@ -84,7 +92,6 @@ def create_demo_customers(company_id, count, seed=2016):
                 'number': supply_point_number(i),
                 'postal_code': postal_code,
                 'address': f'東京都{ward}{street}',
-                'voltage': 'low',
                 'reading_schedule': f'{rng.randint(1, 26):02d}',
                 'meter_number': f'M{rng.randint(10**7, 10**8 - 1)}',
                 'smart_meter': rng.random() < 0.97,
@@ -98,21 +105,171 @@ def create_demo_customers(company_id, count, seed=2016):
         roll = rng.random()
         state = ('draft' if roll < 0.10
             else 'terminated' if roll < 0.15 else 'active')
+        menu = rng.choice(menus)
+        amperes = [o.capacity for o in menu.capacity_options]
         values = {
             'company': company_id,
             'customer': party.id,
             'supply_point': point.id,
-            'capacity': rng.choice(AMPERES),
-            'capacity_unit': 'A',
             'start_date': start,
+            'sales_channel': rng.choice(
+                [refs['web'], refs['agency']]).id,
+            'versions': [('create', [{
+                            'start_date': start,
+                            'menu': menu.id,
+                            'capacity': rng.choice(amperes),
+                            'holder_name': party.name,
+                            'holder_name_kana': party.name_kana,
+                            'billing_address': party.addresses[0].id,
+                            }])],
             }
         if state == 'terminated':
             values['end_date'] = start + dt.timedelta(days=rng.randint(60, 300))
+            values['cancellation_reason'] = refs[
+                'power.cancellation.reason']['MOVE'].id
         contracts.append(values)
         states.append(state)
     contracts = Contract.create(contracts)
-    to_activate = [c for c, s in zip(contracts, states) if s != 'draft']
-    Contract.activate(to_activate)
+    Contract.activate([c for c, s in zip(contracts, states) if s != 'draft'])
     Contract.terminate(
         [c for c, s in zip(contracts, states) if s == 'terminated'])
+    # a few contracts changed over time: an ampere change a year in
+    active = [c for c, s in zip(contracts, states) if s == 'active']
+    for contract in active[:15]:
+        date = contract.start_date + dt.timedelta(days=365)
+        if date < dt.date.today():
+            version = contract.version_at(date)
+            bigger = [o.capacity for o in version.menu.capacity_options
+                if o.capacity > version.capacity]
+            if bigger:
+                contract.change(date, 'ampere_change', capacity=bigger[0])
+    _create_applications(pool, company_id, refs, active, rng)
+    _create_inquiries(pool, company_id, refs, active, rng)
     return len(contracts)
+
+
+def _create_applications(pool, company_id, refs, active, rng):
+    "Applications in each state and the switching requests they made."
+    Application = pool.get('power.application')
+    Request = pool.get('power.switching.request')
+    menu = refs['menus']['tepco-juryo-b']
+    base = 10_000
+    new = []
+    for n in range(6):
+        surname, kana = SURNAMES[n]
+        given, given_kana = GIVEN_NAMES[n]
+        new.append({
+                'company': company_id,
+                'kind': 'switch_in' if n % 3 else 'move_in',
+                'channel': ['portal', 'paper', 'agency'][n % 3],
+                'sales_channel': (refs['agency'] if n % 3 == 2
+                    else refs['web']).id,
+                'campaign': refs['campaign'].id,
+                'applicant_name': f'{surname} {given}',
+                'applicant_name_kana': f'{kana} {given_kana}',
+                'phone': f'090-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}',
+                'email': f'applicant{n}@example.jp',
+                'postal_code': '150-0041',
+                'address': f'東京都渋谷区神南1-{n + 1}-1',
+                'supply_point_number': supply_point_number(base + n),
+                'reading_schedule': f'{(n * 4) % 26 + 1:02d}',
+                'current_retailer': '東京電力エナジーパートナー',
+                'current_customer_number': f'{rng.randint(10**9, 10**10 - 1)}',
+                'menu': menu.id,
+                'capacity': Decimal(30),
+                'explanation_document': refs['pre'].id,
+                'explained_at': dt.datetime.now() - dt.timedelta(days=n),
+                'consent': True,
+                })
+    new = Application.create(new)
+    Application.receive(new[1:])
+    Application.approve(new[2:])
+    rejection = refs['power.application.rejection.reason']['SPID']
+    # switching requests of the approved ones in each state
+    requests = [a.switching_requests[0] for a in new[2:]]
+    Request.send(requests[1:])
+    Request.accept(requests[2:3])
+    switching_reason = refs['power.switching.rejection.reason']['NG02']
+    Request.write(requests[3:], {'rejection_reason': switching_reason.id,
+            'rejection_message': '需要者名義が現小売の登録と一致しません'})
+    Request.reject(requests[3:])
+    changes = []
+    for contract in active[20:23]:
+        changes.append({
+                'company': company_id, 'kind': 'ampere_change',
+                'channel': 'phone', 'customer': contract.customer.id,
+                'contract': contract.id,
+                'capacity': Decimal(60)})
+    for contract in active[23:25]:
+        changes.append({
+                'company': company_id, 'kind': 'move_out',
+                'channel': 'portal', 'customer': contract.customer.id,
+                'contract': contract.id, 'meter_removal': False,
+                'requested_date': dt.date.today() + dt.timedelta(days=20)})
+    changes = Application.create(changes)
+    Application.approve(changes)
+    completed = changes[0].switching_requests[0]
+    Request.send([completed])
+    Request.complete([completed])
+    # one of each remaining state
+    rejected, cancelled = Application.create([{
+                'company': company_id, 'kind': 'switch_in',
+                'channel': 'paper', 'applicant_name': '重複 申込',
+                'applicant_name_kana': 'チョウフク モウシコミ',
+                'supply_point_number': supply_point_number(base + 50),
+                'menu': menu.id, 'capacity': Decimal(30),
+                'current_retailer': '他社', 'current_customer_number': '1',
+                'rejection_reason': rejection.id}, {
+                'company': company_id, 'kind': 'plan_change',
+                'channel': 'phone', 'customer': active[25].customer.id,
+                'contract': active[25].id,
+                'menu': refs['menus']['new-retailer-b'].id}])
+    Application.reject([rejected])
+    Application.cancel([cancelled])
+    Request.create([{
+                'company': company_id, 'kind': 'equipment_inquiry',
+                'supply_point': active[26].supply_point.id}])
+    cancelled_request, = Request.create([{
+                'company': company_id, 'kind': 'equipment_inquiry',
+                'supply_point': active[27].supply_point.id}])
+    Request.cancel([cancelled_request])
+
+
+def _create_inquiries(pool, company_id, refs, active, rng):
+    "Inquiries in each state, some answered by template mails."
+    Inquiry = pool.get('power.inquiry')
+    Response = pool.get('power.inquiry.response')
+    categories = refs['power.inquiry.category']
+    results = refs['power.inquiry.result']
+    subjects = [
+        ('BILL', '請求額が先月より高い', '先月の請求額が高いので内訳を知りたい。'),
+        ('MOVE', '引越しの手続き', '来月引越すので手続きを教えてほしい。'),
+        ('PAY', '支払方法の変更', 'クレジットカード払いに変更したい。'),
+        ('CONTRACT', 'アンペア変更', '40Aから50Aに変更したい。'),
+        ('OUTAGE', '停電について', '昨夜停電した。原因を知りたい。'),
+        ]
+    inquiries = []
+    for n, contract in enumerate(active[30:42]):
+        category, subject, contents = subjects[n % len(subjects)]
+        inquiries.append({
+                'company': company_id,
+                'channel': ['phone', 'mail', 'portal'][n % 3],
+                'category': categories[category].id,
+                'customer': contract.customer.id,
+                'contract': contract.id,
+                'contact': contract.customer.phone,
+                'subject': subject,
+                'contents': contents,
+                'follow_up_date': dt.date.today() + dt.timedelta(
+                    days=rng.randint(-3, 7)),
+                })
+    inquiries = Inquiry.create(inquiries)
+    Response.create([{
+                'inquiry': i.id, 'kind': 'call',
+                'content': '内容を確認し、折り返しご連絡すると伝えた。'}
+            for i in inquiries[:8]])
+    for inquiry in inquiries[:4]:
+        inquiry.send_reply(refs['mail']['ANSWER'])
+    Inquiry.wait(inquiries[4:6])
+    Inquiry.write(inquiries[:3], {'result': results['SOLVED'].id})
+    Inquiry.close(inquiries[:3])

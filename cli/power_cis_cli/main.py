@@ -5,9 +5,11 @@
 """
 import argparse
 import os
+import signal
+import subprocess
 import sys
 
-from . import site
+from . import mailsink, site
 
 ADMIN_PASSWORD = 'admin'
 ADMIN_EMAIL = 'admin@example.jp'
@@ -25,8 +27,20 @@ def _log(message):
     print(f'[power-cis] {message}', flush=True)
 
 
+def _mail_port():
+    return int(os.environ.get('POWER_MAIL_PORT', mailsink.PORT))
+
+
+def _use_mail_sink():
+    "Send trytond's mail to the local sink (unless configured otherwise)."
+    os.environ.setdefault('TRYTOND_EMAIL__URI', mailsink.uri(port=_mail_port()))
+    os.environ.setdefault(
+        'TRYTOND_EMAIL__FROM', 'でんき小売株式会社 <info@denki-kouri.example.jp>')
+
+
 def prepare_demo(database, customers):
     "Create the database if needed, the company, staff users and demo data."
+    _use_mail_sink()
     site.configure_trytond()
     from trytond import backend
     if not site.database_exists(database):
@@ -34,6 +48,8 @@ def prepare_demo(database, customers):
         site.create_database(database, ADMIN_PASSWORD, ADMIN_EMAIL)
     else:
         _log(f'reusing database {database!r} on {backend.name}')
+        if site.update_database(database):
+            _log('updated the modules (their files had changed)')
 
     from proteus import config as pconfig
     pconfig.set_trytond(database, config_file=str(site.config_file()))
@@ -45,10 +61,14 @@ def prepare_demo(database, customers):
 
     from trytond.transaction import Transaction
     from .demo_data import create_demo_customers
-    with Transaction().start(database, 1, context={
-                'company': company.id, 'language': 'en'}) as transaction:
-        created = create_demo_customers(company.id, customers)
-        transaction.commit()
+    sink = mailsink.start(site.root() / 'var' / 'mail', port=_mail_port())
+    try:
+        with Transaction().start(database, 1, context={
+                    'company': company.id, 'language': 'en'}) as transaction:
+            created = create_demo_customers(company.id, customers)
+            transaction.commit()
+    finally:
+        sink.stop()
     _log(f'demo customers: {created} created' if created
         else 'demo customers: already there')
 
@@ -85,8 +105,10 @@ def _close_config_wizard():
 
 
 def serve(database, listen=None):
-    """Replace this process by trytond serving the web client, on `listen`
-    (host:port) or the address of trytond.conf."""
+    """Run trytond serving the web client, on `listen` (host:port) or the
+    address of trytond.conf, with the demo's mail sink; return its exit
+    status."""
+    _use_mail_sink()
     site.configure_trytond()
     from trytond import config
     configs = [str(site.config_file())]
@@ -99,9 +121,24 @@ def serve(database, listen=None):
     _log(f'web client: http://{listen}/  (database {database!r})')
     _log(f'log in as admin / {ADMIN_PASSWORD}; staff: '
         + ', '.join(f'{s[0]} / {s[2]}' for s in STAFF))
+    sink = None
+    if os.environ['TRYTOND_EMAIL__URI'] == mailsink.uri(port=_mail_port()):
+        sink = mailsink.start(site.root() / 'var' / 'mail', port=_mail_port())
+        _log(f'mail: kept in {site.root() / "var" / "mail"} '
+            f'(local SMTP on port {_mail_port()})')
     _log('stop with Ctrl+C')
-    os.execv(site.bin_path('trytond'), [
-            'trytond', '-c', *configs, '-d', database])
+    server = subprocess.Popen([
+            site.bin_path('trytond'), '-c', *configs, '-d', database])
+
+    def stop(signum, frame):
+        server.send_signal(signum)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        return server.wait()
+    finally:
+        if sink:
+            sink.stop()
 
 
 def main(argv=None):
@@ -118,15 +155,19 @@ def main(argv=None):
     srv = sub.add_parser('serve', help="serve an existing database")
     srv.add_argument('--database', default=site.DEFAULT_DATABASE)
     srv.add_argument('--listen', metavar='HOST:PORT')
+    sub.add_parser('mail-sink',
+        help="run the demo's local SMTP server keeping mails in var/mail")
     args = parser.parse_args(argv)
 
     if args.command == 'demo':
         prepare_demo(args.database, args.customers)
         if args.no_server:
             return 0
-        serve(args.database, args.listen)
+        return serve(args.database, args.listen)
     elif args.command == 'serve':
-        serve(args.database, args.listen)
+        return serve(args.database, args.listen)
+    elif args.command == 'mail-sink':
+        mailsink.serve_forever(site.root() / 'var' / 'mail', port=_mail_port())
     return 0
 
 

@@ -61,6 +61,37 @@ def database_exists(name: str) -> bool:
         database.close()
 
 
+def modules_digest() -> str:
+    "A digest of the add-ons' files: when it changes, the database needs an update."
+    import hashlib
+    digest = hashlib.sha256()
+    for path in sorted((root() / 'addons').rglob('*')):
+        if path.suffix in {'.py', '.xml', '.po', '.cfg', '.svg', '.fodt'}:
+            digest.update(str(path.relative_to(root())).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _stamp(name: str) -> Path:
+    from trytond import backend
+    return root() / 'var' / f'modules-{backend.name}-{name}.stamp'
+
+
+def update_database(name: str, force=False):
+    """Update our modules in an existing database when their files changed
+    since the last update (or always with force)."""
+    digest = modules_digest()
+    stamp = _stamp(name)
+    if not force and stamp.exists() and stamp.read_text() == digest:
+        return False
+    subprocess.run([
+            bin_path('trytond-admin'), '-c', str(config_file()),
+            '-d', name, '--activate-dependencies', '-u', *MODULES],
+        check=True, cwd=root())
+    stamp.write_text(digest)
+    return True
+
+
 def create_database(name: str, password: str, email: str, lang='en'):
     "Create the database (PostgreSQL) or file (SQLite) and activate our modules."
     from trytond import backend
@@ -81,3 +112,4 @@ def create_database(name: str, password: str, email: str, lang='en'):
             env={**os.environ, 'TRYTONPASSFILE': str(passfile)})
     finally:
         passfile.unlink(missing_ok=True)
+    _stamp(name).write_text(modules_digest())

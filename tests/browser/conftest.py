@@ -30,7 +30,8 @@ def _free_port():
 def demo_server():
     "Prepare the demo database and serve it; yield the web client URL."
     power_cis = str(Path(sys.executable).parent / 'power-cis')
-    env = {**os.environ, 'POWER_CIS_ROOT': str(ROOT)}
+    env = {**os.environ, 'POWER_CIS_ROOT': str(ROOT),
+        'POWER_MAIL_PORT': str(_free_port())}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     subprocess.run([power_cis, 'demo', '--database', DATABASE, '--no-server'],
         check=True, env=env, cwd=ROOT)
@@ -71,14 +72,26 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f'report_{report.when}', report)
+    return report
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
+    "A fresh page; on failure its screenshot goes to tests/artifacts/."
     context = browser.new_context(
         viewport={'width': 1400, 'height': 900}, locale='ja-JP',
         timezone_id='Asia/Tokyo')
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
+    report = getattr(request.node, 'report_call', None)
+    if report is not None and report.failed:
+        page.screenshot(
+            path=str(ARTIFACTS / f'{request.node.name}-failure.png'))
     context.close()
 
 
@@ -95,9 +108,44 @@ def login(page, url, user='admin', password='admin'):
 def open_menu(page, *path):
     "Open a menu entry by its path of titles, expanding the parents."
     menu = page.locator('#menu')
-    for title in path[:-1]:
-        row = menu.locator('tr', has=page.locator(
-                f'div.column-char[title="{title}"]'))
-        row.locator('.expander').click()
+    for parent, title in zip(path, path[1:]):
+        if not menu.locator(f'div.column-char[title="{title}"]').is_visible():
+            row = menu.locator('tr', has=page.locator(
+                    f'div.column-char[title="{parent}"]'))
+            row.locator('.expander').click()
     menu.locator(f'div.column-char[title="{path[-1]}"]').click()
     page.wait_for_selector(f'#tablist li.active >> text={path[-1]}')
+
+
+def select_many2one(page, form, name, text):
+    """Type text in a many-to-one field and pick the record it finds: sao
+    either fills it in at once or shows its search dialog with the matches,
+    where the single match is chosen."""
+    entry = form.locator(f'input[name="{name}"]')
+    entry.fill(text)
+    entry.press('Tab')
+    dialog = page.locator('.modal-dialog:has(.modal-title:has-text("Search"))')
+    page.wait_for_function(
+        """([name]) => {
+            const dialog = [...document.querySelectorAll('.modal-dialog')]
+                .some(d => d.offsetParent !== null);
+            const input = document.querySelector(
+                `#tabcontent .tab-pane.active input[name="${name}"]`);
+            return dialog || (input && input.value);
+        }""", arg=[name])
+    if dialog.count() and dialog.first.is_visible():
+        rows = dialog.locator('.treeview tbody tr')
+        search = dialog.locator('input[placeholder="Search"]')
+        if search.input_value() != text:
+            search.fill(text)
+            search.press('Enter')
+        # the dialog lists first, then filters with the text typed
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.modal-dialog')]
+                .filter(d => d.offsetParent !== null)
+                .some(d => d.querySelectorAll('.treeview tbody tr')
+                    .length == 1)""")
+        rows.first.click()
+        dialog.locator('button:has-text("OK")').click()
+        dialog.first.wait_for(state='hidden')
+    return entry.input_value()

@@ -4,7 +4,10 @@
 import datetime as dt
 from decimal import Decimal
 
+from lxml import etree
+
 from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
 
 AMPERES = (10, 15, 20, 30, 40, 50, 60)
 
@@ -50,3 +53,22 @@ def create_contract(company, point, menu, start=dt.date(2025, 4, 1),
                                 }])],
                 **values)])
     return contract
+
+
+class ListViewTestMixin:
+    "Checks of list views that ModuleTestCase does not make."
+
+    @with_transaction()
+    def test_list_datetime_widget(self):
+        "sao has no datetime column: list views split it in date and time"
+        pool = Pool()
+        View = pool.get('ir.ui.view')
+        for view in View.search([
+                    ('module', '=', self.module), ('type', '=', 'tree')]):
+            Model = pool.get(view.model)
+            tree = etree.fromstring(view.arch)
+            for field in tree.iter('field'):
+                ftype = Model._fields[field.get('name')]._type
+                if ftype in {'datetime', 'timestamp'}:
+                    with self.subTest(view=view.name, field=field.get('name')):
+                        self.assertIn(field.get('widget'), {'date', 'time'})

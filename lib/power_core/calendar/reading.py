@@ -17,9 +17,9 @@ True
 >>> next_reading_day('01', dt.date(2025, 4, 3), cal)
 datetime.date(2025, 5, 2)
 """
-import datetime as dt
+import datetime as dt  # noqa: F401 (doctests)
 
-from power_core.calendar.business import BusinessCalendar
+from power_core.calendar.business import BusinessCalendar  # noqa: F401
 from power_core.errors import InvalidComponent, InvalidFormat
 from power_core.text import normalize_digits
 

@@ -15,7 +15,7 @@ datetime.date(2025, 5, 2)
 """
 import datetime as dt
 
-from power_core.calendar.business import BusinessCalendar
+from power_core.calendar.business import BusinessCalendar  # noqa: F401
 from power_core.calendar.reading import next_reading_day
 
 LEAD_TIMES = {
