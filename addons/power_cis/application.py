@@ -13,7 +13,7 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
-from .common import now, rec_name_domain, transition
+from .common import NumberedMixin, now, rec_name_domain, transition
 from .exceptions import ApplicationError
 
 KINDS = [
@@ -48,10 +48,11 @@ def _visible(*kinds):
         }
 
 
-class Application(Workflow, ModelSQL, ModelView):
+class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
     "Application"
     __name__ = 'power.application'
     _rec_name = 'number'
+    _number_sequence = 'application_sequence'
 
     number = fields.Char("Number", readonly=True)
     company = fields.Many2One(
@@ -250,9 +251,6 @@ class Application(Workflow, ModelSQL, ModelView):
         states = [f'{r.rec_name}: {r.state}' for r in self.switching_requests]
         return ', '.join(states) or 'approved'
 
-    def get_rec_name(self, name):
-        return self.number or str(self.id)
-
     @classmethod
     def search_rec_name(cls, name, clause):
         return rec_name_domain(
@@ -261,11 +259,7 @@ class Application(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def preprocess_values(cls, mode, values):
-        Configuration = Pool().get('power.configuration')
         values = super().preprocess_values(mode, values)
-        if mode == 'create' and not values.get('number'):
-            values['number'] = Configuration(1).next_number(
-                'application_sequence')
         if values.get('supply_point_number'):
             values['supply_point_number'] = normalize_digits(
                 values['supply_point_number'])

@@ -5,6 +5,7 @@ import functools
 
 from trytond.i18n import gettext
 from trytond.model import Workflow
+from trytond.pool import Pool
 
 from .exceptions import TransitionError
 
@@ -51,3 +52,22 @@ def transition(state):
             return wrapped(cls, records, *args, **kwargs)
         return wrapper
     return decorator
+
+
+class NumberedMixin:
+    """A record numbered from a sequence of the power configuration when it
+    is created, and shown by its number."""
+    __slots__ = ()
+    _number_sequence = None
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and not values.get('number'):
+            Configuration = Pool().get('power.configuration')
+            values['number'] = Configuration(1).next_number(
+                cls._number_sequence)
+        return values
+
+    def get_rec_name(self, name):
+        return self.number or str(self.id)

@@ -14,7 +14,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .common import rec_name_domain, transition
+from .common import NumberedMixin, rec_name_domain, transition
 from .exceptions import (
     ContractOverlapError, ContractValidationError, ContractVersionError)
 from .party import SearchKeysMixin
@@ -44,10 +44,12 @@ CHANGE_KINDS = [
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
-class Contract(SearchKeysMixin, Workflow, ModelSQL, ModelView):
+class Contract(
+        NumberedMixin, SearchKeysMixin, Workflow, ModelSQL, ModelView):
     "Power Contract"
     __name__ = 'power.contract'
     _rec_name = 'number'
+    _number_sequence = 'contract_sequence'
 
     company = fields.Many2One(
         'company.company', "Company", required=True, states=_DRAFT)
@@ -214,9 +216,6 @@ class Contract(SearchKeysMixin, Workflow, ModelSQL, ModelView):
                     (name, operator, operand, *extra),
                     ])]
 
-    def get_rec_name(self, name):
-        return self.number or str(self.id)
-
     def _search_parties(self):
         return [self.customer]
 
@@ -227,16 +226,10 @@ class Contract(SearchKeysMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def preprocess_values(cls, mode, values):
-        pool = Pool()
-        Configuration = pool.get('power.configuration')
-        Party = pool.get('party.party')
+        Party = Pool().get('party.party')
         values = super().preprocess_values(mode, values)
-        if mode == 'create':
-            if not values.get('number'):
-                values['number'] = Configuration(1).next_number(
-                    'contract_sequence')
-            if values.get('customer'):
-                Party.make_customers([Party(values['customer'])])
+        if mode == 'create' and values.get('customer'):
+            Party.make_customers([Party(values['customer'])])
         return values
 
     @classmethod

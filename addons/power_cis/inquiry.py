@@ -11,7 +11,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import mail
-from .common import now, rec_name_domain, transition
+from .common import NumberedMixin, now, rec_name_domain, transition
 from .exceptions import InquiryError
 
 CHANNELS = [
@@ -28,10 +28,11 @@ STATES = [
     ]
 
 
-class Inquiry(Workflow, ModelSQL, ModelView):
+class Inquiry(NumberedMixin, Workflow, ModelSQL, ModelView):
     "Inquiry"
     __name__ = 'power.inquiry'
     _rec_name = 'number'
+    _number_sequence = 'inquiry_sequence'
 
     number = fields.Char("Number", readonly=True)
     company = fields.Many2One('company.company', "Company", required=True)
@@ -149,21 +150,10 @@ class Inquiry(Workflow, ModelSQL, ModelView):
                 result['last_response'][inquiry.id] = max(dates, default=None)
         return result
 
-    def get_rec_name(self, name):
-        return self.number or str(self.id)
-
     @classmethod
     def search_rec_name(cls, name, clause):
         return rec_name_domain(
             clause, 'number', 'subject', 'customer.rec_name')
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        Configuration = Pool().get('power.configuration')
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and not values.get('number'):
-            values['number'] = Configuration(1).next_number('inquiry_sequence')
-        return values
 
     @classmethod
     def copy(cls, inquiries, default=None):

@@ -14,7 +14,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .common import now, rec_name_domain, transition
+from .common import NumberedMixin, now, rec_name_domain, transition
 from .exceptions import SwitchingError
 
 KINDS = [
@@ -52,10 +52,11 @@ STATES = [
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
-class Request(Workflow, ModelSQL, ModelView):
+class Request(NumberedMixin, Workflow, ModelSQL, ModelView):
     "Switching Request"
     __name__ = 'power.switching.request'
     _rec_name = 'number'
+    _number_sequence = 'switching_sequence'
 
     number = fields.Char("Number", readonly=True)
     company = fields.Many2One(
@@ -247,23 +248,10 @@ class Request(Workflow, ModelSQL, ModelView):
                     ('effective_date', '>=', today)]],
             ]
 
-    def get_rec_name(self, name):
-        return self.number or str(self.id)
-
     @classmethod
     def search_rec_name(cls, name, clause):
         return rec_name_domain(
             clause, 'number', 'supply_point.rec_name', 'hub_reference')
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        pool = Pool()
-        Configuration = pool.get('power.configuration')
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and not values.get('number'):
-            values['number'] = Configuration(1).next_number(
-                'switching_sequence')
-        return values
 
     @classmethod
     def copy(cls, requests, default=None):

@@ -385,7 +385,6 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         "A paper application becomes an active contract via a switch-in"
         pool = Pool()
         Application = pool.get('power.application')
-        Request = pool.get('power.switching.request')
         company = create_company()
         with set_company(company):
             application = self._switch_in_application(company, create_menu())
@@ -406,10 +405,8 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(request.requested_date,
                 point.next_reading_date_from(request.requested_date))
             self.assertEqual(contract.start_date, request.requested_date)
-            Request.send([request])
+            self._through_hub(request)
             self.assertTrue(request.deadline)
-            Request.accept([request])
-            Request.complete([request])
             contract = pool.get('power.contract')(contract.id)
             self.assertEqual(contract.state, 'active')
             self.assertEqual(contract.capacity, Decimal(40))
@@ -449,6 +446,25 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertIn('第2条の13', cm.exception.message)
             self.assertEqual(application.state, 'draft')
 
+    @staticmethod
+    def _through_hub(request, accept=True):
+        "Send a switching request and complete it (accepted first)."
+        Request = Pool().get('power.switching.request')
+        Request.send([request])
+        if accept:
+            Request.accept([request])
+        Request.complete([request])
+
+    def _approved(self, company, contract, kind, **values):
+        "Approve an application of kind for contract; return it."
+        Application = Pool().get('power.application')
+        application, = Application.create([{
+                    'company': company.id, 'kind': kind,
+                    'channel': 'phone', 'customer': contract.customer.id,
+                    'contract': contract.id, **values}])
+        Application.approve([application])
+        return application
+
     def _active_contract(self, company):
         Contract = Pool().get('power.contract')
         contract = create_contract(
@@ -460,18 +476,12 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
     @with_transaction()
     def test_ampere_change(self):
         "An ampere change adds a version from the next reading date"
-        pool = Pool()
-        Application = pool.get('power.application')
-        Request = pool.get('power.switching.request')
-        Contract = pool.get('power.contract')
+        Contract = Pool().get('power.contract')
         company = create_company()
         with set_company(company):
             contract = self._active_contract(company)
-            application, = Application.create([{
-                        'company': company.id, 'kind': 'ampere_change',
-                        'channel': 'phone', 'customer': contract.customer.id,
-                        'contract': contract.id, 'capacity': Decimal(50)}])
-            Application.approve([application])
+            application = self._approved(company, contract, 'ampere_change',
+                capacity=Decimal(50))
             request, = application.switching_requests
             self.assertEqual(request.kind, 'ampere_change')
             next_reading = contract.supply_point.next_reading_date_from(
@@ -480,9 +490,7 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(request.requested_date,
                 contract.supply_point.next_reading_date_from(
                     request.requested_date))
-            Request.send([request])
-            Request.accept([request])
-            Request.complete([request])
+            self._through_hub(request)
             contract = Contract(contract.id)
             old, new = sorted(contract.versions, key=lambda v: v.start_date)
             self.assertEqual(new.start_date, request.effective_date)
@@ -525,25 +533,16 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
     @with_transaction()
     def test_move_out(self):
         "A move-out terminates the contract on the confirmed date"
-        pool = Pool()
-        Application = pool.get('power.application')
-        Request = pool.get('power.switching.request')
-        Contract = pool.get('power.contract')
+        Contract = Pool().get('power.contract')
         company = create_company()
         with set_company(company):
             contract = self._active_contract(company)
-            application, = Application.create([{
-                        'company': company.id, 'kind': 'move_out',
-                        'customer': contract.customer.id,
-                        'contract': contract.id, 'meter_removal': True,
-                        'requested_date': dt.date(2025, 8, 20)}])
-            Application.approve([application])
+            application = self._approved(company, contract, 'move_out',
+                meter_removal=True, requested_date=dt.date(2025, 8, 20))
             self.assertEqual(Contract(contract.id).state, 'terminating')
             request, = application.switching_requests
             self.assertEqual(request.kind, 'removal')
-            Request.send([request])
-            Request.accept([request])
-            Request.complete([request])
+            self._through_hub(request)
             contract = Contract(contract.id)
             self.assertEqual(contract.state, 'terminated')
             self.assertEqual(contract.end_date, dt.date(2025, 8, 20))
