@@ -52,7 +52,14 @@ def prepare_demo(database, customers):
             _log('updated the modules (their files had changed)')
 
     from proteus import config as pconfig
+    # proteus replaces TRYTOND_DATABASE_URI by the database name, which the
+    # trytond server started afterwards (serve) would take for its URI
+    uri = os.environ.get('TRYTOND_DATABASE_URI')
     pconfig.set_trytond(database, config_file=str(site.config_file()))
+    if uri is None:
+        os.environ.pop('TRYTOND_DATABASE_URI', None)
+    else:
+        os.environ['TRYTOND_DATABASE_URI'] = uri
     from .company import setup_company
     company = setup_company(*COMPANY)
     _log(f'company: {company.rec_name} (JPY, Asia/Tokyo)')

@@ -33,17 +33,16 @@ def demo_server():
     env = {**os.environ, 'POWER_CIS_ROOT': str(ROOT),
         'POWER_MAIL_PORT': str(_free_port())}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run([power_cis, 'demo', '--database', DATABASE, '--no-server'],
-        check=True, env=env, cwd=ROOT)
     port = _free_port()
     log = open(ARTIFACTS / 'demo-server.log', 'w')
+    # the README's demo command: prepare the database, then serve it
     server = subprocess.Popen(
-        [power_cis, 'serve', '--database', DATABASE,
+        [power_cis, 'demo', '--database', DATABASE,
             '--listen', f'127.0.0.1:{port}'],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}/#{DATABASE}'
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 600
         while True:
             try:
                 urllib.request.urlopen(url.split('#')[0], timeout=2).read()
