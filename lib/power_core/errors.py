@@ -28,3 +28,12 @@ class InvalidLength(InvalidFormat):
 
 class InvalidComponent(ValidationError):
     message = "A part of the value is not valid."
+
+
+class FormulaError(ValidationError):
+    "A formula is invalid, unsafe or cannot be evaluated."
+    message = "The formula is not valid."
+
+    def __init__(self, message=None, value=None, position=None):
+        super().__init__(message, value)
+        self.position = position

@@ -1,0 +1,1 @@
+"""Rate menus, the formula language and rating."""
