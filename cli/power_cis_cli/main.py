@@ -2,6 +2,7 @@
 
     power-cis demo      create (or reuse) the demo database and serve it
     power-cis serve     serve an existing database
+    power-cis simulate  rate one month with a shipped menu (no database)
 """
 import argparse
 import os
@@ -9,7 +10,7 @@ import signal
 import subprocess
 import sys
 
-from . import mailsink, site
+from . import mailsink, simulate, site
 
 ADMIN_PASSWORD = 'admin'
 ADMIN_EMAIL = 'admin@example.jp'
@@ -164,6 +165,9 @@ def main(argv=None):
     srv.add_argument('--listen', metavar='HOST:PORT')
     sub.add_parser('mail-sink',
         help="run the demo's local SMTP server keeping mails in var/mail")
+    sim = sub.add_parser('simulate',
+        help="rate one month with a shipped menu and print the bill as JSON")
+    simulate.add_arguments(sim)
     args = parser.parse_args(argv)
 
     if args.command == 'demo':
@@ -173,6 +177,8 @@ def main(argv=None):
         return serve(args.database, args.listen)
     elif args.command == 'serve':
         return serve(args.database, args.listen)
+    elif args.command == 'simulate':
+        return simulate.main(args)
     elif args.command == 'mail-sink':
         mailsink.serve_forever(site.root() / 'var' / 'mail', port=_mail_port())
     return 0

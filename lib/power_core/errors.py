@@ -37,3 +37,8 @@ class FormulaError(ValidationError):
     def __init__(self, message=None, value=None, position=None):
         super().__init__(message, value)
         self.position = position
+
+
+class RegulatedValueMissing(ValidationError):
+    "A regulated value (fuel adjustment, surcharge) is not in the data."
+    message = "A regulated value is missing."

@@ -1,0 +1,116 @@
+"""power-cis simulate: rate one month with a menu of the shipped data pack,
+without a database, and print the bill as JSON."""
+import datetime as dt
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+
+from power_core import capacity as capacity_rules
+from power_core.data import MENUS, REGULATED
+from power_core.errors import PowerCoreError
+from power_core.tariff.menu import load_menus
+from power_core.tariff.rating import Usage, rate
+from power_core.tariff.regulated import RegulatedValues
+
+FIELDS = ('menu', 'capacity', 'kwh', 'period_start', 'period_end')
+OVERRIDES = ('fuel_adjustment', 'renewable_surcharge', 'subsidy')
+
+
+class InputError(Exception):
+    "Bad input: one line for stderr, exit status 2."
+
+
+def add_arguments(parser):
+    parser.add_argument('--menu', help="menu code, e.g. tepco-juryo-b")
+    parser.add_argument('--capacity', help="30A, 6kVA or 50kW")
+    parser.add_argument('--kwh', help="usage of the period in kWh")
+    parser.add_argument('--period-start', help="first day (YYYY-MM-DD)")
+    parser.add_argument('--period-end',
+        help="the next reading day, excluded (YYYY-MM-DD); its month is the "
+        "charge month")
+    parser.add_argument('--area', default='03', help="grid area code")
+    for name in OVERRIDES:
+        parser.add_argument('--' + name.replace('_', '-'),
+            help="unit price in yen per kWh replacing the regulated value")
+    parser.add_argument('--input', metavar='FILE',
+        help="a JSON case with the same fields ('-' for stdin)")
+
+
+def _decimal(name, value):
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise InputError(f"{name}: {value!r} is not a number") from None
+
+
+def _date(name, value):
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(
+            f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _case(args):
+    case = {}
+    if args.input:
+        try:
+            text = (sys.stdin.read() if args.input == '-'
+                else open(args.input, encoding='utf-8').read())
+            case = json.loads(text)
+        except OSError as e:
+            raise InputError(f"--input: {e.strerror}: {args.input}") from None
+        except json.JSONDecodeError as e:
+            raise InputError(f"--input: malformed JSON at line {e.lineno} "
+                f"column {e.colno}: {e.msg}") from None
+        if not isinstance(case, dict):
+            raise InputError("--input: the JSON must be an object")
+    for name in (*FIELDS, 'area', *OVERRIDES):
+        value = getattr(args, name)
+        if value is not None and (name != 'area' or 'area' not in case):
+            case[name] = value
+    missing = [n for n in FIELDS if case.get(n) in (None, '')]
+    if missing:
+        raise InputError("missing " + ', '.join(
+                '--' + n.replace('_', '-') for n in missing))
+    return case
+
+
+def simulate(args):
+    case = _case(args)
+    menus = load_menus(MENUS)
+    menu = menus.get(case['menu'])
+    if menu is None:
+        raise InputError(f"unknown menu {case['menu']!r} (known: "
+            f"{', '.join(sorted(menus))})")
+    try:
+        capacity = capacity_rules.parse(str(case['capacity']))
+    except PowerCoreError as e:
+        raise InputError(f"--capacity: {e}") from None
+    if capacity.unit != menu.capacity_unit:
+        raise InputError(f"--capacity: menu {menu.code} is contracted in "
+            f"{menu.capacity_unit}, not {capacity.unit}")
+    usage = Usage(
+        _date('--period-start', case['period_start']),
+        _date('--period-end', case['period_end']),
+        _decimal('--kwh', case['kwh']), capacity.value,
+        str(case.get('area', '03')))
+    overrides = {n: _decimal('--' + n.replace('_', '-'), case[n])
+        for n in OVERRIDES if case.get(n) is not None}
+    try:
+        bill = rate(menu, usage, RegulatedValues.from_folder(REGULATED),
+            overrides)
+    except PowerCoreError as e:
+        raise InputError(str(e)) from None
+    return bill.as_dict()
+
+
+def main(args):
+    try:
+        result = simulate(args)
+    except InputError as e:
+        print(f"power-cis simulate: {e}", file=sys.stderr)
+        return 2
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write('\n')
+    return 0

@@ -1,0 +1,228 @@
+"""Rating one contract-month with every line explained (the scalar path,
+used by simulation, the portal and the web client).
+
+Japanese defaults (DOMAIN_FACTS §1.5, §1.6, §1.10):
+- usage in whole kWh, rounded half up;
+- basic, energy and adjustment lines keep their sen; their sum is rounded
+  down to the yen;
+- the renewable surcharge is rounded down to the yen on its own and added;
+- prices include tax; the consumption tax is shown as floor(total × 10/110);
+- 日割: when the period is split by a menu version, or differs from the
+  days of the month it starts in by 5 days or more, the basic charge and the
+  tier boundaries are scaled by days / denominator (boundaries rounded half
+  up to the kWh);
+- no usage: the basic charge is halved.
+"""
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from power_core.errors import ValidationError
+from power_core.tariff.formula import Formula, round_down, round_half_up
+
+TAX_RATE = Decimal('0.10')
+PRORATION_TOLERANCE_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Line:
+    code: str
+    label: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+    def as_dict(self):
+        return {'code': self.code, 'label': self.label,
+            'quantity': str(self.quantity), 'unit_price': str(self.unit_price),
+            'amount': str(self.amount)}
+
+
+@dataclass(frozen=True)
+class Bill:
+    menu: str
+    versions: tuple
+    charge_month: dt.date
+    kwh: Decimal
+    lines: tuple
+    total: int
+    tax_included: int
+
+    def as_dict(self):
+        return {
+            'menu': self.menu,
+            'version': ', '.join(v.isoformat() for v in self.versions),
+            'charge_month': f'{self.charge_month:%Y-%m}',
+            'total': self.total,
+            'tax_included': self.tax_included,
+            'lines': [line.as_dict() for line in self.lines],
+            }
+
+
+@dataclass(frozen=True)
+class Usage:
+    "What is rated: a period [start, end) and its usage."
+    period_start: dt.date
+    period_end: dt.date
+    kwh: Decimal
+    capacity: Decimal
+    area: str = '03'
+
+
+def _days_in_month(date):
+    return calendar.monthrange(date.year, date.month)[1]
+
+
+def rate(menu, usage, regulated, overrides=None):
+    """Rate usage with menu; return the Bill.
+
+    overrides: optional unit prices replacing the regulated ones,
+    {'fuel_adjustment': Decimal, 'renewable_surcharge': Decimal,
+    'subsidy': Decimal}."""
+    overrides = overrides or {}
+    start, end = usage.period_start, usage.period_end
+    if end <= start:
+        raise ValidationError(
+            f"The period end {end} must be after its start {start}.", end)
+    if usage.kwh < 0:
+        raise ValidationError(f"Usage {usage.kwh} kWh is negative.", usage.kwh)
+    if menu.capacities and usage.capacity not in menu.capacities:
+        raise ValidationError(
+            f"Capacity {usage.capacity.normalize():f}{menu.capacity_unit} is "
+            f"not offered by menu {menu.code}.", usage.capacity)
+    kwh = round_half_up(usage.kwh)
+    charge_month = end.replace(day=1)
+    total_days = (end - start).days
+    segments = menu.versions_between(start, end)
+    prorate = (len(segments) > 1 or abs(
+            total_days - _days_in_month(start)) >= PRORATION_TOLERANCE_DAYS)
+
+    lines = []
+    remaining_kwh = kwh
+    for index, (version, seg_start, seg_end) in enumerate(segments):
+        days = (seg_end - seg_start).days
+        if index == len(segments) - 1:
+            seg_kwh = remaining_kwh
+        else:
+            seg_kwh = round_half_up(kwh * days / total_days)
+            remaining_kwh -= seg_kwh
+        if prorate:
+            denominator = (_days_in_month(start)
+                if version.proration_denominator == 'start_month'
+                else int(version.proration_denominator))
+            factor = Decimal(days) / Decimal(denominator)
+        else:
+            factor = Decimal(1)
+        suffix = f' ({seg_start}〜)' if len(segments) > 1 else ''
+        lines += _segment_lines(
+            menu, version, usage, seg_kwh, kwh, factor, suffix, lines)
+
+    last = segments[-1][0]
+    amounts = {}
+    for component in last.components:
+        price = None
+        if component.kind == 'fuel_adjustment':
+            price = overrides.get('fuel_adjustment')
+            if price is None:
+                price = regulated.fuel_adjustment(usage.area,
+                    component.params.get('menu_type', 'free'), charge_month)
+        elif component.kind == 'subsidy':
+            price = overrides.get('subsidy')
+            if price is None:
+                price = regulated.subsidy_discount(
+                    component.params.get('customer_class', 'low'),
+                    start.replace(day=1))
+            price = -price
+        if price is not None:
+            lines.append(Line(component.code, component.label, kwh,
+                    Decimal(price), Decimal(price) * kwh))
+    for line in lines:
+        amounts[line.code] = amounts.get(line.code, 0) + line.amount
+    for component in last.components:
+        if component.kind == 'discount_percent':
+            targets = component.params['targets']
+            base = sum((line.amount for line in lines
+                    if any(line.code == t or line.code.startswith(f'{t}_')
+                        for t in targets)), Decimal(0))
+            percent = Decimal(str(component.params['percent']))
+            amount = -round_down(base * percent / 100, 2)
+            lines.append(Line(component.code, component.label, base,
+                    -percent / 100, amount))
+            amounts[component.code] = amount
+        elif component.kind == 'formula':
+            values = {'kwh': kwh, 'capacity': usage.capacity,
+                'days': Decimal(total_days),
+                'period_days': Decimal(_days_in_month(start)), **amounts}
+            amount = Formula(component.params['expression']).evaluate(values)
+            lines.append(Line(component.code, component.label, Decimal(1),
+                    amount, amount))
+            amounts[component.code] = amount
+
+    main = round_down(sum((line.amount for line in lines), Decimal(0)))
+    surcharge_lines = []
+    for component in last.components:
+        if component.kind == 'renewable_surcharge':
+            price = overrides.get('renewable_surcharge')
+            if price is None:
+                price = regulated.renewable_surcharge(charge_month)
+            surcharge_lines.append(Line(component.code, component.label,
+                    kwh, Decimal(price), round_down(Decimal(price) * kwh)))
+    total = int(main + sum((l.amount for l in surcharge_lines), Decimal(0)))
+    return Bill(
+        menu=menu.code,
+        versions=tuple(v.valid_from for v, *_ in segments),
+        charge_month=charge_month,
+        kwh=kwh,
+        lines=tuple(lines + surcharge_lines),
+        total=total,
+        tax_included=int(round_down(
+            Decimal(total) * TAX_RATE / (1 + TAX_RATE))),
+        )
+
+
+def _segment_lines(menu, version, usage, seg_kwh, total_kwh, factor,
+        suffix, previous):
+    lines = []
+    for component in version.components:
+        params = component.params
+        label = component.label + suffix
+        if component.kind in {'basic_table', 'basic_per_unit'}:
+            if component.kind == 'basic_table':
+                table = {Decimal(str(k)): Decimal(str(v))
+                    for k, v in params['table'].items()}
+                if usage.capacity not in table:
+                    raise ValidationError(
+                        f"Menu {menu.code} has no basic charge for "
+                        f"{usage.capacity.normalize():f}{menu.capacity_unit}.",
+                        usage.capacity)
+                monthly = table[usage.capacity]
+                unit_price = monthly
+                quantity = factor
+            else:
+                unit_price = Decimal(str(params['unit_price']))
+                monthly = unit_price * usage.capacity
+                quantity = usage.capacity * factor
+            amount = monthly * factor
+            if total_kwh == 0 and version.zero_usage_basic_half:
+                amount = amount / 2
+                label += ' (使用量なし半額)'
+            lines.append(Line(component.code, label,
+                    quantity, unit_price, round_down(amount, 2)))
+        elif component.kind == 'energy_tiers':
+            lower = Decimal(0)
+            for number, (upper, price) in enumerate(params['tiers'], 1):
+                price = Decimal(str(price))
+                if upper is None:
+                    bound = None
+                else:
+                    bound = round_half_up(Decimal(str(upper)) * factor)
+                top = seg_kwh if bound is None else min(seg_kwh, bound)
+                quantity = max(top - lower, Decimal(0))
+                if quantity:
+                    lines.append(Line(f'{component.code}_{number}',
+                            f'{label} 第{number}段階', quantity, price,
+                            quantity * price))
+                if bound is not None:
+                    lower = max(lower, bound)
+    return lines

@@ -1,0 +1,136 @@
+"""Rating the shipped menus; every expected figure is computed by hand in
+the comments from DOMAIN_FACTS §1."""
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from power_core.data import MENUS, REGULATED
+from power_core.errors import RegulatedValueMissing, ValidationError
+from power_core.tariff.menu import load_menus
+from power_core.tariff.rating import Usage, rate
+from power_core.tariff.regulated import RegulatedValues
+
+MENU = load_menus(MENUS)
+REG = RegulatedValues.from_folder(REGULATED)
+
+
+def lines(bill):
+    "Amounts by line code, summed over the parts of a split period."
+    amounts = {}
+    for line in bill.lines:
+        amounts[line.code] = amounts.get(line.code, 0) + line.amount
+    return amounts
+
+
+def test_tepco_b_normal_month():
+    # 30A, 260 kWh, 2025-01-10 to 2025-02-10 (31 days, January has 31:
+    # no pro-rating), charge month 2025-02, version 2024-04-01.
+    bill = rate(MENU['tepco-juryo-b'], Usage(
+            dt.date(2025, 1, 10), dt.date(2025, 2, 10), D(260), D(30)), REG)
+    got = lines(bill)
+    assert got['basic'] == D('935.25')
+    assert got['energy_1'] == D('3576.00')     # 120 × 29.80
+    assert got['energy_2'] == D('5096.00')     # 140 × 36.40
+    assert 'energy_3' not in got
+    assert got['fuel'] == D('-1690.00')        # 260 × −6.50 (2025-02 分)
+    assert got['subsidy'] == D('-650.00')      # 260 × 2.50 (2025-01 使用分)
+    # 935.25 + 8672.00 − 1690.00 − 650.00 = 7267.25 → 7267
+    assert got['renewable'] == D('907')        # floor(260 × 3.49 = 907.40)
+    assert bill.total == 8174                  # 7267 + 907
+    assert bill.tax_included == 743            # floor(8174 × 10 / 110)
+    assert bill.charge_month == dt.date(2025, 2, 1)
+
+
+def test_period_crossing_a_version_is_split_by_days():
+    # 310 kWh from 2024-03-15 to 2024-04-15 (31 days) crosses the
+    # 2024-04-01 price change: 17 days at the 2023-06 prices, 14 days at
+    # the 2024-04 prices; kWh split 170 / 140; factors 17/31 and 14/31.
+    bill = rate(MENU['tepco-juryo-b'], Usage(
+            dt.date(2024, 3, 15), dt.date(2024, 4, 15), D(310), D(30)), REG,
+        overrides={'fuel_adjustment': D('-2.00')})
+    got = lines(bill)
+    assert got['basic'] == D('485.71') + D('422.37')  # 885.72×17/31, 935.25×14/31
+    # first part: tiers 120×17/31 = 65.8 → 66, 300×17/31 = 164.5 → 165
+    # 66 × 30.00 + 99 × 36.60 + 5 × 40.69
+    # second part: tiers 54 and 135: 54 × 29.80 + 81 × 36.40 + 5 × 40.49
+    assert got['energy_1'] == D('1980.00') + D('1609.20')
+    assert got['energy_2'] == D('3623.40') + D('2948.40')
+    assert got['energy_3'] == D('203.45') + D('202.45')
+    assert got['fuel'] == D('-620.00')         # 310 × −2.00
+    assert got['subsidy'] == D('-1085.00')     # 310 × 3.50 (2024-03 使用分)
+    # main 9769.98 → 9769; surcharge FY2023 1.40 × 310 = 434
+    assert bill.total == 9769 + 434
+    assert bill.versions == (dt.date(2023, 6, 1), dt.date(2024, 4, 1))
+
+
+def test_zero_usage_halves_basic():
+    bill = rate(MENU['tepco-juryo-b'], Usage(
+            dt.date(2025, 1, 10), dt.date(2025, 2, 10), D(0), D(40)), REG)
+    assert lines(bill)['basic'] == D('623.50')  # 1247.00 / 2
+    assert bill.total == 623
+
+
+def test_short_period_is_pro_rated():
+    # move-in on 2025-01-20, read 2025-02-10: 21 days of a 31-day month
+    # (10 days short: pro-rated). basic 935.25 × 21/31 = 633.55;
+    # tiers 120 × 21/31 = 81.3 → 81, 300 × 21/31 = 203.2 → 203.
+    bill = rate(MENU['tepco-juryo-b'], Usage(
+            dt.date(2025, 1, 20), dt.date(2025, 2, 10), D(100), D(30)), REG)
+    got = lines(bill)
+    assert got['basic'] == D('633.55')
+    assert got['energy_1'] == D('81') * D('29.80')
+    assert got['energy_2'] == D('19') * D('36.40')
+
+
+def test_new_retailer_three_percent_off_energy():
+    # same month as the first test on the free menu: energy 8672.00,
+    # discount floor(8672.00 × 3%, sen) = 260.16
+    bill = rate(MENU['new-retailer-b'], Usage(
+            dt.date(2025, 1, 10), dt.date(2025, 2, 10), D(260), D(30)), REG)
+    assert lines(bill)['discount'] == D('-260.16')
+    # 7267.25 − 260.16 = 7007.09 → 7007; + 907
+    assert bill.total == 7914
+
+
+def test_tepco_c_per_kva():
+    # 8 kVA × 311.75 = 2494.00; 400 kWh: 3576.00 + 6552.00 + 4049.00
+    bill = rate(MENU['tepco-juryo-c'], Usage(
+            dt.date(2025, 1, 10), dt.date(2025, 2, 10), D(400), D(8)), REG)
+    got = lines(bill)
+    assert got['basic'] == D('2494.00')
+    assert got['energy_3'] == D('4049.00')     # 100 × 40.49
+
+
+def test_kwh_rounded_half_up():
+    bill = rate(MENU['tepco-juryo-b'], Usage(
+            dt.date(2025, 1, 10), dt.date(2025, 2, 10), D('259.5'), D(30)), REG)
+    assert bill.kwh == 260
+
+
+@pytest.mark.parametrize('usage, error, words', [
+    (Usage(dt.date(2025, 2, 10), dt.date(2025, 1, 10), D(1), D(30)),
+        ValidationError, 'after its start'),
+    (Usage(dt.date(2025, 1, 10), dt.date(2025, 2, 10), D(-1), D(30)),
+        ValidationError, 'negative'),
+    (Usage(dt.date(2025, 1, 10), dt.date(2025, 2, 10), D(1), D(35)),
+        ValidationError, 'not offered'),
+    (Usage(dt.date(2025, 4, 10), dt.date(2025, 5, 10), D(1), D(30)),
+        RegulatedValueMissing, 'charge month 2025-05'),
+    (Usage(dt.date(2020, 1, 10), dt.date(2020, 2, 10), D(1), D(30)),
+        ValidationError, 'no version'),
+    ])
+def test_bad_input(usage, error, words):
+    with pytest.raises(error, match=words):
+        rate(MENU['tepco-juryo-b'], usage, REG)
+
+
+def test_regulated_values_refuse_bad_rows(tmp_path):
+    for name in ('fuel_adjustment', 'renewable_surcharge', 'subsidy'):
+        (tmp_path / f'{name}.csv').write_text(
+            (REGULATED / f'{name}.csv').read_text())
+    (tmp_path / 'renewable_surcharge.csv').write_text(
+        'fiscal_year,price\n2025,abc\n')
+    with pytest.raises(ValidationError,
+            match="renewable_surcharge.csv line 2: 'abc' is not a number"):
+        RegulatedValues.from_folder(tmp_path)

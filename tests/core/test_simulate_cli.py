@@ -1,0 +1,65 @@
+"""power-cis simulate, as the README calls it (no database)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+POWER_CIS = str(Path(sys.executable).parent / 'power-cis')
+BASE = ['simulate', '--menu', 'tepco-juryo-b', '--capacity', '30A',
+    '--period-start', '2025-01-10', '--period-end', '2025-02-10']
+
+
+def run(*args, stdin=None):
+    return subprocess.run([POWER_CIS, *args], capture_output=True, text=True,
+        input=stdin)
+
+
+def test_simple_form():
+    result = run(*BASE, '--kwh', '260')
+    assert result.returncode == 0, result.stderr
+    bill = json.loads(result.stdout)
+    # the hand-computed month of tests/core/test_rating.py
+    assert bill['total'] == 8174 and bill['tax_included'] == 743
+    assert bill['charge_month'] == '2025-02'
+    assert bill['version'] == '2024-04-01'
+    assert {line['code'] for line in bill['lines']} >= {
+        'basic', 'energy_1', 'energy_2', 'fuel', 'subsidy', 'renewable'}
+
+
+def test_overrides_and_input_file(tmp_path):
+    case = tmp_path / 'case.json'
+    case.write_text(json.dumps({
+                'menu': 'tepco-juryo-b', 'capacity': '30A', 'kwh': 260,
+                'period_start': '2025-04-10', 'period_end': '2025-05-12',
+                'fuel_adjustment': '-1.00'}))
+    result = run('simulate', '--input', str(case), '--subsidy', '0')
+    assert result.returncode == 0, result.stderr
+    bill = json.loads(result.stdout)
+    fuel, = [l for l in bill['lines'] if l['code'] == 'fuel']
+    assert fuel['amount'] == '-260.00'
+
+
+@pytest.mark.parametrize('args, stdin, words', [
+    (['--kwh', '260', '--menu', 'nope'], None, "unknown menu 'nope'"),
+    (['--kwh', '260', '--capacity', '6kVA'], None, 'contracted in A'),
+    (['--kwh', '-5'], None, 'negative'),
+    (['--kwh', 'abc'], None, "'abc' is not a number"),
+    (['--kwh', '1', '--period-end', '2025-01-01'], None, 'after its start'),
+    (['--kwh', '1', '--period-end', '2025-05-10'], None,
+        'No fuel cost adjustment'),
+    (['--input', '-'], '{oops', 'malformed JSON'),
+    ])
+def test_bad_input_exits_2_with_one_line(args, stdin, words):
+    result = run(*BASE, *args, stdin=stdin)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ''
+
+
+def test_needs_no_database():
+    code = ("import sys; from power_cis_cli import simulate; "
+        "assert 'trytond' not in sys.modules")
+    assert subprocess.run([sys.executable, '-c', code]).returncode == 0
