@@ -1,5 +1,10 @@
 """power-cis simulate: rate one month with a menu of the shipped data pack,
-without a database, and print the bill as JSON."""
+without a database, and print the bill as JSON.
+
+The full form (--input) also takes max_demand, demand_history
+([["YYYY-MM", kW], ...]), supply_start and power_factor for demand-based
+menus, and band_kwh ({"night": kWh, ...}) or interval
+([["YYYY-MM-DDTHH:MM", kWh], ...] per half hour) for time-of-use menus."""
 import datetime as dt
 import json
 import sys
@@ -90,11 +95,33 @@ def simulate(args):
     if capacity.unit != menu.capacity_unit:
         raise InputError(f"--capacity: menu {menu.code} is contracted in "
             f"{menu.capacity_unit}, not {capacity.unit}")
+    extra = {}
+    if case.get('max_demand') is not None:
+        extra['max_demand'] = _decimal('max_demand', case['max_demand'])
+    if case.get('power_factor') is not None:
+        extra['power_factor'] = _decimal('power_factor', case['power_factor'])
+    if case.get('supply_start'):
+        extra['supply_start'] = _date('supply_start', case['supply_start'])
+    try:
+        if case.get('demand_history'):
+            extra['demand_history'] = tuple(
+                (_date('demand_history', f'{month}-01'[:10]),
+                    _decimal('demand_history', kw))
+                for month, kw in case['demand_history'])
+        if case.get('band_kwh'):
+            extra['band_kwh'] = {str(k): _decimal('band_kwh', v)
+                for k, v in case['band_kwh'].items()}
+        if case.get('interval'):
+            extra['interval'] = tuple(
+                (dt.datetime.fromisoformat(start), _decimal('interval', kwh))
+                for start, kwh in case['interval'])
+    except (TypeError, ValueError, AttributeError) as e:
+        raise InputError(f"--input: malformed series: {e}") from None
     usage = Usage(
         _date('--period-start', case['period_start']),
         _date('--period-end', case['period_end']),
         _decimal('--kwh', case['kwh']), capacity.value,
-        str(case.get('area', '03')))
+        str(case.get('area', '03')), **extra)
     overrides = {n: _decimal('--' + n.replace('_', '-'), case[n])
         for n in OVERRIDES if case.get(n) is not None}
     try:

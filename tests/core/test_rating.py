@@ -134,3 +134,90 @@ def test_regulated_values_refuse_bad_rows(tmp_path):
     with pytest.raises(ValidationError,
             match="renewable_surcharge.csv line 2: 'abc' is not a number"):
         RegulatedValues.from_folder(tmp_path)
+
+
+def _menu(*components, capacities=(), unit='A'):
+    from power_core.tariff.menu import Component, Menu, Version
+    return Menu('test', 'test', 'low_lighting', unit, (Version(
+                dt.date(2020, 1, 1), tuple(Component(*c) for c in components)),),
+        tuple(D(c) for c in capacities))
+
+
+def test_pro_rated_boundary_exactly_half_rounds_up():
+    # regression: 435 × 55/30 = 797.5 must round to 798 (a pre-divided
+    # factor 1.8333… gave 797.4999… and 797)
+    menu = _menu(('energy', 'energy_tiers', '電力量', {
+                'tiers': [[435, '0'], [None, '1.00']]}))
+    bill = rate(menu, Usage(dt.date(2024, 4, 1), dt.date(2024, 5, 26),
+            D(798), D(10)), RegulatedValues())
+    assert bill.total == 0
+
+
+def test_demand_basic_with_power_factor():
+    # 実量制: contract kW = max(this month 180, previous 11 months 210 and
+    # 195; the 230 of 13 months ago is too old) = 210.
+    # basic = 1,800 × 210 × (185 − 90)/100 = 359,100.00
+    menu = _menu(('basic', 'demand_basic', '基本料金', {
+                'unit_price': '1800', 'power_factor': True}), unit='kW')
+    usage = Usage(dt.date(2025, 6, 1), dt.date(2025, 7, 1), D(30000), D(0),
+        max_demand=D('180.4'), power_factor=D('90'),
+        demand_history=((dt.date(2024, 5, 1), D(230)),
+            (dt.date(2024, 8, 1), D(210)), (dt.date(2025, 1, 1), D(195))))
+    bill = rate(menu, usage, RegulatedValues())
+    assert lines(bill)['basic'] == D('359100.00')
+    # first year: supply started 2024-09, so the 210 of 2024-08 does not
+    # count: max(180, 195) = 195 → 1,800 × 195 × 0.95 = 333,450.00
+    first_year = Usage(**{**usage.__dict__, 'supply_start': dt.date(2024, 9, 1)})
+    assert lines(rate(menu, first_year, RegulatedValues()))['basic'] == \
+        D('333450.00')
+    # no usage: power factor 85% (×1.00) and half: 1,800 × 210 / 2
+    idle = Usage(**{**usage.__dict__, 'kwh': D(0)})
+    assert lines(rate(menu, idle, RegulatedValues()))['basic'] == D('189000.00')
+
+
+def test_power_factor_capped_at_100():
+    menu = _menu(('basic', 'demand_basic', '基本料金', {'unit_price': '1000'}),
+        unit='kW')
+    usage = Usage(dt.date(2025, 6, 1), dt.date(2025, 7, 1), D(100), D(0),
+        max_demand=D(100), power_factor=D(104))
+    # 1000 × 100 × (185 − 100)/100 = 85,000
+    assert lines(rate(menu, usage, RegulatedValues()))['basic'] == D('85000.00')
+
+
+def test_time_of_use_from_30_minute_series():
+    # night 23:00–7:00 at 28.00, day at 38.00 (summer 40.00, Jul–Sep).
+    # A weekday, 2025-07-01: 48 half hours of 0.5 kWh: 16 night half
+    # hours (8 h) = 8.0 kWh, 32 day = 16.0 kWh.
+    menu = _menu(('energy', 'tou_energy', '電力量料金', {
+                'bands': [{'code': 'night', 'label': '夜間', 'price': '28.00'},
+                    {'code': 'day', 'label': '昼間', 'price': '38.00',
+                        'summer_price': '40.00'}],
+                'rules': [{'band': 'night', 'hours': [23, 7]}],
+                'summer_months': [7, 8, 9]}))
+    start = dt.datetime(2025, 7, 1)
+    series = tuple((start + dt.timedelta(minutes=30 * i), D('0.5'))
+        for i in range(48))
+    bill = rate(menu, Usage(dt.date(2025, 7, 1), dt.date(2025, 7, 31), D(24),
+            D(30), interval=series), RegulatedValues())
+    got = lines(bill)
+    assert got['energy_night'] == D('224.00')   # 8 × 28.00
+    assert got['energy_day'] == D('640.00')     # 16 × 40.00 (summer)
+    assert bill.total == 864
+
+
+def test_seasonal_tiers_and_minimum_charge():
+    menu = _menu(
+        ('basic', 'basic_table', '基本料金', {'table': {'30': '900.00'}}),
+        ('energy', 'energy_tiers', '電力量料金', {
+            'tiers': [[None, '30.00']], 'summer_tiers': [[None, '32.00']],
+            'summer_months': [7, 8, 9]}),
+        ('minimum', 'minimum', '最低料金', {'amount': '1000'}),
+        capacities=[30])
+    summer = rate(menu, Usage(dt.date(2025, 8, 5), dt.date(2025, 9, 4),
+            D(100), D(30)), RegulatedValues())
+    assert lines(summer)['energy_1'] == D('3200.00')
+    # 1 kWh in winter: 900 + 30 = 930 < 1,000 → 70 added
+    small = rate(menu, Usage(dt.date(2025, 1, 5), dt.date(2025, 2, 4),
+            D(1), D(30)), RegulatedValues())
+    assert lines(small)['minimum'] == D('70.00')
+    assert small.total == 1000

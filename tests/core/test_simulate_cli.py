@@ -41,6 +41,26 @@ def test_overrides_and_input_file(tmp_path):
     assert fuel['amount'] == '-260.00'
 
 
+def test_full_form_demand_menu():
+    # contract kW = max(240, 260) = 260; basic 1,826 × 260 × (185−95)/100
+    # = 427,284.00; summer energy 60,000 × 19.22 = 1,153,200.00;
+    # fuel 60,000 × −1.00; subsidy for high voltage 2025-07: 1.0 → −60,000
+    case = {'menu': 'high-demand-demo', 'capacity': '250kW', 'kwh': 60000,
+        'period_start': '2025-07-01', 'period_end': '2025-08-01',
+        'max_demand': 240, 'power_factor': 95,
+        'demand_history': [['2025-01', 260]], 'fuel_adjustment': '-1.00'}
+    result = run('simulate', '--input', '-', stdin=json.dumps(case))
+    assert result.returncode == 0, result.stderr
+    bill = json.loads(result.stdout)
+    amounts = {l['code']: l['amount'] for l in bill['lines']}
+    assert amounts['basic'] == '427284.00'
+    assert amounts['energy_1'] == '1153200.00'
+    assert amounts['subsidy'] == '-60000.0'
+    # 427,284 + 1,153,200 − 60,000 − 60,000 = 1,460,484;
+    # surcharge FY2025 3.98 × 60,000 = 238,800
+    assert bill['total'] == 1460484 + 238800
+
+
 @pytest.mark.parametrize('args, stdin, words', [
     (['--kwh', '260', '--menu', 'nope'], None, "unknown menu 'nope'"),
     (['--kwh', '260', '--capacity', '6kVA'], None, 'contracted in A'),

@@ -19,6 +19,11 @@ KINDS = (
     'discount_percent',  # params: percent, targets [codes]
     'formula',           # params: expression
     'renewable_surcharge',
+    'demand_basic',      # params: unit_price per kW, power_factor (bool)
+    'tou_energy',        # params: bands [{code, label, price, summer_price}],
+                         # rules [{band, hours [from, to], days}], summer_months
+    'minimum',           # params: amount (yen), targets [codes]
+    'fixed',             # params: amount (yen; negative for a credit)
     )
 
 

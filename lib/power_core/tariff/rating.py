@@ -62,12 +62,23 @@ class Bill:
 
 @dataclass(frozen=True)
 class Usage:
-    "What is rated: a period [start, end) and its usage."
+    """What is rated: a period [start, end) and its usage.
+
+    For demand-based menus: max_demand (kW, this month), demand_history
+    ((month, kW) of earlier months) and supply_start (the first-year rule),
+    power_factor (%). For time-of-use menus: band_kwh ({band: kWh}) or
+    interval ((start datetime, kWh) per half hour)."""
     period_start: dt.date
     period_end: dt.date
     kwh: Decimal
     capacity: Decimal
     area: str = '03'
+    max_demand: Decimal = None
+    demand_history: tuple = ()
+    supply_start: dt.date = None
+    power_factor: Decimal = None
+    band_kwh: dict = None
+    interval: tuple = ()
 
 
 def _days_in_month(date):
@@ -111,9 +122,9 @@ def rate(menu, usage, regulated, overrides=None):
             denominator = (_days_in_month(start)
                 if version.proration_denominator == 'start_month'
                 else int(version.proration_denominator))
-            factor = Decimal(days) / Decimal(denominator)
+            factor = Factor(days, denominator)
         else:
-            factor = Decimal(1)
+            factor = Factor(1)
         suffix = f' ({seg_start}〜)' if len(segments) > 1 else ''
         lines += _segment_lines(
             menu, version, usage, seg_kwh, kwh, factor, suffix, lines)
@@ -159,6 +170,17 @@ def rate(menu, usage, regulated, overrides=None):
                     amount, amount))
             amounts[component.code] = amount
 
+    for component in last.components:
+        if component.kind == 'minimum':
+            targets = component.params.get('targets', ['basic', 'energy'])
+            base = sum((line.amount for line in lines
+                    if any(line.code == t or line.code.startswith(f'{t}_')
+                        for t in targets)), Decimal(0))
+            minimum = Decimal(str(component.params['amount']))
+            if base < minimum:
+                lines.append(Line(component.code, component.label,
+                        Decimal(1), minimum - base, minimum - base))
+
     main = round_down(sum((line.amount for line in lines), Decimal(0)))
     surcharge_lines = []
     for component in last.components:
@@ -181,6 +203,76 @@ def rate(menu, usage, regulated, overrides=None):
         )
 
 
+class Factor:
+    """The 日割 factor days / denominator, applied numerator first so that
+    a boundary like 435 × 55 / 30 = 797.5 stays exact (a pre-divided
+    1.8333… would give 797.4999… and round the wrong way)."""
+    __slots__ = ('num', 'den')
+
+    def __init__(self, num, den=1):
+        self.num, self.den = int(num), int(den)
+
+    def __mul__(self, other):
+        return Decimal(other) * self.num / self.den
+
+    __rmul__ = __mul__
+
+    @property
+    def value(self):
+        "For display: the factor, to 4 decimals when not whole."
+        if self.num % self.den == 0:
+            return Decimal(self.num // self.den)
+        return round_half_up(Decimal(self.num) / self.den, 4)
+
+
+def contract_demand(usage):
+    """The contract demand (kW) of demand-based menus (実量制): the highest
+    30-minute maximum demand of this month and the previous 11 months, or
+    since the supply started in the first year (DOMAIN_FACTS §2)."""
+    if usage.max_demand is None:
+        raise ValidationError(
+            "A demand-based menu needs this month's maximum demand.", None)
+    first = usage.period_start.replace(day=1)
+    year_ago = first.replace(year=first.year - 1)
+    since = max(year_ago, usage.supply_start.replace(day=1)) \
+        if usage.supply_start else year_ago
+    peaks = [Decimal(usage.max_demand)] + [Decimal(kw)
+        for month, kw in usage.demand_history if since <= month < first]
+    return round_half_up(max(peaks))
+
+
+def band_kwh(component, usage, seg_kwh):
+    """kWh per time-of-use band: given, or summed from the half-hourly
+    series with the component's rules (the first rule that matches a half
+    hour wins; the last band takes the rest), each rounded half up."""
+    if usage.band_kwh is not None:
+        return {k: Decimal(v) for k, v in usage.band_kwh.items()}
+    if not usage.interval:
+        raise ValidationError(
+            "A time-of-use menu needs the usage per band or the "
+            "30-minute series.", None)
+    from power_core.calendar.business import BusinessCalendar
+    calendar_ = BusinessCalendar(year_end_closure=False)
+    bands = component.params['bands']
+    sums = {b['code']: Decimal(0) for b in bands}
+    for start, kwh in usage.interval:
+        holiday = not calendar_.is_business_day(start.date())
+        hour = start.hour + start.minute / 60
+        band = bands[-1]['code']
+        for rule in component.params.get('rules', ()):
+            days = rule.get('days', 'all')
+            if days == 'weekday' and holiday or days == 'holiday' and not holiday:
+                continue
+            low, high = rule['hours']
+            inside = low <= hour < high if low < high else (
+                hour >= low or hour < high)
+            if inside:
+                band = rule['band']
+                break
+        sums[band] += Decimal(str(kwh))
+    return {k: round_half_up(v) for k, v in sums.items()}
+
+
 def _segment_lines(menu, version, usage, seg_kwh, total_kwh, factor,
         suffix, previous):
     lines = []
@@ -198,20 +290,57 @@ def _segment_lines(menu, version, usage, seg_kwh, total_kwh, factor,
                         usage.capacity)
                 monthly = table[usage.capacity]
                 unit_price = monthly
-                quantity = factor
+                quantity = factor.value
             else:
                 unit_price = Decimal(str(params['unit_price']))
                 monthly = unit_price * usage.capacity
-                quantity = usage.capacity * factor
+                quantity = usage.capacity * factor.value
             amount = monthly * factor
             if total_kwh == 0 and version.zero_usage_basic_half:
                 amount = amount / 2
                 label += ' (使用量なし半額)'
             lines.append(Line(component.code, label,
                     quantity, unit_price, round_down(amount, 2)))
+        elif component.kind == 'demand_basic':
+            kw = contract_demand(usage)
+            unit_price = Decimal(str(params['unit_price']))
+            amount = unit_price * kw * factor
+            if params.get('power_factor', True):
+                pf = (Decimal(85) if total_kwh == 0 or usage.power_factor is None
+                    else min(round_half_up(usage.power_factor), Decimal(100)))
+                amount = amount * (185 - pf) / 100
+                label += f' (力率{pf}%)'
+            if total_kwh == 0 and version.zero_usage_basic_half:
+                amount = amount / 2
+                label += ' (使用量なし半額)'
+            lines.append(Line(component.code, label, kw * factor.value, unit_price,
+                    round_down(amount, 2)))
+        elif component.kind == 'tou_energy':
+            summer = usage.period_start.month in params.get(
+                'summer_months', ())
+            quantities = band_kwh(component, usage, seg_kwh)
+            for band in params['bands']:
+                price = Decimal(str(band['summer_price'] if summer
+                        and band.get('summer_price') is not None
+                        else band['price']))
+                quantity = quantities.get(band['code'], Decimal(0))
+                if quantity:
+                    lines.append(Line(f"{component.code}_{band['code']}",
+                            f"{label} {band['label']}", quantity, price,
+                            quantity * price))
+        elif component.kind == 'fixed':
+            amount = Decimal(str(params['amount'])) * factor
+            lines.append(Line(component.code, label, factor.value,
+                    Decimal(str(params['amount'])), round_down(amount, 2)))
         elif component.kind == 'energy_tiers':
             lower = Decimal(0)
-            for number, (upper, price) in enumerate(params['tiers'], 1):
+            tiers = params['tiers']
+            if (params.get('summer_tiers')
+                    and usage.period_start.month in params.get(
+                        'summer_months', (7, 8, 9))):
+                tiers = params['summer_tiers']
+                label += ' (夏季)'
+            for number, (upper, price) in enumerate(tiers, 1):
                 price = Decimal(str(price))
                 if upper is None:
                     bound = None
