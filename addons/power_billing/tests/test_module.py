@@ -1,13 +1,138 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
 
 from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+from trytond.modules.power_cis.tests.tools import ListViewTestMixin
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+from ..exceptions import MenuComponentError, MenuVersionError
 
 
-class PowerBillingTestCase(CompanyTestMixin, ModuleTestCase):
+class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test power_billing module"
     module = 'power_billing'
+
+    def _version(self):
+        "従量電灯B with the 2024-04-01 prices, as a business user enters it."
+        pool = Pool()
+        Menu = pool.get('power.rate_menu')
+        menu, = Menu.create([{
+                    'code': 'b', 'name': '従量電灯B',
+                    'customer_class': 'low_lighting', 'capacity_unit': 'A',
+                    'capacity_options': [('create', [
+                                {'capacity': Decimal(a)}
+                                for a in (10, 15, 20, 30, 40, 50, 60)])],
+                    'versions': [('create', [{
+                                    'valid_from': dt.date(2024, 4, 1),
+                                    'components': [('create', [{
+                                                'sequence': 1, 'code': 'basic',
+                                                'label': '基本料金',
+                                                'kind': 'basic_table',
+                                                'pairs': '30=935.25\n40=1247.00',
+                                                }, {
+                                                'sequence': 2,
+                                                'code': 'energy',
+                                                'label': '電力量料金',
+                                                'kind': 'energy_tiers',
+                                                'pairs': '120=29.80\n300=36.40\n'
+                                                '=40.49'}, {
+                                                'sequence': 3,
+                                                'code': 'fuel',
+                                                'label': '燃料費調整額',
+                                                'kind': 'fuel_adjustment',
+                                                'menu_type': 'regulated'}, {
+                                                'sequence': 4,
+                                                'code': 'renewable',
+                                                'label': '再エネ賦課金',
+                                                'kind': 'renewable_surcharge'},
+                                            ])],
+                                    'test_cases': [('create', [{
+                                                # 935.25 + 3576.00 + 5096.00
+                                                # − 1690.00 = 7917.25 → 7917;
+                                                # + floor(260 × 3.49) = 907
+                                                'name': '30A 260kWh',
+                                                'capacity': Decimal(30),
+                                                'kwh': Decimal(260),
+                                                'period_start': dt.date(
+                                                    2025, 1, 10),
+                                                'period_end': dt.date(
+                                                    2025, 2, 10),
+                                                'fuel_adjustment': Decimal(
+                                                    '-6.50'),
+                                                'renewable_surcharge':
+                                                Decimal('3.49'),
+                                                'expected_total': 8824,
+                                                }])],
+                                    }])],
+                    }])
+        return menu.versions[0]
+
+    @with_transaction()
+    def test_verify_and_activate(self):
+        "A version whose test cases pass is activated"
+        Version = Pool().get('power.rate_menu.version')
+        version = self._version()
+        Version.verify([version])
+        case, = version.test_cases
+        self.assertEqual(case.result, 'pass', case.detail)
+        self.assertEqual(case.result_total, 8824)
+        self.assertIn('基本料金', case.detail)
+        Version.activate([version])
+        self.assertEqual(version.state, 'active')
+        self.assertEqual(version.verified, '1/1')
+
+    @with_transaction()
+    def test_changed_price_fails_and_blocks_activation(self):
+        "After a price change the test case fails and activation is refused"
+        pool = Pool()
+        Version = pool.get('power.rate_menu.version')
+        Component = pool.get('power.rate_menu.component')
+        version = self._version()
+        energy, = [c for c in version.components if c.code == 'energy']
+        Component.write([energy], {
+                'pairs': '120=29.90\n300=36.40\n=40.49'})
+        with self.assertRaises(MenuVersionError) as cm:
+            Version.activate([version])
+        self.assertIn('30A 260kWh', cm.exception.message)
+        case, = Version(version.id).test_cases
+        # the failing run is not saved (the transaction rolls back), so
+        # verify alone to see the difference: 120 × 0.10 = 12 yen
+        Version.verify([version])
+        case, = Version(version.id).test_cases
+        self.assertEqual(case.result, 'fail')
+        self.assertEqual(case.difference, 12)
+
+    @with_transaction()
+    def test_formula_component(self):
+        "A formula component uses earlier components; bad ones are refused"
+        pool = Pool()
+        Component = pool.get('power.rate_menu.component')
+        Version = pool.get('power.rate_menu.version')
+        version = self._version()
+        Component.create([{
+                    'version': version.id, 'sequence': 5, 'code': 'campaign',
+                    'label': 'キャンペーン割引', 'kind': 'formula',
+                    'expression': '-round_down(basic * 0.5)'}])
+        case, = version.test_cases
+        case.expected_total = 8824 - 467  # half of 935.25, rounded down
+        case.save()
+        Version.verify([version])
+        self.assertEqual(Version(version.id).test_cases[0].result, 'pass')
+        with self.assertRaises(MenuComponentError) as cm:
+            Component.create([{
+                        'version': version.id, 'sequence': 6, 'code': 'bad',
+                        'label': 'x', 'kind': 'formula',
+                        'expression': 'kwh * __class__'}])
+        self.assertIn('column', cm.exception.message)
+        with self.assertRaises(MenuComponentError) as cm:
+            Component.create([{
+                        'version': version.id, 'sequence': 7, 'code': 'bad2',
+                        'label': 'x', 'kind': 'energy_tiers',
+                        'pairs': '120:29.80'}])
+        self.assertIn('KEY=VALUE', cm.exception.message)
 
 
 del ModuleTestCase

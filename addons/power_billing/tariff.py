@@ -1,0 +1,376 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Rate menus as business users define them: dated versions made of
+components, each version with test cases that must pass before it is
+activated. The records are turned into power_core's menu classes and rated
+by the same engine as simulation and billing."""
+from decimal import Decimal, InvalidOperation
+
+from power_core.errors import PowerCoreError
+from power_core.tariff import menu as core_menu
+from power_core.tariff.rating import Usage, rate
+from power_core.tariff.regulated import RegulatedValues
+
+from trytond.i18n import gettext
+from trytond.model import (
+    ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
+from trytond.modules.power_cis.common import transition
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+
+from .exceptions import MenuComponentError, MenuVersionError
+
+KINDS = [
+    ('basic_table', "Basic Charge by Capacity Table"),
+    ('basic_per_unit', "Basic Charge per A / kVA / kW"),
+    ('demand_basic', "Basic Charge by Demand (実量制)"),
+    ('energy_tiers', "Tiered Energy Charge"),
+    ('tou_energy', "Time-of-Use Energy Charge"),
+    ('fuel_adjustment', "Fuel Cost Adjustment"),
+    ('subsidy', "Government Subsidy"),
+    ('discount_percent', "Percentage Discount"),
+    ('fixed', "Fixed Amount / Campaign Credit"),
+    ('minimum', "Minimum Charge"),
+    ('formula', "Formula"),
+    ('renewable_surcharge', "Renewable Energy Surcharge"),
+    ]
+_DRAFT = {'readonly': Eval('state') != 'draft'}
+
+
+def parse_pairs(text, what):
+    """'120=29.80' lines into [(key, value)]; an empty key means 'and above'.
+
+    >>> parse_pairs('120=29.80\\n300 = 36.40\\n=40.49', 'tiers')
+    [('120', '29.80'), ('300', '36.40'), ('', '40.49')]
+    """
+    pairs = []
+    for number, line in enumerate((text or '').splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if '=' not in line:
+            raise ValueError(f"{what} line {number} {line!r}: write KEY=VALUE")
+        key, value = (p.strip() for p in line.split('=', 1))
+        try:
+            Decimal(value)
+            if key:
+                Decimal(key)
+        except InvalidOperation:
+            raise ValueError(
+                f"{what} line {number} {line!r}: not a number") from None
+        pairs.append((key, value))
+    return pairs
+
+
+class RateMenu(metaclass=PoolMeta):
+    __name__ = 'power.rate_menu'
+    versions = fields.One2Many(
+        'power.rate_menu.version', 'menu', "Versions")
+
+    def to_core(self, versions=None):
+        "This menu for power_core, with its active versions (or versions)."
+        if versions is None:
+            versions = [v for v in self.versions if v.state == 'active']
+        return core_menu.Menu(
+            self.code, self.name, self.customer_class, self.capacity_unit,
+            tuple(v.to_core() for v in versions),
+            tuple(Decimal(o.capacity) for o in self.capacity_options))
+
+
+class MenuVersion(Workflow, ModelSQL, ModelView):
+    "Rate Menu Version"
+    __name__ = 'power.rate_menu.version'
+    menu = fields.Many2One(
+        'power.rate_menu', "Rate Menu", required=True, ondelete='CASCADE',
+        states=_DRAFT)
+    valid_from = fields.Date("Valid From", required=True, states=_DRAFT)
+    proration_denominator = fields.Selection([
+            ('start_month', "Days of the Start Month"),
+            ('30', "30 Days"),
+            ], "Pro-rating Denominator", required=True, states=_DRAFT,
+        help="日割: days used are divided by this.")
+    zero_usage_basic_half = fields.Boolean(
+        "Half Basic Charge Without Usage", states=_DRAFT)
+    components = fields.One2Many(
+        'power.rate_menu.component', 'version', "Components", states=_DRAFT)
+    test_cases = fields.One2Many(
+        'power.rate_menu.test_case', 'version', "Test Cases")
+    verified = fields.Function(
+        fields.Char("Verification"), 'get_verified')
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('active', "Active"),
+            ], "State", readonly=True, required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('menu')
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('menu_valid_from_unique', Unique(t, t.menu, t.valid_from),
+                'power_billing.msg_menu_version_unique'),
+            ]
+        cls._order = [('menu', 'ASC'), ('valid_from', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {('draft', 'active'), ('active', 'draft')}
+        cls._buttons.update({
+                'verify': {'depends': ['state']},
+                'activate': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'draft': {
+                    'invisible': Eval('state') != 'active',
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_proration_denominator(cls):
+        return 'start_month'
+
+    @classmethod
+    def default_zero_usage_basic_half(cls):
+        return True
+
+    def get_rec_name(self, name):
+        return f'{self.menu.rec_name} {self.valid_from}'
+
+    def get_verified(self, name):
+        states = [c.result for c in self.test_cases]
+        if not states:
+            return ''
+        passed = states.count('pass')
+        return f'{passed}/{len(states)}'
+
+    def to_core(self):
+        return core_menu.Version(
+            self.valid_from, tuple(c.to_core() for c in self.components),
+            self.proration_denominator, bool(self.zero_usage_basic_half))
+
+    @classmethod
+    @ModelView.button
+    def verify(cls, versions):
+        "Run every test case of versions and record pass or fail."
+        TestCase = Pool().get('power.rate_menu.test_case')
+        TestCase.run([c for v in versions for c in v.test_cases])
+
+    @classmethod
+    @ModelView.button
+    @transition('active')
+    def activate(cls, versions):
+        "A version is activated only when all its test cases pass."
+        cls.verify(versions)
+        for version in versions:
+            if not version.test_cases:
+                raise MenuVersionError(gettext(
+                        'power_billing.msg_menu_version_no_test',
+                        version=version.rec_name))
+            failed = [c for c in version.test_cases if c.result != 'pass']
+            if failed:
+                raise MenuVersionError(gettext(
+                        'power_billing.msg_menu_version_failing',
+                        version=version.rec_name,
+                        cases=', '.join(c.name for c in failed)))
+
+    @classmethod
+    @ModelView.button
+    @transition('draft')
+    def draft(cls, versions):
+        pass
+
+
+class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
+    "Rate Menu Component"
+    __name__ = 'power.rate_menu.component'
+    version = fields.Many2One(
+        'power.rate_menu.version', "Version", required=True,
+        ondelete='CASCADE')
+    code = fields.Char("Code", required=True,
+        help="Names the component's lines and its amount in formulas.")
+    label = fields.Char("Label", required=True, translate=True,
+        help="As printed on the bill.")
+    kind = fields.Selection(KINDS, "Kind", required=True)
+    unit_price = fields.Numeric("Unit Price", digits=(16, 4),
+        states={'invisible': ~Eval('kind').in_(
+                ['basic_per_unit', 'demand_basic'])})
+    pairs = fields.Text(
+        "Prices", states={'invisible': ~Eval('kind').in_(
+                ['basic_table', 'energy_tiers'])},
+        help="One KEY=PRICE per line: capacity=monthly basic charge, or "
+        "upper kWh=price per kWh with an empty upper for the last tier "
+        "(e.g. 120=29.80, 300=36.40, =40.49).")
+    summer_pairs = fields.Text(
+        "Summer Prices", states={'invisible': Eval('kind') != 'energy_tiers'},
+        help="Tiers used for usage months in July to September; empty for "
+        "no season.")
+    percent = fields.Numeric("Percent", digits=(16, 2),
+        states={'invisible': Eval('kind') != 'discount_percent'})
+    targets = fields.Char("Applies To",
+        states={'invisible': ~Eval('kind').in_(
+                ['discount_percent', 'minimum'])},
+        help="Component codes, separated by commas.")
+    amount = fields.Numeric("Amount", digits=(16, 2),
+        states={'invisible': ~Eval('kind').in_(['fixed', 'minimum'])})
+    menu_type = fields.Selection([
+            (None, ''),
+            ('regulated', "Regulated (capped)"),
+            ('free', "Free"),
+            ], "Fuel Adjustment Type",
+        states={'invisible': Eval('kind') != 'fuel_adjustment'})
+    customer_class = fields.Selection([
+            (None, ''),
+            ('low', "Low Voltage"),
+            ('high', "High Voltage"),
+            ], "Subsidy Class",
+        states={'invisible': Eval('kind') != 'subsidy'})
+    expression = fields.Text(
+        "Formula", states={'invisible': Eval('kind') != 'formula'},
+        help="An expression over kwh, capacity, days, period_days and the "
+        "codes of earlier components, with + - * /, min, max, round_down, "
+        "round_half_up, round_up, IF(condition, then, else).")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('version')
+
+    def to_core(self):
+        params = {}
+        if self.kind in {'basic_per_unit', 'demand_basic'}:
+            params['unit_price'] = str(self.unit_price or 0)
+        elif self.kind == 'basic_table':
+            params['table'] = dict(parse_pairs(self.pairs, self.code))
+        elif self.kind == 'energy_tiers':
+            params['tiers'] = [[int(Decimal(k)) if k else None, v]
+                for k, v in parse_pairs(self.pairs, self.code)]
+            if self.summer_pairs:
+                params['summer_tiers'] = [[int(Decimal(k)) if k else None, v]
+                    for k, v in parse_pairs(self.summer_pairs, self.code)]
+                params['summer_months'] = [7, 8, 9]
+        elif self.kind == 'discount_percent':
+            params.update(percent=str(self.percent or 0), targets=[
+                    t.strip() for t in (self.targets or '').split(',')
+                    if t.strip()])
+        elif self.kind in {'fixed', 'minimum'}:
+            params['amount'] = str(self.amount or 0)
+            if self.kind == 'minimum' and self.targets:
+                params['targets'] = [t.strip()
+                    for t in self.targets.split(',') if t.strip()]
+        elif self.kind == 'fuel_adjustment':
+            params['menu_type'] = self.menu_type or 'free'
+        elif self.kind == 'subsidy':
+            params['customer_class'] = self.customer_class or 'low'
+        elif self.kind == 'formula':
+            params['expression'] = self.expression or ''
+        return core_menu.Component(self.code, self.kind, self.label, params)
+
+    @classmethod
+    def validate_fields(cls, components, field_names):
+        super().validate_fields(components, field_names)
+        for component in components:
+            component.check_core()
+
+    def check_core(self):
+        "Refuse a component the engine cannot use, saying why and where."
+        try:
+            component = self.to_core()
+            if self.kind == 'formula':
+                from power_core.tariff.formula import Formula
+                earlier = {c.code for c in self.version.components
+                    if c.sequence is not None and self.sequence is not None
+                    and c.sequence < self.sequence}
+                Formula(self.expression or '').check({
+                        'kwh', 'capacity', 'days', 'period_days',
+                        *earlier, *(c.code for c in self.version.components
+                            if c != self and c.kind != 'formula')})
+            elif self.kind in {'basic_table', 'energy_tiers'} and not (
+                    component.params.get('table')
+                    or component.params.get('tiers')):
+                raise ValueError("give at least one KEY=PRICE line")
+        except (PowerCoreError, ValueError) as e:
+            raise MenuComponentError(gettext(
+                    'power_billing.msg_menu_component_invalid',
+                    component=self.code, reason=str(e))) from e
+
+
+class MenuTestCase(ModelSQL, ModelView):
+    "Rate Menu Test Case"
+    __name__ = 'power.rate_menu.test_case'
+    version = fields.Many2One(
+        'power.rate_menu.version', "Version", required=True,
+        ondelete='CASCADE')
+    name = fields.Char("Name", required=True)
+    capacity = fields.Numeric("Capacity", digits=(16, 1), required=True)
+    kwh = fields.Numeric("kWh", digits=(16, 1), required=True)
+    period_start = fields.Date("Period Start", required=True)
+    period_end = fields.Date("Period End", required=True,
+        help="The next reading day (excluded); its month is the charge "
+        "month.")
+    max_demand = fields.Numeric("Maximum Demand (kW)", digits=(16, 1))
+    power_factor = fields.Numeric("Power Factor (%)", digits=(16, 1))
+    fuel_adjustment = fields.Numeric(
+        "Fuel Adjustment (yen/kWh)", digits=(16, 2), required=True)
+    renewable_surcharge = fields.Numeric(
+        "Renewable Surcharge (yen/kWh)", digits=(16, 2), required=True)
+    subsidy = fields.Numeric("Subsidy (yen/kWh)", digits=(16, 2),
+        required=True)
+    expected_total = fields.Integer("Expected Total (yen)", required=True)
+    result_total = fields.Integer("Result (yen)", readonly=True)
+    difference = fields.Integer("Difference (yen)", readonly=True)
+    detail = fields.Text("Lines", readonly=True)
+    result = fields.Selection([
+            (None, "Not Run"),
+            ('pass', "Pass"),
+            ('fail', "Fail"),
+            ], "Result", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('version')
+
+    @classmethod
+    def default_fuel_adjustment(cls):
+        return Decimal(0)
+
+    @classmethod
+    def default_renewable_surcharge(cls):
+        return Decimal(0)
+
+    @classmethod
+    def default_subsidy(cls):
+        return Decimal(0)
+
+    @classmethod
+    def run(cls, cases):
+        "Rate each case with its version alone; record result and lines."
+        for case in cases:
+            version = case.version
+            menu = version.menu.to_core(versions=[version])
+            usage = Usage(case.period_start, case.period_end,
+                Decimal(case.kwh), Decimal(case.capacity),
+                max_demand=case.max_demand, power_factor=case.power_factor)
+            try:
+                bill = rate(menu, usage, RegulatedValues(), {
+                        'fuel_adjustment': case.fuel_adjustment,
+                        'renewable_surcharge': case.renewable_surcharge,
+                        'subsidy': case.subsidy})
+            except PowerCoreError as e:
+                case.result_total = None
+                case.difference = None
+                case.detail = str(e)
+                case.result = 'fail'
+                continue
+            case.result_total = bill.total
+            case.difference = bill.total - case.expected_total
+            case.detail = '\n'.join(
+                f'{l.label}: {l.quantity} × {l.unit_price} = {l.amount}'
+                for l in bill.lines) + f'\n合計 {bill.total}'
+            case.result = 'pass' if case.difference == 0 else 'fail'
+        cls.save(cases)
