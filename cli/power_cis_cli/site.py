@@ -50,8 +50,8 @@ def database_exists(name: str) -> bool:
     "Whether a Tryton database of that name is initialised."
     from trytond import backend
     from trytond.transaction import Transaction
-    with Transaction().start(None, 0, close=True) as transaction:
-        names = backend.Database(None).list()
+    with Transaction().start(None, 0, close=True):
+        names = backend.Database().list()
     if name not in names:
         return False
     database = backend.Database(name).connect()
@@ -95,11 +95,15 @@ def update_database(name: str, force=False):
 def create_database(name: str, password: str, email: str, lang='en'):
     "Create the database (PostgreSQL) or file (SQLite) and activate our modules."
     from trytond import backend
-    from trytond.transaction import Transaction
-    with Transaction().start(
-            None, 0, close=True, autocommit=True) as transaction:
-        if name not in backend.Database(None).list():
-            backend.Database(name).create(transaction.connection, name)
+    server = backend.Database()
+    server.connect()
+    connection = server.get_connection(autocommit=True)
+    try:
+        if name not in server.list():
+            server.create(connection, name)
+    finally:
+        server.put_connection(connection)
+        server.close()
     passfile = root() / 'var' / '.admin-password'
     passfile.write_text(password + '\n')
     passfile.chmod(0o600)
