@@ -4,6 +4,7 @@
 components, each version with test cases that must pass before it is
 activated. The records are turned into power_core's menu classes and rated
 by the same engine as simulation and billing."""
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from power_core.errors import PowerCoreError
@@ -67,6 +68,58 @@ class RateMenu(metaclass=PoolMeta):
     versions = fields.One2Many(
         'power.rate_menu.version', 'menu', "Versions")
 
+    @classmethod
+    def import_data_pack(cls, folder=None):
+        """Create the menus of the shipped data pack (or of folder) with
+        their versions, components and test cases; verify each new version
+        and activate it when its cases pass. Existing versions are left as
+        they are. Return the new versions."""
+        import json
+        from pathlib import Path
+
+        from power_core.data import MENUS
+        pool = Pool()
+        Version = pool.get('power.rate_menu.version')
+        created = []
+        for path in sorted(Path(folder or MENUS).glob('*.json')):
+            data = json.loads(path.read_text(encoding='utf-8'))
+            menus = cls.search([('code', '=', data['code'])], limit=1)
+            if menus:
+                menu, = menus
+            else:
+                menu, = cls.create([{
+                            'code': data['code'], 'name': data['name'],
+                            'customer_class': data['customer_class'],
+                            'capacity_unit': data['capacity_unit'],
+                            'capacity_options': [('create', [
+                                        {'capacity': Decimal(str(c))}
+                                        for c in data.get('capacities', ())])],
+                            }])
+            known = {v.valid_from for v in menu.versions}
+            for version in data['versions']:
+                valid_from = dt.date.fromisoformat(version['valid_from'])
+                if valid_from in known:
+                    continue
+                created += Version.create([{
+                            'menu': menu.id,
+                            'valid_from': valid_from,
+                            'proration_denominator': str(version.get(
+                                    'proration_denominator', 'start_month')),
+                            'zero_usage_basic_half': version.get(
+                                'zero_usage_basic_half', True),
+                            'components': [('create', [
+                                        _component_values(c, n)
+                                        for n, c in enumerate(
+                                            version['components'], 1)])],
+                            'test_cases': [('create', [
+                                        _test_case_values(t)
+                                        for t in version.get('tests', ())])],
+                            }])
+        Version.verify(created)
+        Version.activate([v for v in created if v.test_cases
+                and all(c.result == 'pass' for c in v.test_cases)])
+        return created
+
     def to_core(self, versions=None):
         "This menu for power_core, with its active versions (or versions)."
         if versions is None:
@@ -75,6 +128,49 @@ class RateMenu(metaclass=PoolMeta):
             self.code, self.name, self.customer_class, self.capacity_unit,
             tuple(v.to_core() for v in versions),
             tuple(Decimal(o.capacity) for o in self.capacity_options))
+
+
+def _pairs_text(pairs):
+    return '\n'.join(f"{'' if k is None else k}={v}" for k, v in pairs)
+
+
+def _component_values(data, sequence):
+    "Component record values from a data pack component."
+    values = {'sequence': sequence, 'code': data['code'],
+        'label': data.get('label') or data['code'], 'kind': data['kind']}
+    if 'unit_price' in data:
+        values['unit_price'] = Decimal(str(data['unit_price']))
+    if 'table' in data:
+        values['pairs'] = _pairs_text(data['table'].items())
+    if 'tiers' in data:
+        values['pairs'] = _pairs_text(data['tiers'])
+    if 'summer_tiers' in data:
+        values['summer_pairs'] = _pairs_text(data['summer_tiers'])
+    if 'percent' in data:
+        values['percent'] = Decimal(str(data['percent']))
+    if 'targets' in data:
+        values['targets'] = ', '.join(data['targets'])
+    if 'amount' in data:
+        values['amount'] = Decimal(str(data['amount']))
+    for name in ('menu_type', 'customer_class', 'expression'):
+        if name in data:
+            values[name] = data[name]
+    return values
+
+
+def _test_case_values(data):
+    "Test case record values from a data pack test."
+    return {
+        'name': data['name'],
+        'capacity': Decimal(data['capacity']),
+        'kwh': Decimal(data['kwh']),
+        'period_start': dt.date.fromisoformat(data['period_start']),
+        'period_end': dt.date.fromisoformat(data['period_end']),
+        'fuel_adjustment': Decimal(data['fuel_adjustment']),
+        'subsidy': Decimal(data['subsidy']),
+        'renewable_surcharge': Decimal(data['renewable_surcharge']),
+        'expected_total': data['expected_total'],
+        }
 
 
 class MenuVersion(Workflow, ModelSQL, ModelView):

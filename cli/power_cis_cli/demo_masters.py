@@ -13,7 +13,7 @@ MENUS = [
         'low_lighting', 'A', AMPERES),
     ('tou-demo', 'でんき小売 ナイトプラン (時間帯別)', 'low_lighting', 'A',
         (30, 40, 50, 60)),
-    ('high-demand', '高圧業務用 (実量制)', 'high', 'kW', ()),
+    ('high-demand-demo', '高圧業務用 実量制 (デモ)', 'high', 'kW', ()),
     ]
 PRE_CONTRACT = '''でんき小売株式会社(登録番号 A9999)の電気需給約款に基づく供給条件をご説明します。
 1. 供給開始予定日: スイッチング完了後の検針日
@@ -128,6 +128,8 @@ def create_masters(pool):
                                     {'capacity': Decimal(c)}
                                     for c in options])],
                         }])
+    # their priced versions and test cases from the shipped data pack
+    RateMenu.import_data_pack()
     refs['menus'] = {m.code: m for m in RateMenu.search([])}
     refs['pre'] = ensure('power.explanation.document', 'PRE-2025', {
             'name': '契約締結前交付書面', 'kind': 'pre', 'version': '2025.4',

@@ -135,4 +135,36 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertIn('KEY=VALUE', cm.exception.message)
 
 
+    @with_transaction()
+    def test_import_data_pack(self):
+        "The shipped menus arrive with verified, activated versions"
+        pool = Pool()
+        Menu = pool.get('power.rate_menu')
+        created = Menu.import_data_pack()
+        menus = {m.code: m for m in Menu.search([])}
+        self.assertEqual(set(menus), {'tepco-juryo-b', 'tepco-juryo-c',
+                'new-retailer-b', 'tou-demo', 'high-demand-demo'})
+        b = menus['tepco-juryo-b']
+        self.assertEqual(
+            [(str(v.valid_from), v.state) for v in sorted(
+                    b.versions, key=lambda v: v.valid_from)],
+            [('2023-06-01', 'active'), ('2024-04-01', 'active')])
+        self.assertTrue(all(c.result == 'pass'
+                for v in b.versions for c in v.test_cases))
+        # no test case: left in draft
+        self.assertEqual(menus['tou-demo'].versions[0].state, 'draft')
+        # a second import adds nothing
+        self.assertEqual(Menu.import_data_pack(), [])
+        self.assertEqual(len(created), 7)
+        # the records rate like the data pack
+        from power_core.tariff.rating import Usage, rate
+        from power_core.tariff.regulated import RegulatedValues
+        bill = rate(b.to_core(), Usage(dt.date(2025, 1, 10),
+                dt.date(2025, 2, 10), Decimal(260), Decimal(30)),
+            RegulatedValues(), {'fuel_adjustment': Decimal('-6.50'),
+                'subsidy': Decimal('2.50'),
+                'renewable_surcharge': Decimal('3.49')})
+        self.assertEqual(bill.total, 8174)
+
+
 del ModuleTestCase
