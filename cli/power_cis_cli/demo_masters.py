@@ -128,8 +128,11 @@ def create_masters(pool):
                                     {'capacity': Decimal(c)}
                                     for c in options])],
                         }])
-    # their priced versions and test cases from the shipped data pack
+    # their priced versions and test cases from the shipped data pack,
+    # with the regulated values
     RateMenu.import_data_pack()
+    from trytond.modules.power_billing.regulated import import_regulated
+    import_regulated()
     refs['menus'] = {m.code: m for m in RateMenu.search([])}
     refs['pre'] = ensure('power.explanation.document', 'PRE-2025', {
             'name': '契約締結前交付書面', 'kind': 'pre', 'version': '2025.4',

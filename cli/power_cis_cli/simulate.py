@@ -39,6 +39,9 @@ def add_arguments(parser):
             help="unit price in yen per kWh replacing the regulated value")
     parser.add_argument('--input', metavar='FILE',
         help="a JSON case with the same fields ('-' for stdin)")
+    parser.add_argument('--database', metavar='NAME',
+        help="rate with the active menu versions and the regulated values "
+        "of this database instead of the shipped data pack")
 
 
 def _decimal(name, value):
@@ -81,9 +84,32 @@ def _case(args):
     return case
 
 
+def _from_database(name):
+    "The active menus and the regulated values of a database."
+    from . import site
+    site.configure_trytond()
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    if not site.database_exists(name):
+        raise InputError(f"--database: no database {name!r}")
+    Pool.start()
+    Pool(name).init()
+    with Transaction().start(name, 0, readonly=True):
+        pool = Pool()
+        from trytond.modules.power_billing.regulated import regulated_values
+        menus = {m.code: m.to_core()
+            for m in pool.get('power.rate_menu').search([])}
+        menus = {k: v for k, v in menus.items() if v.versions}
+        return menus, regulated_values()
+
+
 def simulate(args):
     case = _case(args)
-    menus = load_menus(MENUS)
+    if getattr(args, 'database', None):
+        menus, regulated = _from_database(args.database)
+    else:
+        menus = load_menus(MENUS)
+        regulated = RegulatedValues.from_folder(REGULATED)
     menu = menus.get(case['menu'])
     if menu is None:
         raise InputError(f"unknown menu {case['menu']!r} (known: "
@@ -125,8 +151,7 @@ def simulate(args):
     overrides = {n: _decimal('--' + n.replace('_', '-'), case[n])
         for n in OVERRIDES if case.get(n) is not None}
     try:
-        bill = rate(menu, usage, RegulatedValues.from_folder(REGULATED),
-            overrides)
+        bill = rate(menu, usage, regulated, overrides)
     except PowerCoreError as e:
         raise InputError(str(e)) from None
     return bill.as_dict()

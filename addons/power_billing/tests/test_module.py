@@ -167,4 +167,30 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(bill.total, 8174)
 
 
+    @with_transaction()
+    def test_regulated_values(self):
+        "The data pack's regulated values load once and feed the engine"
+        from ..regulated import import_regulated, regulated_values
+        from power_core.errors import RegulatedValueMissing
+        added = import_regulated()
+        self.assertGreater(added, 40)
+        self.assertEqual(import_regulated(), 0)
+        values = regulated_values()
+        self.assertEqual(values.renewable_surcharge(dt.date(2025, 5, 1)),
+            Decimal('3.98'))
+        self.assertEqual(values.fuel_adjustment(
+                '03', 'regulated', dt.date(2025, 2, 1)), Decimal('-6.50'))
+        self.assertEqual(values.subsidy_discount('low', dt.date(2025, 1, 1)),
+            Decimal('2.50'))
+        with self.assertRaises(RegulatedValueMissing):
+            values.fuel_adjustment('03', 'regulated', dt.date(2030, 1, 1))
+        # a month typed mid-month is stored as its first day
+        Fuel = Pool().get('power.regulated.fuel')
+        fuel, = Fuel.search([('charge_month', '=', dt.date(2025, 2, 1)),
+                ('menu_type', '=', 'free')])
+        Fuel.write([fuel], {'price': Decimal('-6.40')})
+        self.assertEqual(regulated_values().fuel_adjustment(
+                '03', 'free', dt.date(2025, 2, 1)), Decimal('-6.40'))
+
+
 del ModuleTestCase

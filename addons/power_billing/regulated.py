@@ -1,0 +1,133 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Regulated values as dated data in the database: fuel cost adjustment unit
+prices, the renewable energy surcharge and government subsidies. Staff edit
+them in the web client or import them (Tryton's CSV import, or the data
+pack); every change is kept in the record's history."""
+from power_core.tariff.regulated import RegulatedValues, month
+
+from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+
+MENU_TYPES = [('regulated', "Regulated (capped)"), ('free', "Free")]
+CLASSES = [('low', "Low Voltage"), ('high', "High Voltage")]
+
+
+class _MonthMixin:
+    __slots__ = ()
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        for name in ('charge_month', 'usage_month'):
+            if values.get(name):
+                values[name] = month(values[name])
+        return values
+
+
+class FuelAdjustment(_MonthMixin, ModelSQL, ModelView):
+    "Fuel Cost Adjustment Unit Price"
+    __name__ = 'power.regulated.fuel'
+    _history = True
+    area = fields.Many2One(
+        'power.grid_area', "Grid Area", required=True, ondelete='RESTRICT')
+    menu_type = fields.Selection(MENU_TYPES, "Menu Type", required=True)
+    charge_month = fields.Date(
+        "Charge Month", required=True,
+        help="The month of the charges (X月分); stored as its first day.")
+    price = fields.Numeric("Unit Price (yen/kWh)", digits=(16, 2),
+        required=True, help="Tax included, before any subsidy.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [('key_unique',
+                Unique(t, t.area, t.menu_type, t.charge_month),
+                'power_billing.msg_regulated_unique')]
+        cls._order = [('charge_month', 'DESC'), ('id', 'DESC')]
+
+
+class RenewableSurcharge(ModelSQL, ModelView):
+    "Renewable Energy Surcharge"
+    __name__ = 'power.regulated.renewable'
+    _history = True
+    fiscal_year = fields.Integer(
+        "Fiscal Year", required=True,
+        help="Applies to the May charges of this year to the next April "
+        "charges (low voltage).")
+    price = fields.Numeric("Unit Price (yen/kWh)", digits=(16, 2),
+        required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [('year_unique', Unique(t, t.fiscal_year),
+                'power_billing.msg_regulated_unique')]
+        cls._order = [('fiscal_year', 'DESC'), ('id', 'DESC')]
+
+
+class Subsidy(_MonthMixin, ModelSQL, ModelView):
+    "Government Subsidy Discount"
+    __name__ = 'power.regulated.subsidy'
+    _history = True
+    customer_class = fields.Selection(CLASSES, "Customer Class",
+        required=True)
+    usage_month = fields.Date(
+        "Usage Month", required=True,
+        help="The month of use (X月使用分), billed the month after.")
+    discount = fields.Numeric("Discount (yen/kWh)", digits=(16, 2),
+        required=True, domain=[('discount', '>=', 0)])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [('key_unique',
+                Unique(t, t.customer_class, t.usage_month),
+                'power_billing.msg_regulated_unique')]
+        cls._order = [('usage_month', 'DESC'), ('id', 'DESC')]
+
+
+def regulated_values():
+    "The regulated values of the database for the engine."
+    pool = Pool()
+    values = RegulatedValues()
+    for fuel in pool.get('power.regulated.fuel').search([]):
+        values.fuel[(fuel.area.code, fuel.menu_type, fuel.charge_month)] = (
+            fuel.price)
+    for surcharge in pool.get('power.regulated.renewable').search([]):
+        values.renewable[surcharge.fiscal_year] = surcharge.price
+    for subsidy in pool.get('power.regulated.subsidy').search([]):
+        values.subsidy[(subsidy.customer_class, subsidy.usage_month)] = (
+            subsidy.discount)
+    return values
+
+
+def import_regulated(folder=None):
+    """Add the data pack's regulated values missing from the database;
+    return the number added."""
+    from power_core.data import REGULATED
+    pool = Pool()
+    GridArea = pool.get('power.grid_area')
+    pack = RegulatedValues.from_folder(folder or REGULATED)
+    known = regulated_values()
+    areas = {a.code: a.id for a in GridArea.search([])}
+    added = 0
+    Fuel = pool.get('power.regulated.fuel')
+    rows = [{'area': areas[a], 'menu_type': t, 'charge_month': m,
+            'price': p} for (a, t, m), p in pack.fuel.items()
+        if (a, t, m) not in known.fuel]
+    Fuel.create(rows)
+    added += len(rows)
+    Renewable = pool.get('power.regulated.renewable')
+    rows = [{'fiscal_year': y, 'price': p} for y, p in pack.renewable.items()
+        if y not in known.renewable]
+    Renewable.create(rows)
+    added += len(rows)
+    Subsidy_ = pool.get('power.regulated.subsidy')
+    rows = [{'customer_class': c, 'usage_month': m, 'discount': d}
+        for (c, m), d in pack.subsidy.items() if (c, m) not in known.subsidy]
+    Subsidy_.create(rows)
+    return added + len(rows)
