@@ -59,6 +59,11 @@ if [ ! -f sao/.installed ] || [ "$(cat sao/.installed)" != "$SAO_VERSION" ]; the
         --loglevel=error >/dev/null)
     echo "$SAO_VERSION" > sao/.installed
 fi
+# our fix of a sao form bug (see the file); idempotent and checked
+if ! grep -q 'power-cis patch' sao/dist/tryton-sao.js; then
+    say "patching sao (tools/patch_sao.py)"
+    "$PYTHON" tools/patch_sao.py sao
+fi
 
 if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's chromium for the browser tests"

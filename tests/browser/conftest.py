@@ -129,7 +129,7 @@ def select_many2one(page, form, name, text):
             const dialog = [...document.querySelectorAll('.modal-dialog')]
                 .some(d => d.offsetParent !== null);
             const input = document.querySelector(
-                `#tabcontent .tab-pane.active input[name="${name}"]`);
+                `#tabcontent > .tab-pane.active input[name="${name}"]`);
             return dialog || (input && input.value);
         }""", arg=[name])
     if dialog.count() and dialog.first.is_visible():
