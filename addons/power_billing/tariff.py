@@ -18,6 +18,7 @@ from trytond.model import (
 from trytond.modules.power_cis.common import transition
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import MenuComponentError, MenuVersionError
 
@@ -173,7 +174,96 @@ def _test_case_values(data):
         }
 
 
-class MenuVersion(Workflow, ModelSQL, ModelView):
+def _sort_key(key):
+    "Capacities and tier uppers in numeric order, the open tier last."
+    return (key == '', Decimal(key) if key else Decimal(0))
+
+
+class ExcelMixin:
+    "The Excel link of a rate menu version (data for power_core.tariff.excel)."
+    __slots__ = ()
+
+    def excel_data(self):
+        from power_core.tariff.excel import plain
+        prices = {}
+        for component in self.components:
+            code = component.code
+            if component.kind in {'basic_table', 'energy_tiers'}:
+                for key, value in parse_pairs(component.pairs, code):
+                    prices[(code, key)] = plain(Decimal(value))
+                for key, value in parse_pairs(component.summer_pairs, code):
+                    prices[(code, f'summer:{key}')] = plain(Decimal(value))
+            for name in ('unit_price', 'percent', 'amount'):
+                value = getattr(component, name)
+                if value is not None and component.kind in {
+                        'basic_per_unit': {'unit_price'},
+                        'demand_basic': {'unit_price'},
+                        'discount_percent': {'percent'},
+                        'fixed': {'amount'}, 'minimum': {'amount'},
+                        }.get(component.kind, set()):
+                    prices[(code, name)] = plain(value)
+        cases = {c.name: {
+                'capacity': plain(c.capacity), 'kwh': plain(c.kwh),
+                'period_start': c.period_start.isoformat(),
+                'period_end': c.period_end.isoformat(),
+                'fuel_adjustment': plain(c.fuel_adjustment),
+                'renewable_surcharge': plain(c.renewable_surcharge),
+                'subsidy': plain(c.subsidy),
+                'expected_total': plain(c.expected_total)}
+            for c in self.test_cases}
+        return {'prices': prices, 'cases': cases}
+
+    def apply_excel_data(self, data):
+        "Write the prices and test cases of data into this draft version."
+        pool = Pool()
+        Component = pool.get('power.rate_menu.component')
+        TestCase = pool.get('power.rate_menu.test_case')
+        if self.state != 'draft':
+            raise MenuVersionError(gettext(
+                    'power_billing.msg_menu_version_not_draft',
+                    version=self.rec_name))
+        components = {c.code: c for c in self.components}
+        unknown = {code for code, _ in data['prices']} - set(components)
+        if unknown:
+            raise MenuVersionError(gettext(
+                    'power_billing.msg_menu_excel_unknown_component',
+                    version=self.rec_name, codes=', '.join(sorted(unknown))))
+        for code, component in components.items():
+            rows = {key: value for (c, key), value in data['prices'].items()
+                if c == code}
+            values = {}
+            pairs = sorted((k, v) for k, v in rows.items()
+                if k not in {'unit_price', 'percent', 'amount'}
+                and not k.startswith('summer:'))
+            summer = sorted((k[7:], v) for k, v in rows.items()
+                if k.startswith('summer:'))
+            if component.kind in {'basic_table', 'energy_tiers'}:
+                values['pairs'] = '\n'.join(f'{k}={v}' for k, v in sorted(
+                        pairs, key=lambda p: _sort_key(p[0])))
+                values['summer_pairs'] = '\n'.join(
+                    f'{k}={v}' for k, v in sorted(
+                        summer, key=lambda p: _sort_key(p[0]))) or None
+            for name in ('unit_price', 'percent', 'amount'):
+                if name in rows:
+                    values[name] = rows[name]
+            Component.write([component], values)
+        existing = {c.name: c for c in self.test_cases}
+        TestCase.delete([c for n, c in existing.items()
+                if n not in data['cases']])
+        for name, case in data['cases'].items():
+            values = {**case,
+                'period_start': dt.date.fromisoformat(case['period_start']),
+                'period_end': dt.date.fromisoformat(case['period_end']),
+                'expected_total': int(case['expected_total']),
+                'result': None, 'result_total': None, 'difference': None}
+            if name in existing:
+                TestCase.write([existing[name]], values)
+            else:
+                TestCase.create([{'version': self.id, 'name': name,
+                            **values}])
+
+
+class MenuVersion(ExcelMixin, Workflow, ModelSQL, ModelView):
     "Rate Menu Version"
     __name__ = 'power.rate_menu.version'
     menu = fields.Many2One(
@@ -470,3 +560,76 @@ class MenuTestCase(ModelSQL, ModelView):
                 for l in bill.lines) + f'\n合計 {bill.total}'
             case.result = 'pass' if case.difference == 0 else 'fail'
         cls.save(cases)
+
+
+class ExcelExportStart(ModelView):
+    "Export Rate Menu Version to Excel"
+    __name__ = 'power.rate_menu.version.excel_export.start'
+    file = fields.Binary("File", filename='filename', readonly=True)
+    filename = fields.Char("File Name", readonly=True)
+
+
+class ExcelExport(Wizard):
+    "Export Rate Menu Version to Excel"
+    __name__ = 'power.rate_menu.version.excel_export'
+    start = StateView('power.rate_menu.version.excel_export.start',
+        'power_billing.menu_version_excel_export_start_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def default_start(self, fields):
+        from power_core.tariff.excel import export_xlsx
+        ReportOutput = Pool().get('power.report.output')
+        version = self.record
+        content = export_xlsx(version.rec_name, version.excel_data())
+        filename = f'{version.menu.code}-{version.valid_from}.xlsx'
+        ReportOutput.record('Rate menu version (Excel)', filename, content,
+            kind='export', resource=version)
+        return {'file': content, 'filename': filename}
+
+
+class ExcelImportStart(ModelView):
+    "Import Rate Menu Version from Excel"
+    __name__ = 'power.rate_menu.version.excel_import.start'
+    file = fields.Binary("File", required=True)
+
+
+class ExcelImportPreview(ModelView):
+    "Import Rate Menu Version from Excel"
+    __name__ = 'power.rate_menu.version.excel_import.preview'
+    changes = fields.Text("Changes", readonly=True)
+
+
+class ExcelImport(Wizard):
+    "Import Rate Menu Version from Excel"
+    __name__ = 'power.rate_menu.version.excel_import'
+    start = StateView('power.rate_menu.version.excel_import.start',
+        'power_billing.menu_version_excel_import_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Preview", 'preview', 'tryton-forward', default=True),
+            ])
+    preview = StateView('power.rate_menu.version.excel_import.preview',
+        'power_billing.menu_version_excel_import_preview_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Apply", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def _data(self):
+        from power_core.tariff.excel import import_xlsx
+        try:
+            return import_xlsx(bytes(self.start.file))
+        except PowerCoreError as e:
+            raise MenuVersionError(gettext(
+                    'power_billing.msg_menu_excel_invalid',
+                    reason=str(e))) from e
+
+    def default_preview(self, fields):
+        from power_core.tariff.excel import differences
+        changes = differences(self.record.excel_data(), self._data())
+        return {'changes': '\n'.join(changes) or gettext(
+                'power_billing.msg_menu_excel_no_change')}
+
+    def transition_apply(self):
+        self.record.apply_excel_data(self._data())
+        return 'end'

@@ -193,4 +193,42 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
                 '03', 'free', dt.date(2025, 2, 1)), Decimal('-6.40'))
 
 
+    @with_transaction()
+    def test_excel_round_trip(self):
+        "A version goes to Excel and back; changes are previewed, then applied"
+        import io
+
+        import openpyxl
+
+        from power_core.tariff.excel import differences, export_xlsx, import_xlsx
+        pool = Pool()
+        Version = pool.get('power.rate_menu.version')
+        version = self._version()
+        data = version.excel_data()
+        self.assertEqual(data['prices'][('energy', '120')], Decimal('29.8'))
+        book = openpyxl.load_workbook(io.BytesIO(
+                export_xlsx(version.rec_name, data)))
+        for row in book['Prices'].iter_rows(min_row=2):
+            if (row[0].value, row[1].value) == ('energy', '300'):
+                row[2].value = 36.5
+        book['Test cases']['I2'] = '8850'
+        out = io.BytesIO()
+        book.save(out)
+        new = import_xlsx(out.getvalue())
+        self.assertEqual(differences(data, new), [
+                'energy 300: 36.4 → 36.5',
+                'test case 30A 260kWh expected_total: 8824 → 8850'])
+        version.apply_excel_data(new)
+        version = Version(version.id)
+        energy, = [c for c in version.components if c.code == 'energy']
+        self.assertEqual(energy.pairs, '120=29.8\n300=36.5\n=40.49')
+        # 140 kWh × 0.10 more: 8824 + 14 = 8838, not the 8850 typed
+        Version.verify([version])
+        case, = Version(version.id).test_cases
+        self.assertEqual((case.result, case.difference), ('fail', -12))
+        Version.write([version], {'state': 'active'})
+        with self.assertRaises(MenuVersionError):
+            Version(version.id).apply_excel_data(new)
+
+
 del ModuleTestCase
