@@ -64,6 +64,84 @@ def parse_pairs(text, what):
     return pairs
 
 
+def parse_tou_bands(text):
+    r"""Time-of-use bands from lines code(label)=price[/summer price].
+
+    >>> parse_tou_bands('night(夜間)=27.86\nday(昼間)=38.44/40.76')[1]
+    {'code': 'day', 'label': '昼間', 'price': '38.44', 'summer_price': '40.76'}
+    """
+    bands = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if '=' not in line:
+            raise ValueError(f"band line {number} {line!r}: write "
+                "code(label)=price")
+        key, value = (p.strip() for p in line.split('=', 1))
+        code, _, label = key.partition('(')
+        price, _, summer = value.partition('/')
+        try:
+            Decimal(price)
+            if summer:
+                Decimal(summer)
+        except InvalidOperation:
+            raise ValueError(
+                f"band line {number} {line!r}: not a number") from None
+        bands.append({'code': code.strip(), 'label': label.rstrip(')') or
+                code.strip(), 'price': price.strip(),
+                'summer_price': summer.strip() or None})
+    return bands
+
+
+def parse_tou_rules(text):
+    r"""Band hours from lines band=from-to [weekday|holiday].
+
+    >>> parse_tou_rules('night=23-7\npeak=13-16 weekday')
+    [{'band': 'night', 'hours': [23, 7], 'days': 'all'}, {'band': 'peak', 'hours': [13, 16], 'days': 'weekday'}]
+    """
+    rules = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            band, rest = (p.strip() for p in line.split('=', 1))
+            hours, *days = rest.split()
+            start, end = (float(h) for h in hours.split('-'))
+            days = days[0] if days else 'all'
+            if days not in {'all', 'weekday', 'holiday'}:
+                raise ValueError(days)
+        except ValueError:
+            raise ValueError(f"band hours line {number} {line!r}: write "
+                "band=from-to [weekday|holiday]") from None
+        rules.append({'band': band,
+                'hours': [int(start) if start.is_integer() else start,
+                    int(end) if end.is_integer() else end], 'days': days})
+    return rules
+
+
+def parse_bands(text):
+    """'night=100, day=200' into {'night': Decimal('100'), ...}.
+
+    >>> parse_bands('night=100, day=200.5')
+    {'night': Decimal('100'), 'day': Decimal('200.5')}
+    """
+    bands = {}
+    for part in text.split(','):
+        if not part.strip():
+            continue
+        if '=' not in part:
+            raise ValueError(f"kWh per band {part.strip()!r}: write BAND=kWh")
+        band, value = (p.strip() for p in part.split('=', 1))
+        try:
+            bands[band] = Decimal(value)
+        except InvalidOperation:
+            raise ValueError(
+                f"kWh per band {part.strip()!r}: not a number") from None
+    return bands
+
+
 class RateMenu(metaclass=PoolMeta):
     __name__ = 'power.rate_menu'
     versions = fields.One2Many(
@@ -156,6 +234,15 @@ def _component_values(data, sequence):
     for name in ('menu_type', 'customer_class', 'expression'):
         if name in data:
             values[name] = data[name]
+    if 'bands' in data:
+        values['bands'] = '\n'.join(
+            f"{b['code']}({b.get('label') or b['code']})={b['price']}"
+            + (f"/{b['summer_price']}" if b.get('summer_price') else '')
+            for b in data['bands'])
+        values['rules'] = '\n'.join(
+            f"{r['band']}={r['hours'][0]}-{r['hours'][1]}"
+            + (f" {r['days']}" if r.get('days', 'all') != 'all' else '')
+            for r in data.get('rules', ()))
     return values
 
 
@@ -171,6 +258,12 @@ def _test_case_values(data):
         'subsidy': Decimal(data['subsidy']),
         'renewable_surcharge': Decimal(data['renewable_surcharge']),
         'expected_total': data['expected_total'],
+        'max_demand': (Decimal(data['max_demand'])
+            if data.get('max_demand') else None),
+        'power_factor': (Decimal(data['power_factor'])
+            if data.get('power_factor') else None),
+        'band_kwh': (', '.join(f'{k}={v}' for k, v in data['band_kwh'].items())
+            if data.get('band_kwh') else None),
         }
 
 
@@ -415,6 +508,15 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
             ('high', "High Voltage"),
             ], "Subsidy Class",
         states={'invisible': Eval('kind') != 'subsidy'})
+    bands = fields.Text(
+        "Bands", states={'invisible': Eval('kind') != 'tou_energy'},
+        help="One band per line: code(label)=price or code(label)=price/"
+        "summer price, e.g. day(昼間)=38.44/40.76; the last band takes the "
+        "hours no rule gives to another.")
+    rules = fields.Text(
+        "Band Hours", states={'invisible': Eval('kind') != 'tou_energy'},
+        help="One rule per line: band=from-to [weekday|holiday], e.g. "
+        "night=23-7; the first matching rule wins.")
     expression = fields.Text(
         "Formula", states={'invisible': Eval('kind') != 'formula'},
         help="An expression over kwh, capacity, days, period_days and the "
@@ -454,6 +556,10 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
             params['customer_class'] = self.customer_class or 'low'
         elif self.kind == 'formula':
             params['expression'] = self.expression or ''
+        elif self.kind == 'tou_energy':
+            params.update(bands=parse_tou_bands(self.bands or ''),
+                rules=parse_tou_rules(self.rules or ''),
+                summer_months=[7, 8, 9])
         return core_menu.Component(self.code, self.kind, self.label, params)
 
     @classmethod
@@ -475,6 +581,8 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
                         'kwh', 'capacity', 'days', 'period_days',
                         *earlier, *(c.code for c in self.version.components
                             if c != self and c.kind != 'formula')})
+            elif self.kind == 'tou_energy' and not component.params['bands']:
+                raise ValueError("give at least one band")
             elif self.kind in {'basic_table', 'energy_tiers'} and not (
                     component.params.get('table')
                     or component.params.get('tiers')):
@@ -499,6 +607,9 @@ class MenuTestCase(ModelSQL, ModelView):
         help="The next reading day (excluded); its month is the charge "
         "month.")
     max_demand = fields.Numeric("Maximum Demand (kW)", digits=(16, 1))
+    band_kwh = fields.Char(
+        "kWh per Band", help="For time-of-use menus: band=kWh separated by "
+        "commas, e.g. night=100, day=200.")
     power_factor = fields.Numeric("Power Factor (%)", digits=(16, 1))
     fuel_adjustment = fields.Numeric(
         "Fuel Adjustment (yen/kWh)", digits=(16, 2), required=True)
@@ -539,15 +650,18 @@ class MenuTestCase(ModelSQL, ModelView):
         for case in cases:
             version = case.version
             menu = version.menu.to_core(versions=[version])
-            usage = Usage(case.period_start, case.period_end,
-                Decimal(case.kwh), Decimal(case.capacity),
-                max_demand=case.max_demand, power_factor=case.power_factor)
             try:
+                bands = (parse_bands(case.band_kwh)
+                    if case.band_kwh else None)
+                usage = Usage(case.period_start, case.period_end,
+                    Decimal(case.kwh), Decimal(case.capacity),
+                    max_demand=case.max_demand,
+                    power_factor=case.power_factor, band_kwh=bands)
                 bill = rate(menu, usage, RegulatedValues(), {
                         'fuel_adjustment': case.fuel_adjustment,
                         'renewable_surcharge': case.renewable_surcharge,
                         'subsidy': case.subsidy})
-            except PowerCoreError as e:
+            except (PowerCoreError, ValueError) as e:
                 case.result_total = None
                 case.difference = None
                 case.detail = str(e)

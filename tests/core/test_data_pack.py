@@ -19,7 +19,7 @@ CASES = [(path.stem, version['valid_from'], case)
 
 def test_every_low_voltage_menu_has_cases():
     tested = {code for code, _, _ in CASES}
-    assert {'tepco-juryo-b', 'tepco-juryo-c', 'new-retailer-b'} <= tested
+    assert tested == {path.stem for path in MENUS.glob('*.json')}
     assert len(load_menus(MENUS)) == 5
 
 
@@ -30,10 +30,17 @@ def test_shipped_case(code, valid_from, case):
     data['versions'] = [v for v in data['versions']
         if v['valid_from'] == valid_from]
     menu = menu_from_dict(data)
+    extra = {}
+    if case.get('max_demand'):
+        extra['max_demand'] = D(case['max_demand'])
+    if case.get('power_factor'):
+        extra['power_factor'] = D(case['power_factor'])
+    if case.get('band_kwh'):
+        extra['band_kwh'] = {k: D(v) for k, v in case['band_kwh'].items()}
     bill = rate(menu, Usage(
             dt.date.fromisoformat(case['period_start']),
             dt.date.fromisoformat(case['period_end']),
-            D(case['kwh']), D(case['capacity'])), RegulatedValues(), {
+            D(case['kwh']), D(case['capacity']), **extra), RegulatedValues(), {
             'fuel_adjustment': D(case['fuel_adjustment']),
             'subsidy': D(case['subsidy']),
             'renewable_surcharge': D(case['renewable_surcharge'])})

@@ -151,8 +151,9 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
             [('2023-06-01', 'active'), ('2024-04-01', 'active')])
         self.assertTrue(all(c.result == 'pass'
                 for v in b.versions for c in v.test_cases))
-        # no test case: left in draft
-        self.assertEqual(menus['tou-demo'].versions[0].state, 'draft')
+        # the demo menus' cases (time-of-use bands, demand) pass too
+        self.assertEqual(menus['tou-demo'].versions[0].state, 'active')
+        self.assertEqual(menus['high-demand-demo'].versions[0].state, 'active')
         # a second import adds nothing
         self.assertEqual(Menu.import_data_pack(), [])
         self.assertEqual(len(created), 7)
@@ -229,6 +230,15 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         Version.write([version], {'state': 'active'})
         with self.assertRaises(MenuVersionError):
             Version(version.id).apply_excel_data(new)
+
+
+def load_tests(loader, tests, pattern):
+    "Also run the examples in the docstrings of the tariff adapter."
+    import doctest
+
+    from .. import tariff
+    tests.addTests(doctest.DocTestSuite(tariff))
+    return tests
 
 
 del ModuleTestCase
