@@ -37,6 +37,8 @@ KINDS = [
     ('renewable_surcharge', "Renewable Energy Surcharge"),
     ]
 _DRAFT = {'readonly': Eval('state') != 'draft'}
+FORMULA_NAMES = {'kwh', 'capacity', 'days', 'period_days', 'month',
+    'max_demand', 'power_factor'}
 
 
 def parse_pairs(text, what):
@@ -184,6 +186,10 @@ class RateMenu(metaclass=PoolMeta):
                             'valid_from': valid_from,
                             'proration_denominator': str(version.get(
                                     'proration_denominator', 'start_month')),
+                            'kwh_rounding': version.get(
+                                'kwh_rounding', 'half_up'),
+                            'total_rounding': version.get(
+                                'total_rounding', 'down'),
                             'zero_usage_basic_half': version.get(
                                 'zero_usage_basic_half', True),
                             'components': [('create', [
@@ -370,6 +376,19 @@ class MenuVersion(ExcelMixin, Workflow, ModelSQL, ModelView):
         help="日割: days used are divided by this.")
     zero_usage_basic_half = fields.Boolean(
         "Half Basic Charge Without Usage", states=_DRAFT)
+    kwh_rounding = fields.Selection([
+            ('half_up', "Half Up (四捨五入)"),
+            ('down', "Down (切り捨て)"),
+            ('up', "Up (切り上げ)"),
+            ], "kWh Rounding", required=True, states=_DRAFT,
+        help="How usage is rounded to whole kWh.")
+    total_rounding = fields.Selection([
+            ('down', "Down (切り捨て)"),
+            ('half_up', "Half Up (四捨五入)"),
+            ], "Total Rounding", required=True, states=_DRAFT,
+        help="How the sum of basic, energy and adjustments is rounded to "
+        "the yen (the renewable surcharge is always rounded down on its "
+        "own).")
     components = fields.One2Many(
         'power.rate_menu.component', 'version', "Components", states=_DRAFT)
     test_cases = fields.One2Many(
@@ -417,6 +436,14 @@ class MenuVersion(ExcelMixin, Workflow, ModelSQL, ModelView):
     def default_zero_usage_basic_half(cls):
         return True
 
+    @classmethod
+    def default_kwh_rounding(cls):
+        return 'half_up'
+
+    @classmethod
+    def default_total_rounding(cls):
+        return 'down'
+
     def get_rec_name(self, name):
         return f'{self.menu.rec_name} {self.valid_from}'
 
@@ -427,10 +454,29 @@ class MenuVersion(ExcelMixin, Workflow, ModelSQL, ModelView):
         passed = states.count('pass')
         return f'{passed}/{len(states)}'
 
+    def line_names(self, exclude=None):
+        """The names a formula may use for the other components: their
+        amounts by code, and kWh by tier or band (kwh_energy_1,
+        kwh_energy_night)."""
+        names = set()
+        for component in self.components:
+            if component == exclude or component.kind == 'formula':
+                continue
+            names.add(component.code)
+            if component.kind == 'energy_tiers':
+                count = len(parse_pairs(component.pairs, component.code))
+                names |= {f'kwh_{component.code}_{n}'
+                    for n in range(1, count + 1)}
+            elif component.kind == 'tou_energy':
+                names |= {f"kwh_{component.code}_{b['code']}"
+                    for b in parse_tou_bands(component.bands or '')}
+        return names
+
     def to_core(self):
         return core_menu.Version(
             self.valid_from, tuple(c.to_core() for c in self.components),
-            self.proration_denominator, bool(self.zero_usage_basic_half))
+            self.proration_denominator, bool(self.zero_usage_basic_half),
+            self.kwh_rounding or 'half_up', self.total_rounding or 'down')
 
     @classmethod
     @ModelView.button
@@ -519,9 +565,11 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
         "night=23-7; the first matching rule wins.")
     expression = fields.Text(
         "Formula", states={'invisible': Eval('kind') != 'formula'},
-        help="An expression over kwh, capacity, days, period_days and the "
-        "codes of earlier components, with + - * /, min, max, round_down, "
-        "round_half_up, round_up, IF(condition, then, else).")
+        help="An expression over kwh, capacity, days, period_days, month, "
+        "max_demand, power_factor, the amounts of other components by code "
+        "and kWh by tier or band (kwh_energy_1, kwh_energy_night), with "
+        "+ - * /, min, max, round_down, round_half_up, round_up, "
+        "IF(condition, then, else).")
 
     @classmethod
     def __setup__(cls):
@@ -577,10 +625,8 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
                 earlier = {c.code for c in self.version.components
                     if c.sequence is not None and self.sequence is not None
                     and c.sequence < self.sequence}
-                Formula(self.expression or '').check({
-                        'kwh', 'capacity', 'days', 'period_days',
-                        *earlier, *(c.code for c in self.version.components
-                            if c != self and c.kind != 'formula')})
+                Formula(self.expression or '').check(
+                    FORMULA_NAMES | earlier | self.version.line_names(self))
             elif self.kind == 'tou_energy' and not component.params['bands']:
                 raise ValueError("give at least one band")
             elif self.kind in {'basic_table', 'energy_tiers'} and not (

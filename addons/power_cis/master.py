@@ -199,12 +199,27 @@ class RateMenu(MasterMixin, ModelSQL, ModelView):
     capacity_options = fields.One2Many(
         'power.capacity.option', 'menu', "Capacity Options",
         help="The capacities offered; empty for any.")
+    areas = fields.Many2Many(
+        'power.rate_menu-power.grid_area', 'menu', 'area', "Grid Areas",
+        help="Where the menu is offered; empty for every area.")
+
+    def offered_in(self, area_code):
+        return not self.areas or any(a.code == area_code for a in self.areas)
 
     def allows_capacity(self, capacity, unit):
         if unit != self.capacity_unit:
             return False
         return (not self.capacity_options
             or any(o.capacity == capacity for o in self.capacity_options))
+
+
+class RateMenuGridArea(ModelSQL):
+    "Rate Menu - Grid Area"
+    __name__ = 'power.rate_menu-power.grid_area'
+    menu = fields.Many2One(
+        'power.rate_menu', "Rate Menu", required=True, ondelete='CASCADE')
+    area = fields.Many2One(
+        'power.grid_area', "Grid Area", required=True, ondelete='CASCADE')
 
 
 class CapacityOption(ModelSQL, ModelView):

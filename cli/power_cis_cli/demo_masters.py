@@ -119,11 +119,13 @@ def create_masters(pool):
         return record
 
     RateMenu = pool.get('power.rate_menu')
+    tokyo, = pool.get('power.grid_area').search([('code', '=', '03')])
     for code, name, class_, unit, options in MENUS:
         if not RateMenu.search([('code', '=', code)]):
             RateMenu.create([{
                         'code': code, 'name': name, 'customer_class': class_,
                         'capacity_unit': unit,
+                        'areas': [('add', [tokyo.id])],
                         'capacity_options': [('create', [
                                     {'capacity': Decimal(c)}
                                     for c in options])],

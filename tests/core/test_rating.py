@@ -221,3 +221,36 @@ def test_seasonal_tiers_and_minimum_charge():
             D(1), D(30)), RegulatedValues())
     assert lines(small)['minimum'] == D('70.00')
     assert small.total == 1000
+
+
+def test_rounding_options_per_version():
+    from power_core.tariff.menu import Component, Menu, Version
+    components = (Component('energy', 'energy_tiers', '電力量',
+            {'tiers': [[None, '10.55']]}),)
+    usage = Usage(dt.date(2025, 1, 10), dt.date(2025, 2, 10), D('100.4'),
+        D(30))
+    default = Menu('m', 'm', 'low_lighting', 'A', (Version(
+                dt.date(2020, 1, 1), components),))
+    # 100.4 → 100 kWh × 10.55 = 1055.00
+    assert rate(default, usage, RegulatedValues()).total == 1055
+    other = Menu('m', 'm', 'low_lighting', 'A', (Version(
+                dt.date(2020, 1, 1), components, kwh_rounding='up',
+                total_rounding='half_up'),))
+    # 100.4 → 101 kWh × 10.55 = 1065.55 → 1066
+    assert rate(other, usage, RegulatedValues()).total == 1066
+
+
+def test_formula_sees_tiers_demand_and_month():
+    # a per-kWh discount on the second tier only, in August:
+    # tier 2 has 140 kWh → −140 × 1.00
+    menu = _menu(
+        ('energy', 'energy_tiers', '電力量料金', {
+            'tiers': [[120, '29.80'], [300, '36.40'], [None, '40.49']]}),
+        ('summer', 'formula', '夏の割引', {
+            'expression': 'IF(month == 8, -kwh_energy_2 * 1.00, 0)'}))
+    august = rate(menu, Usage(dt.date(2025, 7, 10), dt.date(2025, 8, 9),
+            D(260), D(30)), RegulatedValues())
+    assert lines(august)['summer'] == D('-140.00')
+    september = rate(menu, Usage(dt.date(2025, 8, 9), dt.date(2025, 9, 8),
+            D(260), D(30)), RegulatedValues())
+    assert lines(september)['summer'] == 0

@@ -121,6 +121,11 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         case.save()
         Version.verify([version])
         self.assertEqual(Version(version.id).test_cases[0].result, 'pass')
+        # tier kWh, demand and month are known to formulas
+        Component.create([{
+                    'version': version.id, 'sequence': 8, 'code': 'zero',
+                    'label': 'x', 'kind': 'formula', 'expression':
+                    'kwh_energy_2 * 0 + max_demand * 0 + month * 0'}])
         with self.assertRaises(MenuComponentError) as cm:
             Component.create([{
                         'version': version.id, 'sequence': 6, 'code': 'bad',

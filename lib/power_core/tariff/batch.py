@@ -55,6 +55,8 @@ def rate_arrays(version, kwh, capacity10, days, month_days, prorate,
     in; prorate: bool array; fuel, subsidy, renewable: unit prices in
     1/10,000 yen per kWh (subsidy positive, subtracted)."""
     n = len(kwh)
+    if (version.kwh_rounding, version.total_rounding) != ('half_up', 'down'):
+        raise NotVectorisable("rounding options")
     if version.proration_denominator == 'start_month':
         denominator = month_days
     else:

@@ -51,6 +51,10 @@ class Version:
     # in) or a fixed number of days such as 30
     proration_denominator: str = 'start_month'
     zero_usage_basic_half: bool = True
+    # usage in whole kWh: 'half_up' (四捨五入, default), 'down' or 'up'
+    kwh_rounding: str = 'half_up'
+    # the sum of basic, energy and adjustments: 'down' (default) or 'half_up'
+    total_rounding: str = 'down'
 
     def component(self, code):
         for component in self.components:
@@ -101,7 +105,9 @@ def menu_from_dict(data):
             components=tuple(_component(c) for c in v['components']),
             proration_denominator=v.get(
                 'proration_denominator', 'start_month'),
-            zero_usage_basic_half=v.get('zero_usage_basic_half', True))
+            zero_usage_basic_half=v.get('zero_usage_basic_half', True),
+            kwh_rounding=v.get('kwh_rounding', 'half_up'),
+            total_rounding=v.get('total_rounding', 'down'))
         for v in data['versions'])
     return Menu(data['code'], data['name'], data['customer_class'],
         data['capacity_unit'], versions,

@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from power_core.errors import ValidationError
-from power_core.tariff.formula import Formula, round_down, round_half_up
+from power_core.tariff.formula import (
+    Formula, round_down, round_half_up, round_up)
+
+ROUNDINGS = {'down': round_down, 'half_up': round_half_up, 'up': round_up}
 
 TAX_RATE = Decimal('0.10')
 PRORATION_TOLERANCE_DAYS = 5
@@ -102,10 +105,11 @@ def rate(menu, usage, regulated, overrides=None):
         raise ValidationError(
             f"Capacity {usage.capacity.normalize():f}{menu.capacity_unit} is "
             f"not offered by menu {menu.code}.", usage.capacity)
-    kwh = round_half_up(usage.kwh)
     charge_month = end.replace(day=1)
     total_days = (end - start).days
     segments = menu.versions_between(start, end)
+    last = segments[-1][0]
+    kwh = ROUNDINGS[last.kwh_rounding](usage.kwh)
     prorate = (len(segments) > 1 or abs(
             total_days - _days_in_month(start)) >= PRORATION_TOLERANCE_DAYS)
 
@@ -129,7 +133,6 @@ def rate(menu, usage, regulated, overrides=None):
         lines += _segment_lines(
             menu, version, usage, seg_kwh, kwh, factor, suffix, lines)
 
-    last = segments[-1][0]
     amounts = {}
     for component in last.components:
         price = None
@@ -164,7 +167,13 @@ def rate(menu, usage, regulated, overrides=None):
         elif component.kind == 'formula':
             values = {'kwh': kwh, 'capacity': usage.capacity,
                 'days': Decimal(total_days),
-                'period_days': Decimal(_days_in_month(start)), **amounts}
+                'period_days': Decimal(_days_in_month(start)),
+                'month': Decimal(charge_month.month),
+                'max_demand': Decimal(usage.max_demand or 0),
+                'power_factor': Decimal(usage.power_factor or 0),
+                **{f'kwh_{line.code}': line.quantity for line in lines
+                    if line.code.count('_')},
+                **amounts}
             amount = Formula(component.params['expression']).evaluate(values)
             lines.append(Line(component.code, component.label, Decimal(1),
                     amount, amount))
@@ -181,7 +190,8 @@ def rate(menu, usage, regulated, overrides=None):
                 lines.append(Line(component.code, component.label,
                         Decimal(1), minimum - base, minimum - base))
 
-    main = round_down(sum((line.amount for line in lines), Decimal(0)))
+    main = ROUNDINGS[last.total_rounding](
+        sum((line.amount for line in lines), Decimal(0)))
     surcharge_lines = []
     for component in last.components:
         if component.kind == 'renewable_surcharge':
