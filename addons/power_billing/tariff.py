@@ -123,6 +123,15 @@ def parse_tou_rules(text):
     return rules
 
 
+def parse_pairs_named(text):
+    """Lines or commas of code=amount into {code: Decimal}.
+
+    >>> parse_pairs_named('basic=935.25, energy_1=3576')
+    {'basic': Decimal('935.25'), 'energy_1': Decimal('3576')}
+    """
+    return parse_bands(text.replace('\n', ','))
+
+
 def parse_bands(text):
     """'night=100, day=200' into {'night': Decimal('100'), ...}.
 
@@ -664,6 +673,10 @@ class MenuTestCase(ModelSQL, ModelView):
     subsidy = fields.Numeric("Subsidy (yen/kWh)", digits=(16, 2),
         required=True)
     expected_total = fields.Integer("Expected Total (yen)", required=True)
+    expected_lines = fields.Text(
+        "Expected Lines",
+        help="Optional: one line code=amount per line to check as well, "
+        "e.g. basic=935.25, energy_1=3576.00 (the codes shown under Lines).")
     result_total = fields.Integer("Result (yen)", readonly=True)
     difference = fields.Integer("Difference (yen)", readonly=True)
     detail = fields.Text("Lines", readonly=True)
@@ -715,10 +728,25 @@ class MenuTestCase(ModelSQL, ModelView):
                 continue
             case.result_total = bill.total
             case.difference = bill.total - case.expected_total
+            amounts = {}
+            for line in bill.lines:
+                amounts[line.code] = amounts.get(line.code, 0) + line.amount
+            mismatches = []
+            try:
+                expected = parse_pairs_named(case.expected_lines or '')
+            except ValueError as e:
+                expected, mismatches = {}, [str(e)]
+            for code, amount in expected.items():
+                got = amounts.get(code, Decimal(0))
+                if got != amount:
+                    mismatches.append(f'✗ {code}: expected {amount}, got '
+                        f'{got} (difference {got - amount})')
             case.detail = '\n'.join(
-                f'{l.label}: {l.quantity} × {l.unit_price} = {l.amount}'
-                for l in bill.lines) + f'\n合計 {bill.total}'
-            case.result = 'pass' if case.difference == 0 else 'fail'
+                [f'{l.code} {l.label}: {l.quantity} × {l.unit_price} = '
+                    f'{l.amount}' for l in bill.lines]
+                + [f'合計 {bill.total}'] + mismatches)
+            case.result = ('pass' if case.difference == 0 and not mismatches
+                else 'fail')
         cls.save(cases)
 
 

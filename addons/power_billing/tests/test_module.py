@@ -98,6 +98,12 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
             Version.activate([version])
         self.assertIn('30A 260kWh', cm.exception.message)
         case, = Version(version.id).test_cases
+        # expected lines are checked one by one
+        TestCase = Pool().get('power.rate_menu.test_case')
+        TestCase.write([case], {'expected_lines': 'basic=935.25\nenergy_1=3576'})
+        Version.verify([version])
+        case, = Version(version.id).test_cases
+        self.assertIn('energy_1: expected 3576, got 3588.00', case.detail)
         # the failing run is not saved (the transaction rolls back), so
         # verify alone to see the difference: 120 × 0.10 = 12 yen
         Version.verify([version])
