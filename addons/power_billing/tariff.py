@@ -129,10 +129,10 @@ def parse_pairs_named(text):
     >>> parse_pairs_named('basic=935.25, energy_1=3576')
     {'basic': Decimal('935.25'), 'energy_1': Decimal('3576')}
     """
-    return parse_bands(text.replace('\n', ','))
+    return parse_bands(text.replace('\n', ','), "expected line", "CODE=amount")
 
 
-def parse_bands(text):
+def parse_bands(text, what="kWh per band", form="BAND=kWh"):
     """'night=100, day=200' into {'night': Decimal('100'), ...}.
 
     >>> parse_bands('night=100, day=200.5')
@@ -143,13 +143,13 @@ def parse_bands(text):
         if not part.strip():
             continue
         if '=' not in part:
-            raise ValueError(f"kWh per band {part.strip()!r}: write BAND=kWh")
+            raise ValueError(f"{what} {part.strip()!r}: write {form}")
         band, value = (p.strip() for p in part.split('=', 1))
         try:
             bands[band] = Decimal(value)
         except InvalidOperation:
             raise ValueError(
-                f"kWh per band {part.strip()!r}: not a number") from None
+                f"{what} {part.strip()!r}: not a number") from None
     return bands
 
 

@@ -141,10 +141,12 @@ def differences(old, new):
         label = f'{key[0]} {key[1]}'.strip()
         before = plain(before) if before is not None else None
         after = plain(after) if after is not None else None
-        if before != after:
-            changes.append(f'{label}: {before} → {after}' if before is not None
-                and after is not None else f'{label}: removed' if after is None
-                else f'{label}: added {after}')
+        if after is None:
+            changes.append(f'{label}: removed')
+        elif before is None:
+            changes.append(f'{label}: added {after}')
+        elif before != after:
+            changes.append(f'{label}: {before} → {after}')
     for name in sorted(set(old['cases']) | set(new['cases'])):
         before, after = old['cases'].get(name), new['cases'].get(name)
         if before is None:

@@ -155,10 +155,7 @@ def rate(menu, usage, regulated, overrides=None):
         amounts[line.code] = amounts.get(line.code, 0) + line.amount
     for component in last.components:
         if component.kind == 'discount_percent':
-            targets = component.params['targets']
-            base = sum((line.amount for line in lines
-                    if any(line.code == t or line.code.startswith(f'{t}_')
-                        for t in targets)), Decimal(0))
+            base = _amount_of(lines, component.params['targets'])
             percent = Decimal(str(component.params['percent']))
             amount = -round_down(base * percent / 100, 2)
             lines.append(Line(component.code, component.label, base,
@@ -181,10 +178,8 @@ def rate(menu, usage, regulated, overrides=None):
 
     for component in last.components:
         if component.kind == 'minimum':
-            targets = component.params.get('targets', ['basic', 'energy'])
-            base = sum((line.amount for line in lines
-                    if any(line.code == t or line.code.startswith(f'{t}_')
-                        for t in targets)), Decimal(0))
+            base = _amount_of(
+                lines, component.params.get('targets', ['basic', 'energy']))
             minimum = Decimal(str(component.params['amount']))
             if base < minimum:
                 lines.append(Line(component.code, component.label,
@@ -211,6 +206,14 @@ def rate(menu, usage, regulated, overrides=None):
         tax_included=int(round_down(
             Decimal(total) * TAX_RATE / (1 + TAX_RATE))),
         )
+
+
+def _amount_of(lines, codes):
+    """The sum of the lines of the components codes (a component's lines are
+    its code or its code with a suffix: energy_1, energy_night)."""
+    return sum((line.amount for line in lines
+            if any(line.code == c or line.code.startswith(f'{c}_')
+                for c in codes)), Decimal(0))
 
 
 class Factor:
