@@ -141,21 +141,6 @@ class ReportOutput(ModelSQL, ModelView):
         return output
 
 
-class OutputLogMixin:
-    "For reports: record every execution in the report output history."
-    __slots__ = ()
-
-    @classmethod
-    def execute(cls, ids, data):
-        result = super().execute(ids, data)
-        ext, content, _, title = result
-        ReportOutput = Pool().get('power.report.output')
-        with Transaction().set_user(0):
-            ReportOutput.record(
-                title, f'{title}.{ext}', content, kind='report')
-        return result
-
-
 class BatchRun(ModelSQL, ModelView):
     "Batch Job Result"
     __name__ = 'power.batch.run'

@@ -203,9 +203,6 @@ class RateMenu(MasterMixin, ModelSQL, ModelView):
         'power.rate_menu-power.grid_area', 'menu', 'area', "Grid Areas",
         help="Where the menu is offered; empty for every area.")
 
-    def offered_in(self, area_code):
-        return not self.areas or any(a.code == area_code for a in self.areas)
-
     def allows_capacity(self, capacity, unit):
         if unit != self.capacity_unit:
             return False

@@ -17,7 +17,6 @@ from functools import lru_cache
 
 import holidays
 
-from power_core.errors import InvalidComponent
 
 
 @lru_cache(maxsize=64)
@@ -57,12 +56,6 @@ class BusinessCalendar:
                 remaining -= 1
         return date
 
-    def next_business_day(self, date):
-        "`date` itself when it is a business day, else the next one."
-        while not self.is_business_day(date):
-            date += dt.timedelta(days=1)
-        return date
-
     def business_days(self, year, month):
         "The business days of a month, in order."
         date = dt.date(year, month, 1)
@@ -72,14 +65,3 @@ class BusinessCalendar:
                 days.append(date)
             date += dt.timedelta(days=1)
         return days
-
-    def count_business_days(self, start, end):
-        "Business days d with start < d <= end."
-        if end < start:
-            raise InvalidComponent(
-                f"End {end} is before start {start}.", end)
-        count, date = 0, start
-        while date < end:
-            date += dt.timedelta(days=1)
-            count += self.is_business_day(date)
-        return count
