@@ -6,6 +6,24 @@ from conftest import ARTIFACTS, login, open_menu, select_many2one
 ACTIVE = '#tabcontent > .tab-pane.active'
 
 
+def type_into(page, field, name, value):
+    """Type value into an entry as a person does: numeric entries swap to
+    another input on focus, so wait for the focused input of that name and
+    check it holds the value before leaving it (retried if keys were lost
+    while sao swapped the inputs)."""
+    for _ in range(3):
+        field.click()
+        page.wait_for_function(
+            "name => document.activeElement"
+            " && document.activeElement.name === name", arg=name)
+        page.keyboard.press('Control+A')
+        page.keyboard.type(value)
+        if page.evaluate("() => document.activeElement.value") == value:
+            page.keyboard.press('Tab')
+            return
+    raise AssertionError(f"could not type {value!r} into {name}")
+
+
 def add_line(page, form, label, values, selects=None, page_tab=None):
     "Add a line to the one-to-many field titled label through its dialog."
     if page_tab:
@@ -22,12 +40,7 @@ def add_line(page, form, label, values, selects=None, page_tab=None):
         if field.evaluate('e => e.tagName') == 'TEXTAREA':
             field.fill(str(value))
         else:
-            # numeric and date entries swap to another input on focus:
-            # type as a person does
-            field.click()
-            page.keyboard.press('Control+A')
-            page.keyboard.type(str(value))
-            page.keyboard.press('Tab')
+            type_into(page, field, name, str(value))
     dialog.locator('button#save').click()
     dialog.wait_for(state='detached')
 
@@ -61,10 +74,8 @@ def test_menu_version_with_formula_verified(demo_server, page):
     form = page.locator(ACTIVE)
     form.locator('input[name="valid_from"]').wait_for()
     select_many2one(page, form, 'menu', 'new-retailer-b')
-    form.locator('input[name="valid_from"]').click()
-    page.keyboard.press('Control+A')
-    page.keyboard.type('04/01/2026')
-    page.keyboard.press('Tab')
+    type_into(page, form.locator('input[name="valid_from"]'), 'valid_from',
+        '04/01/2026')
     add_line(page, form, 'Components', {
             'code': 'basic', 'label': '基本料金', 'sequence': 1,
             'pairs': '30=935.25\n40=1247.00'}, {'kind': 'basic_table'})
