@@ -137,8 +137,9 @@ def rate_many(menu, usages, regulated, overrides=None):
         if not vectorisable:
             totals[index] = rate(menu, usage, regulated, overrides).total
             continue
-        key = (version, usage.area, usage.period_end.replace(day=1),
-            usage.period_start.replace(day=1))
+        key = (version, usage.area,
+            (usage.charge_month or usage.period_end).replace(day=1),
+            (usage.usage_month or usage.period_start).replace(day=1))
         groups.setdefault(key, []).append(index)
     for (version, area, charge_month, usage_month), indexes in groups.items():
         try:
@@ -170,7 +171,8 @@ def _rate_group(menu, version, usages, area, charge_month, usage_month,
     month_days = np.array([calendar.monthrange(
                 u.period_start.year, u.period_start.month)[1]
             for u in usages], dtype=np.int64)
-    prorate = np.abs(days - month_days) >= PRORATION_TOLERANCE_DAYS
+    prorate = (np.abs(days - month_days) >= PRORATION_TOLERANCE_DAYS) | (
+        np.array([bool(u.prorate) for u in usages]))
     n = len(usages)
 
     def price(kind, lookup):

@@ -70,7 +70,7 @@ class Usage:
     For demand-based menus: max_demand (kW, this month), demand_history
     ((month, kW) of earlier months) and supply_start (the first-year rule),
     power_factor (%). For time-of-use menus: band_kwh ({band: kWh}) or
-    interval ((start datetime, kWh) per half hour)."""
+    interval ((start datetime, kWh) per half hour). prorate forces 日割."""
     period_start: dt.date
     period_end: dt.date
     kwh: Decimal
@@ -82,6 +82,13 @@ class Usage:
     power_factor: Decimal = None
     band_kwh: dict = None
     interval: tuple = ()
+    # 日割 regardless of the period's length: a part of a period split by
+    # a change of contract terms (capacity, menu) or a supply start or end
+    prorate: bool = False
+    # the months of the whole period when this usage is a part of it
+    # (default: the month of period_end, and of period_start)
+    charge_month: dt.date = None
+    usage_month: dt.date = None
 
 
 def _days_in_month(date):
@@ -105,12 +112,13 @@ def rate(menu, usage, regulated, overrides=None):
         raise ValidationError(
             f"Capacity {usage.capacity.normalize():f}{menu.capacity_unit} is "
             f"not offered by menu {menu.code}.", usage.capacity)
-    charge_month = end.replace(day=1)
+    charge_month = (usage.charge_month or end).replace(day=1)
+    usage_month = (usage.usage_month or start).replace(day=1)
     total_days = (end - start).days
     segments = menu.versions_between(start, end)
     last = segments[-1][0]
     kwh = ROUNDINGS[last.kwh_rounding](usage.kwh)
-    prorate = (len(segments) > 1 or abs(
+    prorate = (usage.prorate or len(segments) > 1 or abs(
             total_days - _days_in_month(start)) >= PRORATION_TOLERANCE_DAYS)
 
     lines = []
@@ -146,7 +154,7 @@ def rate(menu, usage, regulated, overrides=None):
             if price is None:
                 price = regulated.subsidy_discount(
                     component.params.get('customer_class', 'low'),
-                    start.replace(day=1))
+                    usage_month)
             price = -price
         if price is not None:
             lines.append(Line(component.code, component.label, kwh,
