@@ -155,8 +155,12 @@ class BatchRun(ModelSQL, ModelView):
             ('partial', "Done with Failures"),
             ('failed', "Failed"),
             ], "State", required=True, readonly=True)
+    total = fields.Integer(
+        "Total", readonly=True, help="The records the job has to do.")
     processed = fields.Integer("Processed", readonly=True)
     failed = fields.Integer("Failed", readonly=True)
+    progress = fields.Function(fields.Float(
+            "Progress", digits=(1, 4)), 'get_progress')
     errors = fields.One2Many(
         'power.batch.run.error', 'run', "Errors", readonly=True)
     message = fields.Text("Message", readonly=True)
@@ -178,6 +182,33 @@ class BatchRun(ModelSQL, ModelView):
                     'failed': 0,
                     }])
         return run
+
+    def get_progress(self, name):
+        if self.state != 'running':
+            return 1.0
+        if not self.total:
+            return 0.0
+        return min(((self.processed or 0) + (self.failed or 0))
+            / self.total, 1.0)
+
+    def count(self, processed, failed=0):
+        """Add a part's counts (several workers may count at once: the
+        increment is done by the database) and finish the run when every
+        record is counted."""
+        table = self.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.processed, table.failed],
+                [table.processed + processed, table.failed + failed],
+                where=table.id == self.id))
+        run = self.__class__(self.id)
+        cursor.execute(*table.select(table.processed, table.failed,
+                where=table.id == self.id))
+        done, errors = cursor.fetchone()
+        if run.total is not None and done + errors >= run.total:
+            values = {'ended': now(),
+                'state': 'partial' if errors else 'done'}
+            self.__class__.write([run], values)
 
     def add_error(self, record, message):
         Error = Pool().get('power.batch.run.error')

@@ -23,7 +23,7 @@ when it is there); the first and the last period of a supply are 日割 too.
 """
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal as D
 
 import power_core
@@ -54,6 +54,8 @@ class Part:
     end: dt.date
     kwh: D
     total: int
+    # what was rated (for a cross-check by the batch engine)
+    usage: Usage = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def determine(terms, start, end, kwh, regulated, *, max_demand=None,
                 or part_end == supply_end))
         bill = rate(term.menu, usage, regulated, overrides)
         results.append(Part(term.key, term.menu.code, bill.versions,
-                part_start, part_end, part_kwh, bill.total))
+                part_start, part_end, part_kwh, bill.total, usage))
         suffix = f' [{part_start:%m/%d}〜]' if len(parts) > 1 else ''
         lines += [Line(l.code, l.label + suffix, l.quantity, l.unit_price,
                 l.amount) for l in bill.lines]

@@ -1,0 +1,301 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Posted customer invoices written set-wise.
+
+Stock Tryton creates and posts an invoice record by record (taxes are
+recomputed about five times per invoice, each line checked one by one):
+about 3 invoices per second end to end on our machine (BASELINES.md). A
+billing run posts tens of thousands of invoices whose amounts are already
+decided by the rating engine, so this writer inserts the same rows stock
+posting would leave (invoice, lines and their taxes, invoice tax, the move
+numbered and posted, its lines with their tax lines) with one statement per
+table and batch, numbers taken with `get_many` from the same strict
+sequences, and the same checks: the period is open, the move balances, the
+invoice adds up. The module test `test_fast_invoice_equals_stock` posts the
+same invoice both ways and compares every column.
+
+Invoices whose total is zero or negative go through stock posting (Tryton
+reconciles zero receivables and numbers credit notes differently); they are
+rare in a billing run. The invoice document is rendered when first
+printed, not in the posting transaction."""
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sql.aggregate import Sum
+
+from trytond.i18n import gettext
+from trytond.modules.account_invoice.exceptions import InvoiceNumberError
+from trytond.modules.power_cis.common import now
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+
+@dataclass
+class InvoiceLine:
+    description: str
+    amount: int            # tax excluded, yen
+    account: int
+    origin: str = None     # 'model,id'
+
+
+@dataclass
+class InvoiceData:
+    """One customer invoice: amounts decided, tax included once."""
+    party: int
+    address: int
+    account: int           # receivable
+    date: object           # invoice and accounting date
+    due_date: object
+    lines: list
+    tax: int
+    description: str = None
+    reference: str = None
+    id: int = field(default=None)   # set once written
+
+    @property
+    def untaxed(self):
+        return sum(l.amount for l in self.lines)
+
+    @property
+    def total(self):
+        return self.untaxed + self.tax
+
+
+def _insert(table, columns, rows):
+    """Insert rows; the ids in order."""
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    database = transaction.database
+    ids = []
+    if not rows:
+        return ids
+    if database.has_returning():
+        for start in range(0, len(rows), 1000):
+            cursor.execute(*table.insert(columns, rows[start:start + 1000],
+                    returning=[table.id]))
+            ids += [r[0] for r in cursor]
+    else:
+        for row in rows:
+            cursor.execute(*table.insert(columns, [row]))
+            ids.append(database.lastid(cursor))
+    return ids
+
+
+def post_invoices(invoices, company, journal, tax):
+    """Create and post invoices (InvoiceData with total > 0) set-wise, all
+    in the invoice and accounting date of each; sets each InvoiceData.id and
+    returns the ids."""
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Line = pool.get('account.invoice.line')
+    InvoiceTax = pool.get('account.invoice.tax')
+    Move = pool.get('account.move')
+    MoveLine = pool.get('account.move.line')
+    TaxLine = pool.get('account.tax.line')
+    Period = pool.get('account.period')
+    Date = pool.get('ir.date')
+    transaction = Transaction()
+    user = transaction.user
+    created = now()
+    with transaction.set_context(company=company.id):
+        today = Date.today()
+
+    by_date = defaultdict(list)
+    for data in invoices:
+        if data.total <= 0:
+            raise ValueError("post_invoices takes positive totals only")
+        if sum(l.amount for l in data.lines) + data.tax != data.total:
+            raise ValueError("invoice does not add up")
+        by_date[data.date].append(data)
+
+    invoice_t = Invoice.__table__()
+    line_t = Line.__table__()
+    line_tax_t = pool.get('account.invoice.line-account.tax').__table__()
+    invoice_tax_t = InvoiceTax.__table__()
+    move_t = Move.__table__()
+    move_line_t = MoveLine.__table__()
+    tax_line_t = TaxLine.__table__()
+
+    for date, group in sorted(by_date.items()):
+        period = Period.find(company, date=date)
+        template = Invoice(company=company, type='out', invoice_date=date,
+            accounting_date=None, sequence_type_cache='invoice')
+        sequence, _ = template._number_sequence()
+        later = Invoice.search([
+                ('sequence', '=', sequence.id),
+                ('invoice_date', '>', date),
+                ], limit=1, order=[('invoice_date', 'DESC')])
+        if later:
+            raise InvoiceNumberError(gettext(
+                    'account_invoice.msg_invoice_number_after',
+                    invoice=group[0].description or '',
+                    sequence=sequence.rec_name, date=date,
+                    after_invoice=later[0].rec_name))
+        with transaction.set_context(date=date, company=company.id):
+            numbers = list(sequence.get_many(len(group)))
+            move_numbers = list(
+                period.move_sequence_used.get_many(len(group)))
+
+        # moves first: the invoice points to its move
+        move_ids = _insert(move_t, [
+                move_t.company, move_t.journal, move_t.period, move_t.date,
+                move_t.post_date, move_t.number, move_t.state,
+                move_t.create_uid, move_t.create_date,
+                move_t.write_uid, move_t.write_date],
+            [[company.id, journal.id, period.id, date, today, number,
+                    'posted', user, created, user, created]
+                for number in move_numbers])
+
+        invoice_ids = _insert(invoice_t, [
+                invoice_t.company, invoice_t.type, invoice_t.party,
+                invoice_t.invoice_address, invoice_t.account,
+                invoice_t.currency, invoice_t.journal, invoice_t.invoice_date,
+                invoice_t.payment_term_date, invoice_t.number,
+                invoice_t.number_alnum, invoice_t.number_digit,
+                invoice_t.sequence, invoice_t.sequence_type_cache,
+                invoice_t.move, invoice_t.state, invoice_t.description,
+                invoice_t.reference,
+                invoice_t.untaxed_amount_cache, invoice_t.tax_amount_cache,
+                invoice_t.total_amount_cache, invoice_t.payment_direct_debit,
+                invoice_t.create_uid, invoice_t.create_date,
+                invoice_t.write_uid, invoice_t.write_date],
+            [[company.id, 'out', d.party, d.address, d.account,
+                    company.currency.id, journal.id, date, d.due_date,
+                    number, re.sub(r'[\W_]', '', number),
+                    _digits(number), sequence.id, 'invoice', move_id,
+                    'posted', d.description, d.reference,
+                    Decimal(d.untaxed), Decimal(d.tax), Decimal(d.total),
+                    False, user, created, user, created]
+                for d, number, move_id in zip(group, numbers, move_ids)])
+        cursor = transaction.connection.cursor()
+        for sub in _chunks(list(zip(move_ids, invoice_ids))):
+            for move_id, invoice_id in sub:
+                cursor.execute(*move_t.update([move_t.origin],
+                        [f'account.invoice,{invoice_id}'],
+                        where=move_t.id == move_id))
+
+        line_rows, line_owners = [], []
+        tax_rows = []
+        for d, invoice_id in zip(group, invoice_ids):
+            d.id = invoice_id
+            for sequence_, line in enumerate(d.lines, 1):
+                line_rows.append([invoice_id, 'line', sequence_,
+                        line.description, 1.0, Decimal(line.amount),
+                        line.account, company.id, company.currency.id,
+                        Decimal(1), line.origin,
+                        user, created])
+                line_owners.append((d, line))
+            tax_rows.append([invoice_id, tax.id, tax.description,
+                    tax.invoice_account.id, Decimal(d.untaxed),
+                    Decimal(d.tax), False, user, created])
+        line_ids = _insert(line_t, [
+                line_t.invoice, line_t.type, line_t.sequence,
+                line_t.description, line_t.quantity, line_t.unit_price,
+                line_t.account, line_t.company, line_t.currency,
+                line_t.taxes_deductible_rate, line_t.origin,
+                line_t.create_uid, line_t.create_date], line_rows)
+        _insert(line_tax_t, [line_tax_t.line, line_tax_t.tax,
+                line_tax_t.create_uid, line_tax_t.create_date],
+            [[line_id, tax.id, user, created] for line_id in line_ids])
+        invoice_tax_ids = _insert(invoice_tax_t, [
+                invoice_tax_t.invoice, invoice_tax_t.tax,
+                invoice_tax_t.description, invoice_tax_t.account,
+                invoice_tax_t.base, invoice_tax_t.amount,
+                invoice_tax_t.manual,
+                invoice_tax_t.create_uid, invoice_tax_t.create_date],
+            tax_rows)
+
+        # move lines: revenue (credit), tax (credit), receivable (debit)
+        by_invoice = {d.id: m for d, m in zip(group, move_ids)}
+        rows, tax_line_specs = [], []
+        for origin_id, (d, line) in zip(line_ids, line_owners):
+            if not line.amount:
+                continue
+            amount = Decimal(line.amount)
+            rows.append([by_invoice[d.id], line.account,
+                    max(-amount, Decimal(0)), max(amount, Decimal(0)),
+                    None, None, None, f'account.invoice.line,{origin_id}',
+                    'valid', False, False, user, created])
+            tax_line_specs.append((amount, 'base'))
+        for d, invoice_tax_id in zip(group, invoice_tax_ids):
+            if d.tax:
+                rows.append([by_invoice[d.id], tax.invoice_account.id,
+                        Decimal(0), Decimal(d.tax), tax.description, None,
+                        None, f'account.invoice.tax,{invoice_tax_id}',
+                        'valid', False, False, user, created])
+                tax_line_specs.append((Decimal(d.tax), 'tax'))
+        for d in group:
+            rows.append([by_invoice[d.id], d.account, Decimal(d.total),
+                    Decimal(0), d.description, d.party, d.due_date, None,
+                    'valid', False, False, user, created])
+        move_line_ids = _insert(move_line_t, [
+                move_line_t.move, move_line_t.account, move_line_t.debit,
+                move_line_t.credit, move_line_t.description,
+                move_line_t.party, move_line_t.maturity_date,
+                move_line_t.origin, move_line_t.state,
+                move_line_t.payment_blocked, move_line_t.payment_direct_debit,
+                move_line_t.create_uid, move_line_t.create_date], rows)
+        _insert(tax_line_t, [tax_line_t.move_line, tax_line_t.tax,
+                tax_line_t.amount, tax_line_t.type,
+                tax_line_t.create_uid, tax_line_t.create_date],
+            [[move_line_id, tax.id, amount, type_, user, created]
+                for move_line_id, (amount, type_)
+                in zip(move_line_ids, tax_line_specs)])
+        _check_balanced(move_ids)
+    return [d.id for d in invoices]
+
+
+def _check_balanced(move_ids):
+    "The moves balance, as Move.post checks; raise otherwise."
+    pool = Pool()
+    MoveLine = pool.get('account.move.line')
+    line = MoveLine.__table__()
+    cursor = Transaction().connection.cursor()
+    for sub in _chunks(move_ids):
+        cursor.execute(*line.select(line.move,
+                where=line.move.in_(sub), group_by=line.move,
+                having=Sum(line.debit - line.credit) != 0))
+        unbalanced = cursor.fetchone()
+        if unbalanced:
+            raise ValueError(f"account move {unbalanced[0]} does not balance")
+
+
+def _digits(number):
+    try:
+        return int(re.sub(r'\D', '', number or '')[-18:])
+    except ValueError:
+        return None
+
+
+def _chunks(items, size=500):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def post_stock(data, company, journal, tax):
+    """Create and post one invoice through stock Tryton (zero and negative
+    totals); the tax taken from the bill is kept on its tax line."""
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Line = pool.get('account.invoice.line')
+    invoice = Invoice(type='out', company=company, party=data.party,
+        invoice_address=data.address, account=data.account,
+        journal=journal, currency=company.currency, invoice_date=data.date,
+        payment_term_date=data.due_date, description=data.description,
+        reference=data.reference)
+    invoice.lines = [Line(type='line', account=line.account, quantity=1,
+            unit_price=Decimal(line.amount), description=line.description,
+            sequence=n, taxes=[tax], currency=company.currency,
+            company=company, origin=line.origin)
+        for n, line in enumerate(data.lines, 1)]
+    invoice.save()
+    Invoice.update_taxes([invoice])
+    for invoice_tax in invoice.taxes:
+        invoice_tax.amount = Decimal(data.tax)
+        invoice_tax.save()
+    with Transaction().set_context(_skip_warnings=True):
+        Invoice.post([invoice])
+    data.id = invoice.id
+    return invoice

@@ -1,0 +1,323 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The billing run from confirmed usage to posted invoices; figures by hand
+from DOMAIN_FACTS §1 (see tests/core/test_billing.py)."""
+import datetime as dt
+import unittest
+from decimal import Decimal as D
+
+from power_core.usage import DayProfile
+
+from trytond.modules.power_cis.tests.tools import create_supply_point
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from ..invoicing import InvoiceData, InvoiceLine, post_invoices
+from .tools import with_billing_company
+
+JAN10, FEB10 = dt.date(2025, 1, 10), dt.date(2025, 2, 10)
+BILL_DAY = dt.date(2025, 2, 12)
+
+
+class BillingRunTestCase(unittest.TestCase):
+    "The billing run (調定)"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_billing')
+
+    def setUp(self):
+        super().setUp()
+        self.points = 0
+
+    def contract(self, company, start=dt.date(2024, 6, 1), capacity=30,
+            menu='tepco-juryo-b', name='山田 太郎'):
+        pool = Pool()
+        Menu = pool.get('power.rate_menu')
+        Party = pool.get('party.party')
+        Contract = pool.get('power.contract')
+        self.points += 1
+        point = create_supply_point(f'03000011112222333{self.points:05d}')
+        customer, = Party.create([{'name': name,
+                    'addresses': [('create', [{}])]}])
+        menu, = Menu.search([('code', '=', menu)])
+        contract, = Contract.create([{
+                    'company': company.id, 'customer': customer.id,
+                    'supply_point': point.id, 'start_date': start,
+                    'versions': [('create', [{
+                                    'start_date': start, 'menu': menu.id,
+                                    'capacity': D(capacity),
+                                    'holder_name': name}])]}])
+        Contract.activate([contract])
+        return contract
+
+    def usage(self, contract, start, end, kwh, **values):
+        Usage = Pool().get('power.usage.confirmed')
+        return Usage.receive([{'supply_point': contract.supply_point.id,
+                    'start': start, 'end': end, 'kwh': D(kwh),
+                    'meter_number': 'M1', **values}])
+
+    def bill(self, **kwargs):
+        BatchRun = Pool().get('power.batch.run')
+        return BatchRun.run_billing(BILL_DAY, **kwargs)
+
+    def determinants(self, contract):
+        Determinant = Pool().get('power.billing.determinant')
+        return Determinant.search([('contract', '=', contract.id)])
+
+    @with_transaction()
+    @with_billing_company
+    def test_normal_month_posts_an_invoice(self, company):
+        "A normal month: determinant, posted invoice, balanced move"
+        contract = self.contract(company)
+        self.usage(contract, JAN10, FEB10, '259.6')
+        run = self.bill()
+
+        self.assertEqual((run.state, run.total, run.processed, run.failed),
+            ('done', 1, 1, 0))
+        determinant, = self.determinants(contract)
+        # 259.6 → 260 kWh: 8174 yen as in tests/core/test_rating.py
+        # (tepco_b_normal_month), tax 8174 × 10 / 110 = 743.09 → 743
+        self.assertEqual((determinant.kwh, determinant.total,
+                determinant.tax), (D(260), 8174, 743))
+        self.assertEqual(determinant.due_date, dt.date(2025, 3, 12))
+        self.assertEqual(sum(l.untaxed for l in determinant.lines), 8174 - 743)
+        invoice = determinant.invoice
+        self.assertEqual((invoice.state, invoice.type, invoice.total_amount,
+                invoice.tax_amount, invoice.untaxed_amount),
+            ('posted', 'out', D(8174), D(743), D(7431)))
+        self.assertEqual(invoice.number, 'INV2024-000001')
+        self.assertEqual(invoice.invoice_date, BILL_DAY)
+        self.assertEqual(invoice.amount_to_pay, D(8174))
+        line_to_pay, = invoice.lines_to_pay
+        self.assertEqual((line_to_pay.debit, line_to_pay.maturity_date,
+                line_to_pay.party), (D(8174), dt.date(2025, 3, 12),
+                contract.customer))
+        move = invoice.move
+        self.assertEqual(move.state, 'posted')
+        self.assertEqual(sum(l.debit - l.credit for l in move.lines), 0)
+        self.assertEqual(len(invoice.lines), len(determinant.lines))
+        self.assertEqual({l.origin for l in invoice.lines}, {determinant})
+        usage, = determinant.usages
+        self.assertEqual(usage.determinant, determinant)
+        self.assertEqual(determinant.menu.code, 'tepco-juryo-b')
+        self.assertIn('2024-04-01', determinant.detail)
+
+    @with_transaction()
+    @with_billing_company
+    def test_rerun_bills_nothing_twice(self, company):
+        "Running again the same day bills nothing twice"
+        contract = self.contract(company)
+        self.usage(contract, JAN10, FEB10, 260)
+        self.bill()
+        second = self.bill()
+        self.assertEqual((second.total, second.state), (0, 'done'))
+        self.assertEqual(len(self.determinants(contract)), 1)
+        # the same usage arriving again changes nothing either
+        records, corrections = self.usage(contract, JAN10, FEB10, 260)
+        self.assertEqual((records, corrections), ([], []))
+        self.assertEqual(self.bill().total, 0)
+
+    @with_transaction()
+    @with_billing_company
+    def test_one_failing_contract_does_not_stop_the_run(self, company):
+        "A contract that fails is set aside with its reason"
+        good = self.contract(company)
+        gap = self.contract(company, name='佐藤 花子')
+        # the meter was replaced but the old meter's part is missing
+        self.usage(good, JAN10, FEB10, 260)
+        self.usage(gap, dt.date(2025, 1, 20), FEB10, 170, kind='reading')
+        self.usage(gap, dt.date(2024, 12, 10), JAN10, 300, kind='meter_change')
+        run = self.bill()
+        self.assertEqual((run.state, run.processed, run.failed),
+            ('partial', 1, 1))
+        error, = run.errors
+        self.assertEqual(error.record, gap)
+        self.assertIn('No confirmed usage from 2025-01-10 to 2025-01-20',
+            error.message)
+        self.assertEqual(len(self.determinants(good)), 1)
+        self.assertEqual(self.determinants(gap), [])
+
+    @with_transaction()
+    @with_billing_company
+    def test_meter_replacement_is_one_period(self, company):
+        "A meter replacement splits the usage, not the bill"
+        contract = self.contract(company)
+        self.usage(contract, JAN10, dt.date(2025, 1, 20), 80,
+            kind='meter_change', meter_number='OLD')
+        self.usage(contract, dt.date(2025, 1, 20), FEB10, 180,
+            meter_number='NEW')
+        self.bill()
+        determinant, = self.determinants(contract)
+        self.assertEqual((determinant.start, determinant.kwh,
+                determinant.total), (JAN10, D(260), 8174))
+        self.assertEqual(len(determinant.usages), 2)
+
+    @with_transaction()
+    @with_billing_company
+    def test_move_in_is_prorated_and_zero_usage_halved(self, company):
+        "A pro-rated move-in and a month without usage"
+        moved_in = self.contract(company, start=dt.date(2025, 1, 25))
+        empty = self.contract(company, name='空家')
+        self.usage(moved_in, dt.date(2025, 1, 25), FEB10, 100)
+        self.usage(empty, JAN10, FEB10, 0)
+        self.bill()
+        determinant, = self.determinants(moved_in)
+        basic, = [l for l in determinant.lines if l.code == 'basic']
+        self.assertEqual(basic.amount, D('482.70'))  # 935.25 × 16 / 31
+        zero, = self.determinants(empty)
+        self.assertEqual((zero.total, zero.tax), (467, 42))  # 935.25 / 2
+        self.assertEqual(zero.invoice.total_amount, D(467))
+
+    @with_transaction()
+    @with_billing_company
+    def test_period_across_a_menu_version(self, company):
+        "A period crossing a menu version is split and pro-rated"
+        pool = Pool()
+        Fuel = pool.get('power.regulated.fuel')
+        GridArea = pool.get('power.grid_area')
+        contract = self.contract(company, start=dt.date(2023, 1, 1))
+        area, = GridArea.search([('code', '=', '03')])
+        Fuel.create([{'area': area.id, 'menu_type': 'regulated',
+                    'charge_month': dt.date(2024, 4, 1), 'price': D('-1.00')}])
+        self.usage(contract, dt.date(2024, 3, 10), dt.date(2024, 4, 10), 300)
+        BatchRun = pool.get('power.batch.run')
+        run = BatchRun.run_billing(dt.date(2024, 4, 12))
+        self.assertEqual(run.state, 'done', run.errors and run.errors[0].message)
+        determinant, = self.determinants(contract)
+        labels = [l.label for l in determinant.lines if l.code == 'basic']
+        self.assertEqual(len(labels), 2)
+        self.assertIn('2023-06-01', determinant.detail)
+        self.assertIn('2024-04-01', determinant.detail)
+
+    @with_transaction()
+    @with_billing_company
+    def test_terms_changed_inside_the_period(self, company):
+        "An ampere change inside the period: two pro-rated parts"
+        contract = self.contract(company)
+        contract.change(dt.date(2025, 1, 25), 'ampere_change', capacity=D(40))
+        self.usage(contract, JAN10, FEB10, 300)
+        self.bill()
+        determinant, = self.determinants(contract)
+        self.assertEqual(determinant.total, 4548 + 5021)
+        self.assertEqual(determinant.contract_version.capacity, D(40))
+
+
+class FastInvoiceTestCase(unittest.TestCase):
+    "Set-wise invoices are the rows stock posting leaves"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_billing')
+
+    @with_transaction()
+    @with_billing_company
+    def test_fast_invoice_equals_stock(self, company):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.invoice.line')
+        InvoiceTax = pool.get('account.invoice.tax')
+        Party = pool.get('party.party')
+        Account = pool.get('account.account')
+        Journal = pool.get('account.journal')
+        Configuration = pool.get('power.configuration')
+        party, = Party.create([{'name': 'テスト', 'addresses': [('create', [{}])]}])
+        sales, = Account.search([('code', '=', '4110')])
+        journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+        tax = Configuration(1).consumption_tax
+        date = dt.date(2025, 2, 12)
+        due = dt.date(2025, 3, 12)
+        # (a negative line would get its own credit-note tax line in stock
+        # Tryton; the set-wise writer keeps one tax line per invoice)
+        amounts = [850, 3252, 198]
+        # the tax of a tax-included bill is taken once from the total: it is
+        # kept as a manual tax line on the stock invoice
+        stock = Invoice(type='out', party=party, company=company,
+            invoice_address=party.addresses[0], journal=journal,
+            account=party.account_receivable_used, currency=company.currency,
+            invoice_date=date, payment_term_date=due,
+            description='電気料金', reference='C1')
+        stock.lines = [Line(type='line', account=sales, quantity=1,
+                unit_price=D(a), description=f'line {n}', sequence=n,
+                taxes=[tax], currency=company.currency, company=company)
+            for n, a in enumerate(amounts, 1)]
+        stock.save()
+        Invoice.update_taxes([stock])
+        invoice_tax, = stock.taxes
+        invoice_tax.amount = D(430)
+        invoice_tax.manual = False
+        invoice_tax.save()
+        with Transaction().set_context(_skip_warnings=True):
+            Invoice.post([stock])
+
+        data = InvoiceData(party.id, party.addresses[0].id,
+            party.account_receivable_used.id, date, due,
+            [InvoiceLine(f'line {n}', a, sales.id)
+                for n, a in enumerate(amounts, 1)], 430,
+            description='電気料金', reference='C1')
+        fast, = Invoice.browse(post_invoices([data], company, journal, tax))
+
+        def rows(invoice):
+            cursor = Transaction().connection.cursor()
+            skip = {'id', 'create_date', 'write_date', 'number',
+                'number_alnum', 'number_digit', 'move', 'invoice', 'line',
+                'origin', 'post_date', 'write_uid', 'move_line', 'invoice_report_cache',
+                'invoice_report_format', 'invoice_report_cache_id',
+                'posted_by', 'validated_by'}
+            result = {}
+            for table, where in [
+                    ('account_invoice', f'id = {invoice.id}'),
+                    ('account_invoice_line', f'invoice = {invoice.id}'),
+                    ('account_invoice_tax', f'invoice = {invoice.id}'),
+                    ('account_move', f'id = {invoice.move.id}'),
+                    ('account_move_line', f'move = {invoice.move.id}'),
+                    ('account_tax_line', 'move_line in (select id from '
+                        f'account_move_line where move = {invoice.move.id})'),
+                    ('"account_invoice_line-account_tax"',
+                        'line in (select id from account_invoice_line '
+                        f'where invoice = {invoice.id})')]:
+                cursor.execute(f'SELECT * FROM {table} WHERE {where}')
+                names = [d[0] for d in cursor.description]
+                result[table] = sorted(
+                    tuple(sorted((n, str(v)) for n, v in zip(names, row)
+                            if n not in skip and v not in (None, False, 0)))
+                    for row in cursor)
+            return result
+        self.maxDiff = None
+        self.assertEqual(rows(fast), rows(stock))
+        self.assertEqual(fast.total_amount, stock.total_amount)
+        self.assertEqual(fast.amount_to_pay, D(4730))
+        self.assertTrue(fast.number.startswith('INV2024-'))
+        self.assertNotEqual(fast.number, stock.number)
+        self.assertEqual(len(InvoiceTax.search([('invoice', '=', fast.id)])), 1)
+
+
+class IntervalUsageTestCase(unittest.TestCase):
+    "30-minute usage days"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_billing')
+
+    @with_transaction()
+    def test_receive_is_set_wise_and_keeps_history(self):
+        Interval = Pool().get('power.usage.interval')
+        point = create_supply_point()
+        day = DayProfile.from_kwh(JAN10, [D('0.4')] * 48)
+        self.assertEqual(Interval.receive([(point.id, day)], 'W41120-a'),
+            (1, 0, 0))
+        self.assertEqual(Interval.receive([(point.id, day)], 'W41120-a'),
+            (0, 1, 0))
+        corrected = DayProfile.from_kwh(JAN10, [D('0.5')] * 48)
+        self.assertEqual(Interval.receive([(point.id, corrected)], 'W41120-b'),
+            (1, 0, 1))
+        current, = Interval.search([('state', '=', 'current')])
+        old, = Interval.search([('state', '=', 'superseded')])
+        self.assertEqual((current.kwh, old.kwh), (D('24.0'), D('19.2')))
+        self.assertEqual(current.profile(), corrected)
+        self.assertEqual(Interval.daily_kwh(point, JAN10, FEB10),
+            {JAN10: D('24.0')})

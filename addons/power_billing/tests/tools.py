@@ -1,0 +1,77 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""A billing company for module tests: JPY, the retailer chart of accounts,
+fiscal years April to March with invoice sequences, the consumption tax,
+the data-pack menus and regulated values."""
+import datetime as dt
+import functools
+from contextlib import contextmanager
+from decimal import Decimal
+
+from trytond.modules.account.tests import create_chart
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+
+from ..regulated import import_regulated
+
+
+@contextmanager
+def billing_company(years=(2024, 2025)):
+    "A context manager: create the company, set it in the context."
+    pool = Pool()
+    Currency = pool.get('currency.currency')
+    jpy, = Currency.create([{'name': 'Japanese Yen', 'code': 'JPY',
+                'symbol': '¥', 'digits': 0, 'rounding': Decimal(1)}])
+    company = create_company(currency=jpy)
+    with set_company(company):
+        yield _setup(company, years)
+
+
+def _setup(company, years):
+    pool = Pool()
+    create_chart(company, chart='power_billing.account_template_jp_root')
+    for year in years:
+        create_fiscalyear(company, year)
+    Tax = pool.get('account.tax')
+    tax, = Tax.search([('name', '=', 'Consumption Tax 10%')])
+    Configuration = pool.get('power.configuration')
+    configuration = Configuration(1)
+    configuration.consumption_tax = tax
+    configuration.save()
+    import_regulated()
+    pool.get('power.rate_menu').import_data_pack()
+    return company
+
+
+def with_billing_company(func):
+    "Decorate a test method (under with_transaction) to get the company."
+    @functools.wraps(func)
+    def wrapper(self, *args, **kwargs):
+        with billing_company() as company:
+            return func(self, company, *args, **kwargs)
+    return wrapper
+
+
+def create_fiscalyear(company, year):
+    pool = Pool()
+    FiscalYear = pool.get('account.fiscalyear')
+    Sequence = pool.get('ir.sequence.strict')
+    SequenceType = pool.get('ir.sequence.type')
+    InvoiceSequence = pool.get('account.fiscalyear.invoice_sequence')
+    move_type, = SequenceType.search([('name', '=', "Account Move")], limit=1)
+    invoice_type, = SequenceType.search([('name', '=', "Invoice")], limit=1)
+    moves, = Sequence.create([{'name': f'Moves {year}',
+                'sequence_type': move_type.id, 'company': company.id}])
+    invoices, credits = Sequence.create([{'name': f'{p} {year}',
+                'sequence_type': invoice_type.id, 'company': company.id,
+                'prefix': f'{p}{year}-', 'padding': 6}
+            for p in ('INV', 'CRN')])
+    fiscalyear = FiscalYear(name=f'FY{year}', company=company,
+        start_date=dt.date(year, 4, 1), end_date=dt.date(year + 1, 3, 31),
+        move_sequence=moves)
+    fiscalyear.invoice_sequences = [InvoiceSequence(
+            in_invoice_sequence=invoices, in_credit_note_sequence=credits,
+            out_invoice_sequence=invoices, out_credit_note_sequence=credits)]
+    fiscalyear.save()
+    FiscalYear.create_period([fiscalyear])
+    return fiscalyear

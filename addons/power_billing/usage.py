@@ -1,0 +1,246 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Usage records as the grid operator sends them.
+
+Both kinds keep two timelines: the period the value is valid for, and when
+it arrived (`received`). A correction never overwrites: the earlier record
+is marked superseded (when, and by which record) and stays visible."""
+import datetime as dt
+from decimal import Decimal
+
+from power_core.usage import DayProfile, Reading
+from sql import Column, Null
+
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.power_cis.common import now
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+_STATES = [
+    ('current', "Current"),
+    ('superseded', "Superseded"),
+    ]
+
+
+class _Bitemporal:
+    __slots__ = ()
+    received = fields.DateTime(
+        "Received", required=True, readonly=True,
+        help="When the value arrived from the grid operator.")
+    superseded = fields.DateTime(
+        "Superseded", readonly=True,
+        help="When a correction replaced this value (empty while current).")
+    source = fields.Char(
+        "Source", readonly=True,
+        help="The file or message the value came in.")
+    state = fields.Function(fields.Selection(_STATES, "State"),
+        'get_state', searcher='search_state')
+
+    def get_state(self, name):
+        return 'superseded' if self.superseded else 'current'
+
+    @classmethod
+    def search_state(cls, name, clause):
+        _, operator, value = clause[:3]
+        current = (value == 'current') == (operator == '=')
+        return [('superseded', '=' if current else '!=', None)]
+
+
+class IntervalDay(_Bitemporal, ModelSQL, ModelView):
+    "30-Minute Usage Day"
+    __name__ = 'power.usage.interval'
+    supply_point = fields.Many2One(
+        'power.supply_point', "Supply Point", required=True, readonly=True,
+        ondelete='RESTRICT')
+    date = fields.Date("Date", required=True, readonly=True)
+    values = fields.Text(
+        "Values (0.1 kWh)", required=True, readonly=True,
+        help="The 48 half-hour values in tenths of a kWh, from 0:00.")
+    quality = fields.Char(
+        "Quality", size=48, required=True, readonly=True,
+        help="One letter per half hour: M measured, E estimated, - missing.")
+    kwh = fields.Numeric("kWh", digits=(16, 1), required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t,
+                (t.supply_point, Index.Range()), (t.date, Index.Range()),
+                where=t.superseded == Null))
+
+    def profile(self):
+        return DayProfile.decode(self.date, self.values, self.quality)
+
+    @classmethod
+    def receive(cls, days, source=None):
+        """Store [(supply point id, DayProfile)] set-wise: an identical day
+        is skipped, a different one supersedes the current one. Returns
+        (stored, unchanged, superseded) counts."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        received = now()
+        by_key = {}
+        for supply_point, day in days:
+            by_key[(supply_point, day.date)] = day
+        current = {}
+        supply_points = sorted({k[0] for k in by_key})
+        dates = sorted({k[1] for k in by_key})
+        for sub in _slices(supply_points):
+            cursor.execute(*table.select(
+                    table.id, table.supply_point, table.date, Column(table, 'values'),
+                    table.quality,
+                    where=table.supply_point.in_(sub)
+                    & (table.date >= dates[0]) & (table.date <= dates[-1])
+                    & (table.superseded == Null)))
+            for id_, supply_point, date, values, quality in cursor:
+                if isinstance(date, str):
+                    date = dt.date.fromisoformat(date)
+                current[(supply_point, date)] = (id_, values, quality)
+        rows, replaced, unchanged = [], [], 0
+        for (supply_point, date), day in by_key.items():
+            values, quality = day.encode()
+            old = current.get((supply_point, date))
+            if old and (old[1], old[2]) == (values, quality):
+                unchanged += 1
+                continue
+            if old:
+                replaced.append(old[0])
+            rows.append([supply_point, date, values, quality,
+                    day.kwh, received, source])
+        for sub in _slices(replaced):
+            cursor.execute(*table.update(
+                    [table.superseded], [received],
+                    where=table.id.in_(sub)))
+        columns = [table.supply_point, table.date, Column(table, 'values'),
+            table.quality, table.kwh, table.received, table.source,
+            table.create_uid, table.create_date]
+        user = Transaction().user
+        for sub in _slices(rows, 1000):
+            cursor.execute(*table.insert(columns,
+                    [r + [user, received] for r in sub]))
+        return len(rows), unchanged, len(replaced)
+
+    @classmethod
+    def daily_kwh(cls, supply_point, start, end):
+        "{date: kWh} of the current days in [start, end)."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.date, table.kwh,
+                where=(table.supply_point == int(supply_point))
+                & (table.date >= start) & (table.date < end)
+                & (table.superseded == Null)))
+        result = {}
+        for date, kwh in cursor:
+            if isinstance(date, str):
+                date = dt.date.fromisoformat(date)
+            result[date] = Decimal(str(kwh))
+        return result
+
+
+class ConfirmedUsage(_Bitemporal, ModelSQL, ModelView):
+    "Confirmed Usage"
+    __name__ = 'power.usage.confirmed'
+    supply_point = fields.Many2One(
+        'power.supply_point', "Supply Point", required=True, readonly=True,
+        ondelete='RESTRICT')
+    meter_number = fields.Char("Meter Number", readonly=True)
+    start = fields.Date(
+        "From", required=True, readonly=True,
+        help="The previous meter reading day (or the supply start).")
+    end = fields.Date(
+        "Reading Day", required=True, readonly=True,
+        domain=[('end', '>', Eval('start', None))],
+        help="The meter reading day that closes the period (not included).")
+    kind = fields.Selection([
+            ('reading', "Meter Reading"),
+            ('meter_change', "Meter Replacement"),
+            ('final', "Final Reading"),
+            ], "Kind", required=True, readonly=True,
+        help="A meter replacement closes a part of a period; the reading "
+        "that follows closes the period.")
+    kwh = fields.Numeric("kWh", digits=(16, 1), required=True, readonly=True)
+    max_demand = fields.Numeric(
+        "Maximum Demand (kW)", digits=(16, 1), readonly=True)
+    power_factor = fields.Numeric(
+        "Power Factor (%)", digits=(16, 1), readonly=True)
+    next_reading_date = fields.Date("Next Reading Day", readonly=True)
+    superseded_by = fields.Many2One(
+        'power.usage.confirmed', "Superseded By", readonly=True,
+        ondelete='RESTRICT')
+    determinant = fields.Many2One(
+        'power.billing.determinant', "Billing Determinant", readonly=True,
+        ondelete='SET NULL',
+        help="The billing determinant (調定) this usage was billed in.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('end', 'DESC'), ('id', 'DESC')]
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.supply_point, Index.Range()),
+                    (t.end, Index.Range()), where=t.superseded == Null),
+                Index(t, (t.received, Index.Range()),
+                    where=(t.superseded == Null) & (t.determinant == Null)),
+                })
+
+    @classmethod
+    def default_kind(cls):
+        return 'reading'
+
+    def get_rec_name(self, name):
+        return (f'{self.supply_point.rec_name} '
+            f'{self.start}〜{self.end} {self.kwh} kWh')
+
+    def reading(self):
+        return Reading(self.start, self.end, self.kwh,
+            self.meter_number or '', self.max_demand, self.power_factor)
+
+    @classmethod
+    def receive(cls, values):
+        """Store confirmed usage (dicts of field values); a value for the
+        same supply point, meter and period as a current one supersedes it
+        when different and is skipped when identical. Returns (new records,
+        [(superseded, new)])."""
+        received = now()
+        keys = ('kwh', 'max_demand', 'power_factor', 'next_reading_date',
+            'kind')
+        to_create, replaced = [], []
+        for value in values:
+            olds = cls.search([
+                    ('supply_point', '=', value['supply_point']),
+                    ('meter_number', '=', value.get('meter_number')),
+                    ('start', '=', value['start']),
+                    ('end', '=', value['end']),
+                    ('superseded', '=', None),
+                    ], limit=1)
+            if olds:
+                old, = olds
+                if all(_same(getattr(old, k), value.get(k, getattr(old, k)))
+                        for k in keys):
+                    continue
+                replaced.append((old, len(to_create)))
+            to_create.append({**value, 'received': received})
+        records = cls.create(to_create)
+        pairs = []
+        for old, index in replaced:
+            old.superseded = received
+            old.superseded_by = records[index]
+            pairs.append((old, records[index]))
+        cls.save([old for old, _ in pairs])
+        return records, pairs
+
+
+def _same(a, b):
+    if isinstance(a, (Decimal, int, float)) and b is not None:
+        return Decimal(str(a)) == Decimal(str(b))
+    return a == b
+
+
+def _slices(items, size=500):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
