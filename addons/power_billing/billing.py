@@ -12,13 +12,8 @@ import datetime as dt
 import json
 import logging
 from collections import defaultdict
-from decimal import Decimal
 
-from power_core.billing import Term, determine, due_date, split_tax_included
 from power_core.errors import PowerCoreError
-from power_core.tariff.batch import rate_many
-from power_core.tariff.rating import Usage
-from power_core.usage import assemble
 from sql import Null
 
 from trytond import config
@@ -33,19 +28,36 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import invoicing
-from .regulated import regulated_values
+from .engine import Chunk
 
 logger = logging.getLogger(__name__)
 CHUNK = 200
-ACCOUNT_BY_KIND = {
-    'renewable_surcharge': '4120',
-    'subsidy': '4130',
-    'discount_percent': '4130',
-    }
-SALES_ACCOUNT = '4110'
 
 
-class Determinant(Workflow, ModelSQL, ModelView):
+class _InsertRowsMixin:
+    """Insert already validated rows set-wise (building one record object
+    per row costs the ORM a check over every id of the batch: quadratic)."""
+    __slots__ = ()
+
+    @classmethod
+    def _insert_rows(cls, rows):
+        "Insert rows (dicts of column values); their ids in order."
+        if not rows:
+            return []
+        table = cls.__table__()
+        names = sorted(rows[0])
+        user = Transaction().user
+        created = now()
+        columns = [getattr(table, n) for n in names] + [
+            table.create_uid, table.create_date]
+        values = []
+        for row in rows:
+            values.append([cls._fields[n].sql_format(row[n]) for n in names]
+                + [user, created])
+        return invoicing.insert(table, columns, values)
+
+
+class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
     "Billing Determinant"
     __name__ = 'power.billing.determinant'
     company = fields.Many2One(
@@ -103,10 +115,27 @@ class Determinant(Workflow, ModelSQL, ModelView):
             'get_invoice_states', "Invoice State"), 'get_invoice_state')
     run = fields.Many2One(
         'power.batch.run', "Billing Run", readonly=True, ondelete='SET NULL')
+    estimate_basis = fields.Char(
+        "Estimate Basis", readonly=True,
+        states={'invisible': Eval('kind') != 'estimated'})
+    corrects = fields.Many2One(
+        'power.billing.determinant', "Corrects", readonly=True,
+        ondelete='RESTRICT',
+        help="The determinant of the same period this one replaces.")
+    corrected_by = fields.One2Many(
+        'power.billing.determinant', 'corrects', "Corrected By",
+        readonly=True)
+    credit_note = fields.Many2One(
+        'account.invoice', "Credit Note", readonly=True, ondelete='RESTRICT',
+        help="The credit note that cancelled the invoice (全取消).")
     state = fields.Selection([
             ('billed', "Billed"),
-            ('cancelled', "Cancelled"),
-            ], "State", required=True, readonly=True, sort=False)
+            ('cancelled', "Cancelled and Re-billed"),
+            ('adjusted', "Corrected on a Later Bill"),
+            ], "State", required=True, readonly=True, sort=False,
+        help="Cancelled: its invoice was credited and the period billed "
+        "again (全取消). Corrected on a later bill: the difference was carried "
+        "to the next invoice (調整取消).")
 
     @classmethod
     def __setup__(cls):
@@ -122,7 +151,7 @@ class Determinant(Workflow, ModelSQL, ModelView):
                 Index(t, (t.customer, Index.Range())),
                 })
         cls._order = [('end', 'DESC'), ('id', 'DESC')]
-        cls._transitions |= {('billed', 'cancelled')}
+        cls._transitions |= {('billed', 'cancelled'), ('billed', 'adjusted')}
 
     @classmethod
     def default_state(cls):
@@ -226,207 +255,92 @@ class Determinant(Workflow, ModelSQL, ModelView):
     def _bill_chunk(cls, contract_ids, date, run):
         pool = Pool()
         Contract = pool.get('power.contract')
-        Usage_ = pool.get('power.usage.confirmed')
-        Line = pool.get('power.billing.determinant.line')
-        Configuration = pool.get('power.configuration')
-        Date = pool.get('ir.date')
-        date = date or Date.today()
-        configuration = Configuration(1)
-        regulated = regulated_values()
-        contracts = Contract.browse(contract_ids)
-        usages = defaultdict(list)
-        for usage in Usage_.search([
-                    ('supply_point', 'in',
-                        [c.supply_point.id for c in contracts]),
-                    ('superseded', '=', None),
-                    ('determinant', '=', None),
-                    ], order=[('start', 'ASC'), ('id', 'ASC')]):
-            usages[usage.supply_point.id].append(usage)
-        billed = cls._billed_starts(contract_ids)
-        menus = {}
-        planned, failures = [], []
-        for contract in contracts:
+        date = date or pool.get('ir.date').today()
+        chunk = Chunk(Contract.browse(contract_ids), date, run)
+        usages = chunk.unbilled_usage()
+        plans, failures = [], []
+        for contract in chunk.contracts:
             try:
-                planned += cls._plan(contract,
-                    usages[contract.supply_point.id], billed, menus,
-                    regulated, configuration, date)
+                plans += chunk.plan_due(contract,
+                    usages[contract.supply_point.id])
             except PowerCoreError as exception:
                 failures.append((contract.id, _reason(exception)))
-        cls._cross_check(planned, regulated)
-        if not planned:
-            return [], failures
-
-        values = [{**p['values'], 'run': int(run) if run else None,
-                'state': 'billed'} for p in planned]
-        records = cls.create(values)
-        Line.create([{**line, 'determinant': record.id}
-                for record, p in zip(records, planned)
-                for line in p['lines']])
-        invoices = []
-        for record, p in zip(records, planned):
-            for line in p['invoice'].lines:
-                line.origin = str(record)
-            invoices.append(p['invoice'])
-        company = contracts[0].company
-        journal, tax = cls._journal_and_tax(company, configuration)
-        positive = [i for i in invoices if i.total > 0]
-        invoicing.post_invoices(positive, company, journal, tax)
-        for invoice in invoices:
-            if invoice.total <= 0:
-                invoice.id = invoicing.post_stock(invoice, company, journal,
-                    tax).id
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        for record, invoice in zip(records, invoices):
-            cursor.execute(*table.update([table.invoice], [invoice.id],
-                    where=table.id == record.id))
-        to_link = defaultdict(list)
-        for record, p in zip(records, planned):
-            to_link[record.id] += p['usages']
-        usage_table = Usage_.__table__()
-        cursor = Transaction().connection.cursor()
-        for determinant_id, usage_ids in to_link.items():
-            cursor.execute(*usage_table.update(
-                    [usage_table.determinant], [determinant_id],
-                    where=usage_table.id.in_(usage_ids)))
-        return records, failures
+        return chunk.write(plans), failures
 
     @classmethod
-    def _billed_starts(cls, contract_ids):
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.contract, table.start,
-                where=table.contract.in_(contract_ids)
-                & (table.state == 'billed')))
-        return {(c, s if isinstance(s, dt.date) else dt.date.fromisoformat(s))
-            for c, s in cursor}
-
-    @classmethod
-    def _plan(cls, contract, usages, billed, menus, regulated,
-            configuration, date):
-        """The determinants (values, lines, invoice) of contract's periods
-        closed by its unbilled readings, without writing anything."""
-        plans = []
-        pending = []
-        for usage in usages:
-            if usage.end <= contract.start_date or (
-                    contract.end_date and usage.start > contract.end_date):
-                continue
-            pending.append(usage)
-            if usage.kind == 'meter_change':
-                continue
-            start, end = pending[0].start, usage.end
-            if (contract.id, start) in billed:
-                pending = []
-                continue
-            kwh, demand, power_factor = assemble(
-                [u.reading() for u in pending], start, end)
-            terms = []
-            for version in contract.versions:
-                if version.menu.id not in menus:
-                    menus[version.menu.id] = version.menu.to_core()
-                terms.append(Term(version.id, menus[version.menu.id],
-                        Decimal(version.capacity), version.start_date,
-                        contract.supply_point.area.code))
-            determination = determine(terms, start, end, kwh, regulated,
-                max_demand=demand, power_factor=power_factor,
-                supply_start=contract.start_date,
-                supply_end=(contract.end_date + dt.timedelta(days=1)
-                    if contract.end_date else None))
-            plans.append(cls._plan_values(contract, determination, pending,
-                    demand, power_factor, configuration, terms, date))
-            billed.add((contract.id, start))
-            pending = []
-        return plans
-
-    @classmethod
-    def _plan_values(cls, contract, d, usages, demand, power_factor,
-            configuration, terms, date):
+    def correct(cls, determinants, date=None):
+        """Re-rate billed determinants whose confirmed usage was corrected,
+        with the current usage of their period; settle the old ones by the
+        configured policy. Return the new determinants."""
         pool = Pool()
-        Version = pool.get('power.contract.version')
-        last = Version(d.parts[-1].key)
-        days = getattr(last.menu, 'payment_due_days', None)
-        due = due_date(d.end, days if days is not None
-            else configuration.payment_due_days)
-        customer = contract.customer
-        shares, tax = split_tax_included(
-            d.total, [line.amount for line in d.lines])
-        accounts = cls._accounts(contract.company)
-        kinds = {c.code: c.kind for t in terms
-            for v in t.menu.versions for c in v.components}
-        invoice_lines = []
-        for line, share in zip(d.lines, shares):
-            code = line.code.split('_')[0] if line.code not in kinds \
-                else line.code
-            account = accounts[ACCOUNT_BY_KIND.get(kinds.get(code),
-                    SALES_ACCOUNT)]
-            invoice_lines.append(invoicing.InvoiceLine(
-                    line.label, share, account))
-        address = customer.address_get(type='invoice')
-        invoice = invoicing.InvoiceData(
-            party=customer.id, address=address.id if address else None,
-            account=customer.account_receivable_used.id,
-            date=date, due_date=due, lines=invoice_lines, tax=tax,
-            description=f'電気料金 {d.start:%Y/%m/%d}〜{d.end:%Y/%m/%d}',
-            reference=contract.number)
-        values = {
-            'company': contract.company.id,
-            'contract': contract.id,
-            'customer': customer.id,
-            'supply_point': contract.supply_point.id,
-            'start': d.start, 'end': d.end, 'revision': 0,
-            'kind': 'actual',
-            'kwh': d.kwh, 'max_demand': demand,
-            'power_factor': power_factor,
-            'total': d.total, 'tax': d.tax, 'due_date': due,
-            'menu': last.menu.id, 'contract_version': last.id,
-            'detail': json.dumps(d.as_dict()['parts'], ensure_ascii=False),
-            'engine': d.engine,
-            }
-        lines = [{'sequence': n, 'code': line.code, 'label': line.label,
-                'quantity': line.quantity, 'unit_price': line.unit_price,
-                'amount': line.amount, 'untaxed': share}
-            for n, (line, share) in enumerate(zip(d.lines, shares), 1)]
-        return {'values': values, 'lines': lines, 'invoice': invoice,
-            'usages': [u.id for u in usages], 'determination': d,
-            'terms': terms}
+        Usage = pool.get('power.usage.confirmed')
+        date = date or pool.get('ir.date').today()
+        result = []
+        for old in determinants:
+            if old.state != 'billed':
+                continue
+            chunk = Chunk([old.contract], date)
+            usages = Usage.search([
+                    ('supply_point', '=', old.supply_point.id),
+                    ('superseded', '=', None),
+                    ('start', '>=', old.start),
+                    ('end', '<=', old.end),
+                    ], order=[('start', 'ASC')])
+            end = max((u.end for u in usages), default=old.end)
+            plan = chunk.plan(old.contract, old.start, end, usages,
+                revision=old.revision + 1, corrects=old.id)
+            result += chunk.write([plan])
+        return result
 
     @classmethod
-    def _cross_check(cls, planned, regulated):
-        """The batch engine must agree with the line-by-line rating on every
-        part it vectorises; a disagreement stops the chunk."""
-        groups = defaultdict(list)
-        for p in planned:
-            for part in p['determination'].parts:
-                term = next(t for t in p['terms'] if t.key == part.key)
-                groups[id(term.menu)].append((term.menu, part))
-        for items in groups.values():
-            menu = items[0][0]
-            totals = rate_many(menu, [part.usage for _, part in items],
-                regulated)
-            for total, (_, part) in zip(totals, items):
-                if total != part.total:
-                    raise ValueError(
-                        f"The batch and line-by-line ratings disagree on "
-                        f"{part.start}〜{part.end}: {total} ≠ {part.total}.")
-
-    @classmethod
-    def _journal_and_tax(cls, company, configuration):
+    def estimate_late(cls, date=None, run=None):
+        """Estimated bills for the contracts whose next reading is later
+        than the configured days; return (determinants, failures)."""
         pool = Pool()
-        Journal = pool.get('account.journal')
-        journal, = Journal.search([('type', '=', 'revenue')], limit=1)
-        tax = configuration.consumption_tax
-        if not tax:
-            raise UserError("Set the consumption tax in the configuration.")
-        return journal, tax
-
-    @classmethod
-    def _accounts(cls, company):
-        Account = Pool().get('account.account')
-        return {a.code: a.id for a in Account.search([
-                    ('company', '=', company.id),
-                    ('code', 'in', ['4110', '4120', '4130']),
-                    ])}
+        Configuration = pool.get('power.configuration')
+        Usage = pool.get('power.usage.confirmed')
+        Contract = pool.get('power.contract')
+        date = date or pool.get('ir.date').today()
+        days = Configuration(1).estimate_after_days
+        if days is None:
+            return [], []
+        limit = date - dt.timedelta(days=days)
+        latest = {}
+        for usage in Usage.search([
+                    ('superseded', '=', None),
+                    ('kind', '=', 'reading'),
+                    ('next_reading_date', '!=', None),
+                    ('next_reading_date', '<=', limit),
+                    ], order=[('end', 'ASC')]):
+            latest[usage.supply_point.id] = usage
+        if not latest:
+            return [], []
+        later = {u.supply_point.id for u in Usage.search([
+                    ('supply_point', 'in', list(latest)),
+                    ('superseded', '=', None),
+                    ])
+            if u.start >= latest[u.supply_point.id].end}
+        contracts = Contract.search([
+                ('supply_point', 'in', [p for p in latest if p not in later]),
+                ('state', 'in', ['active', 'terminating']),
+                ])
+        done, failures = [], []
+        for contract in contracts:
+            last = latest[contract.supply_point.id]
+            start, end = last.end, last.next_reading_date
+            chunk = Chunk([contract], date, run)
+            if (contract.id, start) in chunk.billed or end <= start:
+                continue
+            history = Usage.search([
+                    ('supply_point', '=', contract.supply_point.id),
+                    ('superseded', '=', None)])
+            try:
+                plan = chunk.plan_estimate(contract, start, end, history)
+            except PowerCoreError as exception:
+                failures.append((contract.id, _reason(exception)))
+                continue
+            done += chunk.write([plan])
+        return done, failures
 
 
 def _reason(exception):
@@ -435,7 +349,7 @@ def _reason(exception):
     return getattr(exception, 'message', None) or str(exception)
 
 
-class DeterminantLine(ModelSQL, ModelView):
+class DeterminantLine(_InsertRowsMixin, ModelSQL, ModelView):
     "Billing Determinant Line"
     __name__ = 'power.billing.determinant.line'
     determinant = fields.Many2One(
@@ -458,6 +372,91 @@ class DeterminantLine(ModelSQL, ModelView):
         cls.__access__.add('determinant')
         cls._order = [
             ('determinant', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')]
+
+
+class Adjustment(ModelSQL, ModelView):
+    "Billing Adjustment"
+    __name__ = 'power.billing.adjustment'
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    contract = fields.Many2One(
+        'power.contract', "Contract", required=True, ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        states={'readonly': Eval('state') != 'pending'})
+    customer = fields.Many2One(
+        'party.party', "Customer", required=True, readonly=True,
+        ondelete='RESTRICT', context={'company': Eval('company', -1)},
+        depends={'company'})
+    amount = fields.Integer(
+        "Amount (tax incl.)", required=True,
+        states={'readonly': Eval('state') != 'pending'},
+        help="Added to the next invoice of the contract; negative for a "
+        "credit.")
+    description = fields.Char(
+        "Description", required=True,
+        states={'readonly': Eval('state') != 'pending'},
+        help="The line shown on the invoice.")
+    reason = fields.Selection([
+            ('correction', "Usage Correction"),
+            ('manual', "Manual Adjustment"),
+            ], "Reason", required=True, readonly=True)
+    note = fields.Text(
+        "Reason", states={
+            'readonly': Eval('state') != 'pending',
+            'required': Eval('reason') == 'manual',
+            },
+        help="Why the amount is adjusted; kept with who entered it and "
+        "when.")
+    source = fields.Reference(
+        "Source", selection=[
+            (None, ''),
+            ('power.billing.determinant', "Billing Determinant"),
+            ], readonly=True)
+    applied_in = fields.Many2One(
+        'power.billing.determinant', "Applied In", readonly=True,
+        ondelete='RESTRICT')
+    state = fields.Selection([
+            ('pending', "Pending"),
+            ('applied', "Applied"),
+            ], "State", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_state(cls):
+        return 'pending'
+
+    @classmethod
+    def default_reason(cls):
+        return 'manual'
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('contract') and not values.get(
+                'customer'):
+            Contract = Pool().get('power.contract')
+            values['customer'] = Contract(values['contract']).customer.id
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, adjustments, values=None,
+            external=False):
+        super().check_modification(
+            mode, adjustments, values=values, external=external)
+        if mode == 'delete':
+            for adjustment in adjustments:
+                if adjustment.state != 'pending':
+                    raise UserError(
+                        f"Adjustment {adjustment.rec_name} is applied to an "
+                        "invoice and cannot be deleted.")
 
 
 class BatchRun(metaclass=PoolMeta):
@@ -488,7 +487,22 @@ class BatchRun(metaclass=PoolMeta):
                 cls.bill_chunk([run], chunk, date)
             if not chunks:
                 run.finish(0)
+        if contracts is None and schedule is None:
+            cls.estimate_late([run], date)
         return run
+
+    @classmethod
+    def estimate_late(cls, runs, date):
+        "Issue the estimated bills of the run's day and count them."
+        Determinant = Pool().get('power.billing.determinant')
+        run, = runs
+        estimated, failures = Determinant.estimate_late(date, run)
+        for contract_id, reason in failures:
+            run.add_error(f'power.contract,{contract_id}', reason)
+        if estimated or failures:
+            run.total = (run.total or 0) + len(estimated) + len(failures)
+            run.save()
+            run.count(len(estimated), len(failures))
 
     @classmethod
     def bill_chunk(cls, runs, contract_ids, date):

@@ -21,6 +21,24 @@ class Configuration(metaclass=PoolMeta):
         help="Days from the meter reading day to the payment due date "
         "(30 for the usual 早収期限).")
 
+    correction_policy = fields.Selection([
+            ('rebill', "Cancel and Re-bill (全取消)"),
+            ('adjust', "Adjust on the Next Bill (調整取消)"),
+            ], "Correction Policy",
+        help="When confirmed usage is corrected after billing (or an "
+        "estimated bill is trued up): credit the invoice and bill the period "
+        "again, or carry the difference to the next invoice.")
+    estimate_after_days = fields.Integer(
+        "Estimate After (days)",
+        domain=['OR', ('estimate_after_days', '=', None),
+            ('estimate_after_days', '>=', 0)],
+        help="Days after the expected reading day without confirmed usage "
+        "before an estimated bill is issued; empty for never.")
+
+    @classmethod
+    def default_correction_policy(cls):
+        return 'rebill'
+
     @classmethod
     def default_prices_tax_included(cls):
         return True

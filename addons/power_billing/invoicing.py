@@ -23,8 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from power_core.billing import allocate
 from sql.aggregate import Sum
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.modules.account_invoice.exceptions import InvoiceNumberError
 from trytond.modules.power_cis.common import now
@@ -63,24 +65,35 @@ class InvoiceData:
         return self.untaxed + self.tax
 
 
-def _insert(table, columns, rows):
-    """Insert rows; the ids in order."""
+def insert(table, columns, rows):
+    """Insert rows with one statement per thousand; the ids in row order
+    (ids from one statement increase in the order of its rows)."""
     transaction = Transaction()
     cursor = transaction.connection.cursor()
     database = transaction.database
     ids = []
     if not rows:
         return ids
-    if database.has_returning():
+    if _returning(database):
         for start in range(0, len(rows), 1000):
-            cursor.execute(*table.insert(columns, rows[start:start + 1000],
-                    returning=[table.id]))
-            ids += [r[0] for r in cursor]
+            query, params = tuple(table.insert(
+                    columns, rows[start:start + 1000]))
+            cursor.execute(query + ' RETURNING id', params)
+            ids += sorted(r[0] for r in cursor)
     else:
         for row in rows:
             cursor.execute(*table.insert(columns, [row]))
             ids.append(database.lastid(cursor))
     return ids
+
+
+def _returning(database):
+    if database.has_returning():
+        return True
+    # SQLite has RETURNING since 3.35; trytond's backend does not say so
+    import sqlite3
+    return (backend.name == 'sqlite'
+        and sqlite3.sqlite_version_info >= (3, 35))
 
 
 def post_invoices(invoices, company, journal, tax):
@@ -139,7 +152,7 @@ def post_invoices(invoices, company, journal, tax):
                 period.move_sequence_used.get_many(len(group)))
 
         # moves first: the invoice points to its move
-        move_ids = _insert(move_t, [
+        move_ids = insert(move_t, [
                 move_t.company, move_t.journal, move_t.period, move_t.date,
                 move_t.post_date, move_t.number, move_t.state,
                 move_t.create_uid, move_t.create_date,
@@ -148,7 +161,7 @@ def post_invoices(invoices, company, journal, tax):
                     'posted', user, created, user, created]
                 for number in move_numbers])
 
-        invoice_ids = _insert(invoice_t, [
+        invoice_ids = insert(invoice_t, [
                 invoice_t.company, invoice_t.type, invoice_t.party,
                 invoice_t.invoice_address, invoice_t.account,
                 invoice_t.currency, invoice_t.journal, invoice_t.invoice_date,
@@ -190,16 +203,16 @@ def post_invoices(invoices, company, journal, tax):
             tax_rows.append([invoice_id, tax.id, tax.description,
                     tax.invoice_account.id, Decimal(d.untaxed),
                     Decimal(d.tax), False, user, created])
-        line_ids = _insert(line_t, [
+        line_ids = insert(line_t, [
                 line_t.invoice, line_t.type, line_t.sequence,
                 line_t.description, line_t.quantity, line_t.unit_price,
                 line_t.account, line_t.company, line_t.currency,
                 line_t.taxes_deductible_rate, line_t.origin,
                 line_t.create_uid, line_t.create_date], line_rows)
-        _insert(line_tax_t, [line_tax_t.line, line_tax_t.tax,
+        insert(line_tax_t, [line_tax_t.line, line_tax_t.tax,
                 line_tax_t.create_uid, line_tax_t.create_date],
             [[line_id, tax.id, user, created] for line_id in line_ids])
-        invoice_tax_ids = _insert(invoice_tax_t, [
+        invoice_tax_ids = insert(invoice_tax_t, [
                 invoice_tax_t.invoice, invoice_tax_t.tax,
                 invoice_tax_t.description, invoice_tax_t.account,
                 invoice_tax_t.base, invoice_tax_t.amount,
@@ -230,14 +243,14 @@ def post_invoices(invoices, company, journal, tax):
             rows.append([by_invoice[d.id], d.account, Decimal(d.total),
                     Decimal(0), d.description, d.party, d.due_date, None,
                     'valid', False, False, user, created])
-        move_line_ids = _insert(move_line_t, [
+        move_line_ids = insert(move_line_t, [
                 move_line_t.move, move_line_t.account, move_line_t.debit,
                 move_line_t.credit, move_line_t.description,
                 move_line_t.party, move_line_t.maturity_date,
                 move_line_t.origin, move_line_t.state,
                 move_line_t.payment_blocked, move_line_t.payment_direct_debit,
                 move_line_t.create_uid, move_line_t.create_date], rows)
-        _insert(tax_line_t, [tax_line_t.move_line, tax_line_t.tax,
+        insert(tax_line_t, [tax_line_t.move_line, tax_line_t.tax,
                 tax_line_t.amount, tax_line_t.type,
                 tax_line_t.create_uid, tax_line_t.create_date],
             [[move_line_id, tax.id, amount, type_, user, created]
@@ -292,9 +305,15 @@ def post_stock(data, company, journal, tax):
         for n, line in enumerate(data.lines, 1)]
     invoice.save()
     Invoice.update_taxes([invoice])
-    for invoice_tax in invoice.taxes:
-        invoice_tax.amount = Decimal(data.tax)
-        invoice_tax.save()
+    # the bill's tax, taken once from its total, shared over the tax lines
+    # (stock Tryton keeps one for the positive lines and one for the
+    # negative ones); only their bases are checked when posting
+    taxes = list(invoice.taxes)
+    for invoice_tax, share in zip(taxes, allocate(
+                data.tax, [t.base for t in taxes])):
+        invoice_tax.amount = Decimal(share)
+    InvoiceTax = pool.get('account.invoice.tax')
+    InvoiceTax.save(taxes)
     with Transaction().set_context(_skip_warnings=True):
         Invoice.post([invoice])
     data.id = invoice.id

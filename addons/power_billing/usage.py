@@ -231,6 +231,11 @@ class ConfirmedUsage(_Bitemporal, ModelSQL, ModelView):
             old.superseded_by = records[index]
             pairs.append((old, records[index]))
         cls.save([old for old, _ in pairs])
+        billed = [old.determinant for old, _ in pairs
+            if old.determinant and old.determinant.state == 'billed']
+        if billed:
+            Determinant = Pool().get('power.billing.determinant')
+            Determinant.correct(list({d.id: d for d in billed}.values()))
         return records, pairs
 
 

@@ -177,23 +177,32 @@ def split_tax_included(total, amounts):
     """
     tax = tax_included(total)
     untaxed = total - tax
-    weights = [D(a) for a in amounts]
-    base = sum(weights, D(0))
+    if not amounts and untaxed:
+        raise ValidationError(f"Total {total} without lines.", total)
+    return allocate(untaxed, amounts), tax
+
+
+def allocate(amount, weights):
+    """Whole yen of amount shared in proportion to weights (largest
+    remainder, so the shares add up to amount); all on the first weight
+    when the weights add up to zero.
+
+    >>> allocate(10, [1, 1, 1]), allocate(-7, [D(2), D(-1)]), allocate(5, [0, 0])
+    ([4, 3, 3], [-14, 7], [5, 0])
+    """
+    weights = [D(w) for w in weights]
     if not weights:
-        if untaxed:
-            raise ValidationError(f"Total {total} without lines.", total)
-        return [], tax
+        return []
+    base = sum(weights, D(0))
     if base == 0:
-        shares = [D(0)] * len(weights)
-        shares[0] = D(untaxed)
-    else:
-        shares = [w * untaxed / base for w in weights]
+        return [amount] + [0] * (len(weights) - 1)
+    shares = [w * amount / base for w in weights]
     floors = [math.floor(s) for s in shares]
-    rest = untaxed - sum(floors)
+    rest = amount - sum(floors)
     order = sorted(range(len(shares)), key=lambda i: floors[i] - shares[i])
     for i in order[:rest]:
         floors[i] += 1
-    return floors, tax
+    return floors
 
 
 def due_date(reading_date, days=30):

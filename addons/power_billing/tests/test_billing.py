@@ -205,6 +205,132 @@ class BillingRunTestCase(unittest.TestCase):
         self.assertEqual(determinant.contract_version.capacity, D(40))
 
 
+    def fuel(self, month, price):
+        "A fuel cost adjustment the data pack does not have."
+        pool = Pool()
+        Fuel = pool.get('power.regulated.fuel')
+        GridArea = pool.get('power.grid_area')
+        area, = GridArea.search([('code', '=', '03')])
+        Fuel.create([{'area': area.id, 'menu_type': 'regulated',
+                    'charge_month': month, 'price': D(price)}])
+
+    def configure(self, **values):
+        Configuration = Pool().get('power.configuration')
+        configuration = Configuration(1)
+        for name, value in values.items():
+            setattr(configuration, name, value)
+        configuration.save()
+
+    @with_transaction()
+    @with_billing_company
+    def test_correction_cancel_and_rebill(self, company):
+        "A correction after billing: credit note and a new invoice (全取消)"
+        self.configure(correction_policy='rebill')
+        contract = self.contract(company)
+        self.usage(contract, JAN10, FEB10, 260)
+        self.bill()
+        old, = self.determinants(contract)
+        records, corrections = self.usage(contract, JAN10, FEB10, 300)
+        self.assertEqual(len(corrections), 1)
+        old, new = sorted(self.determinants(contract), key=lambda d: d.revision)
+        self.assertEqual((old.state, new.state, new.revision, new.corrects),
+            ('cancelled', 'billed', 1, old))
+        # the credit note cancels the old invoice exactly; it is paid
+        self.assertEqual(old.credit_note.total_amount, -old.invoice.total_amount)
+        self.assertEqual(old.invoice.state, 'paid')
+        self.assertEqual(new.kwh, D(300))
+        self.assertEqual(new.invoice.total_amount, D(new.total))
+        self.assertEqual(new.usages[0].kwh, D(300))
+        self.assertEqual(old.usages[0].state, 'superseded')
+        # nothing more is due
+        self.assertEqual(self.bill().total, 0)
+
+    @with_transaction()
+    @with_billing_company
+    def test_correction_adjusted_on_the_next_bill(self, company):
+        "A correction carried to the next invoice (調整取消)"
+        self.configure(correction_policy='adjust')
+        contract = self.contract(company)
+        self.usage(contract, JAN10, FEB10, 260)
+        self.bill()
+        self.usage(contract, JAN10, FEB10, 250)
+        old, new = sorted(self.determinants(contract), key=lambda d: d.revision)
+        self.assertEqual((old.state, new.state, new.invoice),
+            ('adjusted', 'billed', None))
+        Adjustment = Pool().get('power.billing.adjustment')
+        adjustment, = Adjustment.search([])
+        self.assertEqual(adjustment.amount, new.total - old.total)
+        self.assertLess(adjustment.amount, 0)
+        self.assertEqual(adjustment.state, 'pending')
+        # the next month's invoice carries it
+        self.fuel(dt.date(2025, 3, 1), '-6.20')
+        self.usage(contract, FEB10, dt.date(2025, 3, 11), 200)
+        BatchRun = Pool().get('power.batch.run')
+        BatchRun.run_billing(dt.date(2025, 3, 13))
+        march, = [d for d in self.determinants(contract) if d.start == FEB10]
+        adjustment = Adjustment(adjustment.id)
+        self.assertEqual((adjustment.state, adjustment.applied_in),
+            ('applied', march))
+        self.assertEqual(march.invoice.total_amount,
+            D(march.total + adjustment.amount))
+        self.assertIn('訂正による調整',
+            [l.description for l in march.invoice.lines][-1])
+
+    @with_transaction()
+    @with_billing_company
+    def test_estimated_bill_and_true_up(self, company):
+        "Usage late: an estimated bill, trued up when the usage arrives"
+        self.configure(estimate_after_days=5, correction_policy='rebill')
+        self.fuel(dt.date(2025, 1, 1), '-6.40')
+        contract = self.contract(company, start=dt.date(2024, 12, 10))
+        # a year ago (before this contract) and last month, then nothing for
+        # the 2025-02-10 reading
+        self.usage(contract, dt.date(2024, 1, 10), dt.date(2024, 2, 9), 300)
+        self.usage(contract, dt.date(2024, 12, 10), JAN10, 280,
+            next_reading_date=FEB10)
+        BatchRun = Pool().get('power.batch.run')
+        BatchRun.run_billing(dt.date(2025, 1, 12))
+        self.assertEqual(BatchRun.run_billing(dt.date(2025, 2, 14)).total, 0)
+        run = BatchRun.run_billing(dt.date(2025, 2, 16))
+        self.assertEqual((run.processed, run.failed), (1, 0))
+        estimated, = [d for d in self.determinants(contract)
+            if d.start == JAN10]
+        # 300 kWh over 30 days a year ago → 31 days: 310 kWh
+        self.assertEqual((estimated.kind, estimated.kwh,
+                estimated.estimate_basis),
+            ('estimated', D(310), 'same month last year'))
+        self.assertIn('推定', estimated.invoice.description)
+        # not estimated twice
+        self.assertEqual(BatchRun.run_billing(dt.date(2025, 2, 17)).total, 0)
+        # the confirmed usage arrives: the estimate is credited, re-billed
+        self.usage(contract, JAN10, FEB10, 260)
+        BatchRun.run_billing(dt.date(2025, 2, 18))
+        old, new = sorted([d for d in self.determinants(contract)
+                if d.start == JAN10], key=lambda d: d.revision)
+        self.assertEqual((old.state, new.kind, new.kwh, new.corrects),
+            ('cancelled', 'actual', D(260), old))
+        self.assertEqual(new.total, 8174)
+
+    @with_transaction()
+    @with_billing_company
+    def test_manual_adjustment_on_the_next_invoice(self, company):
+        "A manual adjustment with its reason goes on the next invoice"
+        Adjustment = Pool().get('power.billing.adjustment')
+        contract = self.contract(company)
+        adjustment, = Adjustment.create([{'contract': contract.id,
+                    'amount': -500, 'description': 'お詫び割引',
+                    'note': '検針ミスのお詫び'}])
+        self.assertEqual(adjustment.customer, contract.customer)
+        self.usage(contract, JAN10, FEB10, 260)
+        self.bill()
+        determinant, = self.determinants(contract)
+        self.assertEqual(determinant.invoice.total_amount, D(8174 - 500))
+        self.assertEqual(determinant.invoice.tax_amount,
+            D((8174 - 500) * 10 // 110))
+        with self.assertRaises(Exception):
+            Adjustment.delete([Adjustment(adjustment.id)])
+
+
 class FastInvoiceTestCase(unittest.TestCase):
     "Set-wise invoices are the rows stock posting leaves"
 

@@ -16,7 +16,7 @@ from ..regulated import import_regulated
 
 
 @contextmanager
-def billing_company(years=(2024, 2025)):
+def billing_company(years=(2024, 2025, 2026)):
     "A context manager: create the company, set it in the context."
     pool = Pool()
     Currency = pool.get('currency.currency')

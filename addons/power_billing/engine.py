@@ -1,0 +1,380 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The billing engine of one chunk of contracts: plan every determinant in
+memory (nothing is written while a contract can still fail), then write
+them set-wise with their invoices, corrections and adjustments."""
+import datetime as dt
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+from power_core.billing import (
+    Term, determine, due_date, split_tax_included)
+from power_core.errors import ValidationError
+from power_core.tariff.batch import rate_many
+from power_core.usage import assemble, estimate_kwh
+
+from trytond.exceptions import UserError
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from . import invoicing
+from .regulated import regulated_values
+
+ACCOUNT_BY_KIND = {
+    'renewable_surcharge': '4120',
+    'subsidy': '4130',
+    'discount_percent': '4130',
+    }
+SALES_ACCOUNT = '4110'
+ADJUSTMENT_ACCOUNT = '4130'
+
+
+class Chunk:
+    "Contracts billed together, with everything they need read set-wise."
+
+    def __init__(self, contracts, date, run=None):
+        pool = Pool()
+        Configuration = pool.get('power.configuration')
+        self.contracts = list(contracts)
+        self.date = date
+        self.run = int(run) if run else None
+        self.configuration = Configuration(1)
+        self.policy = self.configuration.correction_policy or 'rebill'
+        self.regulated = regulated_values()
+        self.menus = {}
+        self.company = self.contracts[0].company
+        self._read()
+
+    def _read(self):
+        pool = Pool()
+        Address = pool.get('party.address')
+        PartyAccount = pool.get('party.party.account')
+        AccountConfiguration = pool.get('account.configuration')
+        Account = pool.get('account.account')
+        Journal = pool.get('account.journal')
+        Determinant = pool.get('power.billing.determinant')
+        Adjustment = pool.get('power.billing.adjustment')
+        company = self.company
+        customers = sorted({c.customer.id for c in self.contracts})
+        contract_ids = [c.id for c in self.contracts]
+        addresses = {}
+        for address in Address.search([('party', 'in', customers)],
+                order=[('party', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')]):
+            party = address.party.id
+            if party not in addresses or (
+                    address.invoice and not addresses[party][1]):
+                addresses[party] = (address.id, address.invoice)
+        self.addresses = {p: a for p, (a, _) in addresses.items()}
+        self.receivable = {a.party.id: a.account_receivable.id
+            for a in PartyAccount.search([
+                    ('party', 'in', customers),
+                    ('company', '=', company.id),
+                    ('account_receivable', '!=', None)])}
+        default = AccountConfiguration(1).get_multivalue(
+            'default_account_receivable', company=company.id)
+        self.default_receivable = default.id if default else None
+        self.accounts = {a.code: a.id for a in Account.search([
+                    ('company', '=', company.id),
+                    ('code', 'in', ['4110', '4120', '4130']),
+                    ])}
+        journals = Journal.search([('type', '=', 'revenue')], limit=1)
+        self.tax = self.configuration.consumption_tax
+        if not journals or not self.tax:
+            raise UserError(
+                "Billing needs a revenue journal and the consumption tax "
+                "in the power configuration.")
+        self.journal, = journals
+        # the billed period starts: (contract, start) → determinant
+        self.billed = {}
+        table = Determinant.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub in _slices(contract_ids):
+            cursor.execute(*table.select(
+                    table.id, table.contract, table.start, table.kind,
+                    table.revision,
+                    where=table.contract.in_(sub)
+                    & (table.state == 'billed')))
+            for id_, contract, start, kind, revision in cursor:
+                if isinstance(start, str):
+                    start = dt.date.fromisoformat(start)
+                self.billed[(contract, start)] = (id_, kind, revision)
+        self.adjustments = defaultdict(list)
+        for adjustment in Adjustment.search([
+                    ('contract', 'in', contract_ids),
+                    ('state', '=', 'pending')], order=[('id', 'ASC')]):
+            self.adjustments[adjustment.contract.id].append(adjustment)
+
+    def unbilled_usage(self):
+        "{supply point id: current unbilled confirmed usage by start}"
+        Usage = Pool().get('power.usage.confirmed')
+        usages = defaultdict(list)
+        for usage in Usage.search([
+                    ('supply_point', 'in',
+                        [c.supply_point.id for c in self.contracts]),
+                    ('superseded', '=', None),
+                    ('determinant', '=', None),
+                    ], order=[('start', 'ASC'), ('id', 'ASC')]):
+            usages[usage.supply_point.id].append(usage)
+        return usages
+
+    def terms(self, contract):
+        terms = []
+        for version in contract.versions:
+            if version.menu.id not in self.menus:
+                self.menus[version.menu.id] = version.menu.to_core()
+            terms.append(Term(version.id, self.menus[version.menu.id],
+                    Decimal(version.capacity), version.start_date,
+                    contract.supply_point.area.code))
+        return terms
+
+    def plan_due(self, contract, usages):
+        """The determinants of contract's periods closed by its unbilled
+        readings: new periods, and the true-up of estimated ones."""
+        plans, pending = [], []
+        for usage in usages:
+            if usage.end <= contract.start_date or (
+                    contract.end_date and usage.start > contract.end_date):
+                continue
+            pending.append(usage)
+            if usage.kind == 'meter_change':
+                continue
+            start, end = pending[0].start, usage.end
+            prior = self.billed.get((contract.id, start))
+            if prior is None:
+                plans.append(self.plan(contract, start, end, pending))
+            elif prior[1] == 'estimated':
+                plans.append(self.plan(contract, start, end, pending,
+                        revision=prior[2] + 1, corrects=prior[0]))
+            pending = []
+        return plans
+
+    def plan(self, contract, start, end, usages, *, kwh=None,
+            revision=0, corrects=None, estimate_basis=None):
+        """One determinant of [start, end) from usages (confirmed records)
+        or an estimated kwh; values, lines and invoice, nothing written."""
+        if kwh is None:
+            kwh, demand, power_factor = assemble(
+                [u.reading() for u in usages], start, end)
+        else:
+            demand = power_factor = None
+        terms = self.terms(contract)
+        d = determine(terms, start, end, kwh, self.regulated,
+            max_demand=demand, power_factor=power_factor,
+            supply_start=contract.start_date,
+            supply_end=(contract.end_date + dt.timedelta(days=1)
+                if contract.end_date else None))
+        Version = Pool().get('power.contract.version')
+        last = Version(d.parts[-1].key)
+        days = last.menu.payment_due_days
+        due = due_date(d.end, days if days is not None
+            else self.configuration.payment_due_days)
+        shares, _ = split_tax_included(d.total, [l.amount for l in d.lines])
+        kinds = {c.code: c.kind for t in terms
+            for v in t.menu.versions for c in v.components}
+        self.billed[(contract.id, start)] = (None, 'planned', revision)
+        # a correction under the adjustment policy carries the difference
+        # to the next bill instead of re-invoicing the period
+        rebill = corrects is None or self.policy == 'rebill'
+        return {
+            'contract': contract,
+            'values': {
+                'company': contract.company.id,
+                'contract': contract.id,
+                'customer': contract.customer.id,
+                'supply_point': contract.supply_point.id,
+                'start': d.start, 'end': d.end, 'revision': revision,
+                'kind': 'estimated' if estimate_basis else 'actual',
+                'estimate_basis': estimate_basis,
+                'kwh': d.kwh, 'max_demand': demand,
+                'power_factor': power_factor,
+                'total': d.total, 'tax': d.tax, 'due_date': due,
+                'menu': last.menu.id, 'contract_version': last.id,
+                'detail': json.dumps(d.as_dict()['parts'],
+                    ensure_ascii=False),
+                'engine': d.engine, 'corrects': corrects,
+                'run': self.run, 'state': 'billed',
+                },
+            'lines': [{'sequence': n, 'code': l.code, 'label': l.label,
+                    'quantity': l.quantity, 'unit_price': l.unit_price,
+                    'amount': l.amount, 'untaxed': share}
+                for n, (l, share) in enumerate(zip(d.lines, shares), 1)],
+            'accounts': [self.accounts[ACCOUNT_BY_KIND.get(kinds.get(
+                            l.code if l.code in kinds
+                            else l.code.split('_')[0]), SALES_ACCOUNT)]
+                for l in d.lines],
+            'usages': [u.id for u in usages],
+            'determination': d,
+            'terms': terms,
+            'invoice': rebill,
+            }
+
+    def plan_estimate(self, contract, start, end, history):
+        kwh, basis = estimate_kwh([u.reading() for u in history], start, end)
+        return self.plan(contract, start, end, (), kwh=kwh,
+            estimate_basis=basis)
+
+    def cross_check(self, plans):
+        """The batch engine must agree with the line-by-line rating on every
+        part; a disagreement stops the chunk."""
+        groups = defaultdict(list)
+        for plan in plans:
+            for part in plan['determination'].parts:
+                term = next(t for t in plan['terms'] if t.key == part.key)
+                groups[id(term.menu)].append((term.menu, part))
+        for items in groups.values():
+            totals = rate_many(items[0][0], [p.usage for _, p in items],
+                self.regulated)
+            for total, (_, part) in zip(totals, items):
+                if total != part.total:
+                    raise ValidationError(
+                        f"The batch and line-by-line ratings disagree on "
+                        f"{part.start}〜{part.end}: {total} ≠ {part.total}.",
+                        part)
+
+    # --- writing ---------------------------------------------------------
+
+    def write(self, plans):
+        "Write the planned determinants, invoices and corrections."
+        pool = Pool()
+        Determinant = pool.get('power.billing.determinant')
+        Line = pool.get('power.billing.determinant.line')
+        Usage = pool.get('power.usage.confirmed')
+        if not plans:
+            return []
+        self.cross_check(plans)
+        ids = Determinant._insert_rows([p['values'] for p in plans])
+        Line._insert_rows([{**line, 'determinant': id_}
+                for id_, p in zip(ids, plans) for line in p['lines']])
+        invoices, owners = [], []
+        carried = set()
+        for id_, plan in zip(ids, plans):
+            if not plan['invoice']:
+                continue
+            contract = plan['contract']
+            adjustments = []
+            if contract.id not in carried:
+                adjustments = self.adjustments.pop(contract.id, [])
+                carried.add(contract.id)
+            invoices.append(self.invoice_data(id_, plan, adjustments))
+            owners.append((id_, adjustments))
+        positive = [i for i in invoices if i.total > 0]
+        invoicing.post_invoices(positive, self.company, self.journal, self.tax)
+        for invoice in invoices:
+            if invoice.total <= 0:
+                invoicing.post_stock(
+                    invoice, self.company, self.journal, self.tax)
+        table = Determinant.__table__()
+        cursor = Transaction().connection.cursor()
+        Adjustment = pool.get('power.billing.adjustment')
+        applied = []
+        for invoice, (id_, adjustments) in zip(invoices, owners):
+            cursor.execute(*table.update([table.invoice], [invoice.id],
+                    where=table.id == id_))
+            for adjustment in adjustments:
+                adjustment.applied_in = id_
+                adjustment.state = 'applied'
+                applied.append(adjustment)
+        Adjustment.save(applied)
+        usage = Usage.__table__()
+        for id_, plan in zip(ids, plans):
+            if plan['usages']:
+                cursor.execute(*usage.update([usage.determinant], [id_],
+                        where=usage.id.in_(plan['usages'])))
+        corrected = [(Determinant(p['values']['corrects']), id_, p)
+            for id_, p in zip(ids, plans) if p['values']['corrects']]
+        if corrected:
+            self.settle(corrected)
+        return Determinant.browse(ids)
+
+    def invoice_data(self, determinant_id, plan, adjustments=()):
+        d = plan['determination']
+        values = plan['values']
+        customer = values['customer']
+        origin = f'power.billing.determinant,{determinant_id}'
+        amounts = [l['amount'] for l in plan['lines']]
+        labels = [l['label'] for l in plan['lines']]
+        accounts = list(plan['accounts'])
+        total = d.total
+        for adjustment in adjustments:
+            amounts.append(Decimal(adjustment.amount))
+            labels.append(adjustment.description)
+            accounts.append(self.accounts[ADJUSTMENT_ACCOUNT])
+            total += adjustment.amount
+        shares, tax = split_tax_included(total, amounts)
+        kind = '（推定）' if values['kind'] == 'estimated' else ''
+        return invoicing.InvoiceData(
+            party=customer, address=self.addresses.get(customer),
+            account=self.receivable.get(customer, self.default_receivable),
+            date=self.date, due_date=values['due_date'],
+            lines=[invoicing.InvoiceLine(label, share, account, origin)
+                for label, share, account in zip(labels, shares, accounts)],
+            tax=tax,
+            description=(f'電気料金{kind} '
+                f'{d.start:%Y/%m/%d}〜{d.end:%Y/%m/%d}'),
+            reference=values['contract'] and plan['contract'].number)
+
+    def settle(self, corrected):
+        """The determinants replaced by a correction or a true-up: credit
+        their invoice (全取消) or carry the difference to the next bill
+        (調整取消), per the configured policy."""
+        pool = Pool()
+        Determinant = pool.get('power.billing.determinant')
+        Adjustment = pool.get('power.billing.adjustment')
+        policy = self.policy
+        adjustments = []
+        for old, new_id, plan in corrected:
+            if policy == 'rebill' and old.invoice:
+                old.credit_note = self.credit(old)
+                old.state = 'cancelled'
+            else:
+                difference = plan['values']['total'] - old.total
+                if difference:
+                    adjustments.append({
+                            'company': old.company.id,
+                            'contract': old.contract.id,
+                            'customer': old.customer.id,
+                            'amount': difference,
+                            'description': (f'訂正による調整 '
+                                f'{old.start:%Y/%m/%d}〜{old.end:%Y/%m/%d}'),
+                            'reason': 'correction',
+                            'source': f'power.billing.determinant,{new_id}',
+                            'state': 'pending',
+                            })
+                old.state = 'adjusted'
+        Determinant.save([old for old, _, _ in corrected])
+        Adjustment.create(adjustments)
+
+    def credit(self, determinant):
+        """Post a credit note of determinant's invoice for exactly its
+        amounts and reconcile it with the invoice when unpaid."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        MoveLine = pool.get('account.move.line')
+        invoice = determinant.invoice
+        data = invoicing.InvoiceData(
+            party=invoice.party.id, address=invoice.invoice_address.id,
+            account=invoice.account.id, date=self.date,
+            due_date=self.date,
+            lines=[invoicing.InvoiceLine(line.description,
+                    -int(line.amount), line.account.id,
+                    f'power.billing.determinant,{determinant.id}')
+                for line in invoice.lines],
+            tax=-int(invoice.tax_amount),
+            description=f'取消 {invoice.number}',
+            reference=invoice.reference)
+        credit_note = invoicing.post_stock(
+            data, self.company, self.journal, self.tax)
+        if invoice.state == 'posted':
+            lines = list(invoice.lines_to_pay) + list(
+                credit_note.lines_to_pay)
+            if sum(l.debit - l.credit for l in lines) == 0:
+                MoveLine.reconcile(lines)
+                Invoice.process([invoice, credit_note])
+        return credit_note
+
+
+def _slices(items, size=500):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
