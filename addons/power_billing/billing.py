@@ -113,6 +113,14 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
         'account.invoice', "Invoice", readonly=True, ondelete='RESTRICT')
     invoice_state = fields.Function(fields.Selection(
             'get_invoice_states', "Invoice State"), 'get_invoice_state')
+    payment_status = fields.Function(fields.Selection([
+                (None, ''),
+                ('unpaid', "Unpaid"),
+                ('overdue', "Overdue"),
+                ('paid', "Paid"),
+                ('credited', "Credited"),
+                ('carried', "Carried to a Later Bill"),
+                ], "Payment"), 'get_payment_status')
     run = fields.Many2One(
         'power.batch.run', "Billing Run", readonly=True, ondelete='SET NULL')
     estimate_basis = fields.Char(
@@ -152,6 +160,12 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
                 })
         cls._order = [('end', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {('billed', 'cancelled'), ('billed', 'adjusted')}
+        cls._buttons.update({
+                'reissue': {
+                    'invisible': Eval('state') != 'billed',
+                    'depends': ['state'],
+                    },
+                })
 
     @classmethod
     def default_state(cls):
@@ -173,6 +187,32 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
 
     def get_invoice_state(self, name):
         return self.invoice.state if self.invoice else None
+
+    @classmethod
+    def get_payment_status(cls, determinants, name):
+        today = Pool().get('ir.date').today()
+        result = {}
+        for d in determinants:
+            if d.state == 'cancelled':
+                status = 'credited'
+            elif d.state == 'adjusted' or not d.invoice:
+                status = 'carried'
+            elif d.invoice.state == 'paid':
+                status = 'paid'
+            elif d.due_date < today:
+                status = 'overdue'
+            else:
+                status = 'unpaid'
+            result[d.id] = status
+        return result
+
+    @classmethod
+    @ModelView.button
+    def reissue(cls, determinants):
+        """Cancel the invoice with a credit note and bill the period again
+        from its current usage (for a wrong address, a changed menu
+        applied late, a dispute)."""
+        cls.correct(determinants, policy='rebill')
 
     def get_rec_name(self, name):
         return f'{self.contract.rec_name} {self.start}〜{self.end}'
@@ -268,7 +308,7 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
         return chunk.write(plans), failures
 
     @classmethod
-    def correct(cls, determinants, date=None):
+    def correct(cls, determinants, date=None, policy=None):
         """Re-rate billed determinants whose confirmed usage was corrected,
         with the current usage of their period; settle the old ones by the
         configured policy. Return the new determinants."""
@@ -280,6 +320,8 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
             if old.state != 'billed':
                 continue
             chunk = Chunk([old.contract], date)
+            if policy:
+                chunk.policy = policy
             usages = Usage.search([
                     ('supply_point', '=', old.supply_point.id),
                     ('superseded', '=', None),
@@ -457,6 +499,20 @@ class Adjustment(ModelSQL, ModelView):
                     raise UserError(
                         f"Adjustment {adjustment.rec_name} is applied to an "
                         "invoice and cannot be deleted.")
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+    billing_determinants = fields.One2Many(
+        'power.billing.determinant', 'customer', "Billing Determinants",
+        readonly=True, order=[('end', 'DESC'), ('id', 'DESC')])
+    billing_adjustments = fields.One2Many(
+        'power.billing.adjustment', 'customer', "Billing Adjustments",
+        states={'readonly': ~Eval('id', -1) | (Eval('id', -1) < 0)})
+    customer_invoices = fields.One2Many(
+        'account.invoice', 'party', "Invoices", readonly=True,
+        filter=[('type', '=', 'out')],
+        order=[('invoice_date', 'DESC'), ('id', 'DESC')])
 
 
 class BatchRun(metaclass=PoolMeta):

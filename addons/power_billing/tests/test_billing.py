@@ -330,6 +330,28 @@ class BillingRunTestCase(unittest.TestCase):
         with self.assertRaises(Exception):
             Adjustment.delete([Adjustment(adjustment.id)])
 
+    @with_transaction()
+    @with_billing_company
+    def test_customer_billing_screen_and_reissue(self, company):
+        "The customer's billing page; cancel and re-issue an invoice"
+        Party = Pool().get('party.party')
+        contract = self.contract(company)
+        self.usage(contract, JAN10, FEB10, 260)
+        self.bill()
+        customer = Party(contract.customer.id)
+        determinant, = customer.billing_determinants
+        # due 2025-03-12, long past
+        self.assertEqual(determinant.payment_status, 'overdue')
+        self.assertEqual(customer.customer_invoices, (determinant.invoice,))
+        Determinant = Pool().get('power.billing.determinant')
+        Determinant.reissue([determinant])
+        old, new = sorted(Party(customer.id).billing_determinants,
+            key=lambda d: d.revision)
+        self.assertEqual((old.payment_status, new.payment_status),
+            ('credited', 'overdue'))
+        self.assertEqual(new.total, old.total)
+        self.assertEqual(len(Party(customer.id).customer_invoices), 3)
+
 
 class FastInvoiceTestCase(unittest.TestCase):
     "Set-wise invoices are the rows stock posting leaves"
