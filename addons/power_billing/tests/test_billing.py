@@ -353,6 +353,42 @@ class BillingRunTestCase(unittest.TestCase):
         self.assertEqual(len(Party(customer.id).customer_invoices), 3)
 
 
+    @with_transaction()
+    @with_billing_company
+    def test_shadow_billing_of_a_draft_version(self, company):
+        "A draft version rated over billed usage; nothing real touched"
+        pool = Pool()
+        Version = pool.get('power.rate_menu.version')
+        Shadow = pool.get('power.billing.shadow')
+        Invoice = pool.get('account.invoice')
+        contracts = [self.contract(company, name=f'需要家{n}')
+            for n in range(3)]
+        for contract, kwh in zip(contracts, (100, 260, 500)):
+            self.usage(contract, JAN10, FEB10, kwh)
+        self.bill()
+        invoices = Invoice.search_count([])
+        active, = Version.search([('menu.code', '=', 'tepco-juryo-b'),
+                ('valid_from', '=', dt.date(2024, 4, 1))])
+        draft, = Version.copy([active], {'valid_from': dt.date(2026, 4, 1)})
+        energy, = [c for c in draft.components if c.code == 'energy']
+        # the third tier up by 1 yen: only usage over 300 kWh changes
+        energy.pairs = energy.pairs.replace('40.49', '41.49')
+        energy.save()
+        shadow, = Shadow.create([{'version': draft.id, 'months': 24}])
+        Shadow.run([shadow])
+        self.assertEqual((shadow.state, shadow.periods, shadow.customers,
+                shadow.failed), ('done', 3, 3, 0))
+        # 200 kWh over 300 at 1 yen more
+        self.assertEqual(shadow.difference, 200)
+        self.assertEqual(shadow.largest_increase, 200)
+        self.assertEqual(shadow.largest_decrease, 0)
+        self.assertEqual(shadow.median, 0)
+        first = shadow.lines[0]
+        self.assertEqual((first.difference, first.customer),
+            (200, contracts[2].customer))
+        self.assertEqual(Invoice.search_count([]), invoices)
+
+
 class FastInvoiceTestCase(unittest.TestCase):
     "Set-wise invoices are the rows stock posting leaves"
 
