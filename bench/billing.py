@@ -72,11 +72,11 @@ def main():
             with billing_company(years=(2024,)) as company:
                 _load(pool, company, args.contracts)
                 return company.id
-        company_id = in_transaction(name, load)
+        company_id = site.in_transaction(name, load)
         print(f"loaded {args.contracts} contracts: "
             f"{time.perf_counter() - started:.0f} s")
     else:
-        company_id = in_transaction(name, lambda t: pool.get(
+        company_id = site.in_transaction(name, lambda t: pool.get(
                 'company.company').search([], limit=1)[0].id)
     Company = pool.get('company.company')
 
@@ -101,7 +101,7 @@ def main():
             transaction.rollback()
             return counts, elapsed, stock_rate
     (processed, failed, billed, invoices), elapsed, stock_rate = (
-        in_transaction(name, bill))
+        site.in_transaction(name, bill))
     print(f"billing run: {processed} billed, {failed} failed, "
         f"{billed} determinants, {invoices} posted invoices in "
         f"{elapsed:.1f} s = {processed / elapsed:.1f} contracts/s")
@@ -112,21 +112,6 @@ def main():
         f"{peak:.0f} MB")
     if args.write:
         _write(args, backend.name, run.processed, elapsed, stock_rate, peak)
-
-
-def in_transaction(name, func):
-    """func(transaction) in a transaction of database name, committed;
-    restarted with the locks it asked for (as trytond's dispatcher does)."""
-    from trytond.transaction import Transaction, TransactionError
-    extras = {}
-    while True:
-        try:
-            with Transaction().start(name, 0, **extras) as transaction:
-                result = func(transaction)
-                transaction.commit()
-                return result
-        except TransactionError as error:
-            error.fix(extras)
 
 
 def _load(pool, company, n):

@@ -159,8 +159,13 @@ class Chunk:
         else:
             demand = power_factor = None
         terms = self.terms(contract)
+        daily, points = None, ()
+        if len(terms) > 1 or any(c.kind == 'tou_energy' for t in terms
+                for v in t.menu.versions for c in v.components):
+            daily, points = self.interval(contract.supply_point, start, end)
         d = determine(terms, start, end, kwh, self.regulated,
             max_demand=demand, power_factor=power_factor,
+            interval=daily, points=points,
             supply_start=contract.start_date,
             supply_end=(contract.end_date + dt.timedelta(days=1)
                 if contract.end_date else None))
@@ -208,6 +213,19 @@ class Chunk:
             'terms': terms,
             'invoice': rebill,
             }
+
+    def interval(self, supply_point, start, end):
+        "({date: kWh}, half-hour points) of the 30-minute data of a period."
+        Interval = Pool().get('power.usage.interval')
+        daily, points = {}, []
+        for day in Interval.search([
+                    ('supply_point', '=', supply_point.id),
+                    ('date', '>=', start), ('date', '<', end),
+                    ('superseded', '=', None)], order=[('date', 'ASC')]):
+            profile = day.profile()
+            daily[day.date] = profile.kwh
+            points += profile.points()
+        return daily, tuple(points)
 
     def plan_estimate(self, contract, start, end, history):
         kwh, basis = estimate_kwh([u.reading() for u in history], start, end)

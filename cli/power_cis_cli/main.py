@@ -80,6 +80,19 @@ def prepare_demo(database, customers):
     _log(f'demo customers: {created} created' if created
         else 'demo customers: already there')
 
+    from .demo_billing import bill_demo_month, demo_usage
+    context = {'company': company.id, 'language': 'en'}
+    readings = site.in_transaction(database,
+        lambda transaction: demo_usage(company.id, log=_log), context=context)
+    billed = 0
+    for month in sorted(readings):
+        billed += site.in_transaction(database,
+            lambda transaction: bill_demo_month(
+                month, readings[month], log=_log), context=context)
+    _log(f'demo billing: {billed} determinants over {len(readings)} months'
+        if readings else 'demo billing: already there')
+
+
 
 def _create_staff(company):
     from proteus import Model

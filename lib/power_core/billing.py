@@ -125,12 +125,13 @@ def share_kwh(kwh, parts, interval=None):
 
 def determine(terms, start, end, kwh, regulated, *, max_demand=None,
         power_factor=None, demand_history=(), supply_start=None,
-        supply_end=None, interval=None, overrides=None):
+        supply_end=None, interval=None, points=(), overrides=None):
     """Rate the usage kwh of [start, end) under terms; the Determination.
 
     The first period of a supply (start == supply_start) and its last
     (end == supply_end) are 日割, as are the parts of a period whose terms
-    changed inside it."""
+    changed inside it. interval: {date: kWh} to share kWh between parts;
+    points: the (start datetime, kWh) half hours for time-of-use menus."""
     if end <= start:
         raise ValidationError(
             f"The period end {end} must be after its start {start}.", end)
@@ -143,6 +144,8 @@ def determine(terms, start, end, kwh, regulated, *, max_demand=None,
             area=term.area, max_demand=max_demand,
             demand_history=tuple(demand_history), supply_start=supply_start,
             power_factor=power_factor, charge_month=end, usage_month=start,
+            interval=tuple(p for p in points
+                if part_start <= p[0].date() < part_end),
             prorate=(len(parts) > 1 or part_start == supply_start
                 or part_end == supply_end))
         bill = rate(term.menu, usage, regulated, overrides)
