@@ -125,6 +125,7 @@ def _load(pool, company, n):
     for start in range(0, n, 1000):
         size = min(1000, n - start)
         parties = Party.create([{'name': f'需要家 {start + i:07d}',
+                    'is_customer': True,
                     'addresses': [('create', [{}])]} for i in range(size)])
         points = SupplyPoint.create([{
                     'number': f'0300001111{start + i:012d}',

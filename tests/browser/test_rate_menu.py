@@ -1,6 +1,8 @@
 """A business user defines a rate menu version with a formula component
 and a test case in the web client, verifies it, and sees the case fail
 after changing a unit price."""
+from playwright.sync_api import expect
+
 from conftest import ARTIFACTS, login, open_menu, select_many2one
 
 ACTIVE = '#tabcontent > .tab-pane.active'
@@ -32,7 +34,9 @@ def add_line(page, form, label, values, selects=None, page_tab=None):
         f':text-is("{label}"))')
     widget.locator('button[title="New"]').first.click()
     dialog = page.locator('.modal-dialog').last
-    dialog.locator('input[name]').first.wait_for()
+    # the dialog may show the previous line until the new record is loaded:
+    # wait for the new, empty one before changing anything
+    expect(dialog.locator('input[name]').first).to_have_value('')
     for name, value in (selects or {}).items():
         dialog.locator(f'select[name="{name}"]').select_option(f'"{value}"')
     for name, value in values.items():
