@@ -38,6 +38,9 @@ def main():
         help="reuse the database loaded by an earlier run")
     parser.add_argument('--profile', action='store_true',
         help="print where the billing run spends its time")
+    parser.add_argument('--workers', type=int, nargs='*', default=[],
+        help="then bill one more month with each number of trytond-worker "
+        "processes (PostgreSQL), e.g. --workers 1 2 4")
     args = parser.parse_args()
 
     from power_cis_cli import site
@@ -69,7 +72,7 @@ def main():
         started = time.perf_counter()
 
         def load(transaction):
-            with billing_company(years=(2024,)) as company:
+            with billing_company(years=(2024, 2025)) as company:
                 _load(pool, company, args.contracts)
                 return company.id
         company_id = site.in_transaction(name, load)
@@ -85,6 +88,8 @@ def main():
             BatchRun = pool.get('power.batch.run')
             Determinant = pool.get('power.billing.determinant')
             Invoice = pool.get('account.invoice')
+            from trytond.modules.power_billing.engine import TIMINGS
+            TIMINGS.clear()
             started = time.perf_counter()
             if args.profile:
                 import cProfile
@@ -97,11 +102,16 @@ def main():
             elapsed = time.perf_counter() - started
             counts = (run.processed, run.failed, Determinant.search_count([]),
                 Invoice.search_count([('state', '=', 'posted')]))
+            split = dict(TIMINGS)
+            split['other (run, queries, transaction)'] = elapsed - sum(
+                split.values())
             stock_rate = _stock(pool, Company(company_id), args.stock)
             transaction.rollback()
-            return counts, elapsed, stock_rate
-    (processed, failed, billed, invoices), elapsed, stock_rate = (
+            return counts, elapsed, stock_rate, split
+    (processed, failed, billed, invoices), elapsed, stock_rate, split = (
         site.in_transaction(name, bill))
+    for step, seconds in sorted(split.items(), key=lambda i: -i[1]):
+        print(f"  {step}: {seconds:.1f} s ({seconds / elapsed:.0%})")
     print(f"billing run: {processed} billed, {failed} failed, "
         f"{billed} determinants, {invoices} posted invoices in "
         f"{elapsed:.1f} s = {processed / elapsed:.1f} contracts/s")
@@ -110,8 +120,86 @@ def main():
     print(f"stock Tryton: {stock_rate:.2f} invoices/s (create + post); "
         f"ratio {run.processed / elapsed / stock_rate:.1f}; peak memory "
         f"{peak:.0f} MB")
+    scaling = []
+    for month, workers in enumerate(args.workers):
+        rate = _with_workers(pool, name, company_id, month, workers)
+        print(f"{workers} trytond-worker process(es): {rate:.1f} contracts/s")
+        scaling.append((workers, rate))
     if args.write:
-        _write(args, backend.name, run.processed, elapsed, stock_rate, peak)
+        _write(args, backend.name, run.processed, elapsed, stock_rate, peak,
+            split, scaling)
+
+
+def _with_workers(pool, name, company_id, month, workers):
+    """Bill the next month of every contract through the task queue with
+    `workers` trytond-worker processes; contracts per second from the push
+    to the run's end."""
+    from power_cis_cli import site
+
+    from trytond import config
+    from trytond.modules.company.tests import set_company
+    Company = pool.get('company.company')
+    start = _months(READING, month - 1) if month else START
+    end = _months(READING, month)
+
+    def prepare(transaction):
+        with set_company(Company(company_id)):
+            if month:
+                Usage = pool.get('power.usage.confirmed')
+                Usage.create([{'supply_point': u.supply_point.id,
+                            'start': start, 'end': end,
+                            'meter_number': u.meter_number,
+                            'kwh': u.kwh, 'received': dt.datetime.now()}
+                        for u in Usage.search([('end', '=', start)])])
+            _fuel(pool, end)
+    site.in_transaction(name, prepare)
+    process = subprocess.Popen([str(ROOT / '.venv' / 'bin' / 'trytond-worker'),
+            '-c', str(ROOT / 'trytond.conf'), '-d', name, '-n', str(workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        time.sleep(3)  # the workers connect and listen
+
+        def push(transaction):
+            with set_company(Company(company_id)):
+                config.set('queue', 'worker', 'True')
+                try:
+                    run = pool.get('power.batch.run').run_billing(
+                        end + dt.timedelta(days=2))
+                finally:
+                    config.set('queue', 'worker', 'False')
+                return run.id, run.total
+        started = time.perf_counter()
+        run_id, total = site.in_transaction(name, push)
+        while True:
+            state = site.in_transaction(name, lambda t: pool.get(
+                    'power.batch.run')(run_id).state)
+            if state != 'running':
+                break
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait()
+    return total / elapsed
+
+
+def _months(date, months):
+    month = date.month - 1 + months
+    return date.replace(year=date.year + month // 12, month=month % 12 + 1)
+
+
+def _fuel(pool, end):
+    "A fuel price for the bench's later charge months (not published)."
+    Fuel = pool.get('power.regulated.fuel')
+    GridArea = pool.get('power.grid_area')
+    area, = GridArea.search([('code', '=', '03')])
+    charge_month = end.replace(day=1)
+    if not Fuel.search([('area', '=', area.id),
+                ('menu_type', '=', 'regulated'),
+                ('charge_month', '=', charge_month)]):
+        Fuel.create([{'area': area.id, 'menu_type': 'regulated',
+                    'charge_month': charge_month, 'price': D('-5.00')}])
 
 
 def _load(pool, company, n):
@@ -181,7 +269,8 @@ def _stock(pool, company, n):
     return len(invoices) / (time.perf_counter() - started)
 
 
-def _write(args, backend_name, processed, elapsed, stock_rate, peak):
+def _write(args, backend_name, processed, elapsed, stock_rate, peak, split,
+        scaling):
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
         capture_output=True, text=True, cwd=ROOT).stdout.strip()
     cpu = platform.processor() or platform.machine()
@@ -197,6 +286,17 @@ def _write(args, backend_name, processed, elapsed, stock_rate, peak):
         f"same invoices | {stock_rate:.2f} invoices/s |\n"
         f"| ratio | {processed / elapsed / stock_rate:.1f} |\n"
         f"| peak memory of the process | {peak:.0f} MB |\n")
+    text += "\nWhere the run's time goes (one process):\n\n"
+    text += "| step | seconds | share |\n|---|---|---|\n"
+    for step, seconds in sorted(split.items(), key=lambda i: -i[1]):
+        text += f"| {step} | {seconds:.1f} | {seconds / elapsed:.0%} |\n"
+    if scaling:
+        text += ("\nThe next months through the task queue "
+            "(`--workers`), from the push to the run's end:\n\n"
+            "| trytond-worker processes | contracts/s |\n|---|---|\n")
+        for workers, rate in scaling:
+            text += f"| {workers} | {rate:.1f} |\n"
+
     path = ROOT / 'docs' / 'benchmarks.md'
     path.write_text(path.read_text() + text)
     print(f"written to {path}")

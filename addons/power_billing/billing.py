@@ -28,7 +28,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import invoicing
-from .engine import Chunk
+from .engine import Chunk, timed
 
 logger = logging.getLogger(__name__)
 CHUNK = 200
@@ -296,15 +296,17 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Contract = pool.get('power.contract')
         date = date or pool.get('ir.date').today()
-        chunk = Chunk(Contract.browse(contract_ids), date, run)
-        usages = chunk.unbilled_usage()
+        with timed('reading contracts and usage'):
+            chunk = Chunk(Contract.browse(contract_ids), date, run)
+            usages = chunk.unbilled_usage()
         plans, failures = [], []
-        for contract in chunk.contracts:
-            try:
-                plans += chunk.plan_due(contract,
-                    usages[contract.supply_point.id])
-            except PowerCoreError as exception:
-                failures.append((contract.id, _reason(exception)))
+        with timed('rating'):
+            for contract in chunk.contracts:
+                try:
+                    plans += chunk.plan_due(contract,
+                        usages[contract.supply_point.id])
+                except PowerCoreError as exception:
+                    failures.append((contract.id, _reason(exception)))
         return chunk.write(plans), failures
 
     @classmethod

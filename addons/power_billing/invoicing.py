@@ -9,7 +9,7 @@ billing run posts tens of thousands of invoices whose amounts are already
 decided by the rating engine, so this writer inserts the same rows stock
 posting would leave (invoice, lines and their taxes, invoice tax, the move
 numbered and posted, its lines with their tax lines) with one statement per
-table and batch, numbers taken with `get_many` from the same strict
+table and batch, numbers taken at the end from the same strict
 sequences, and the same checks: the period is open, the move balances, the
 invoice adds up. The module test `test_fast_invoice_equals_stock` posts the
 same invoice both ways and compares every column.
@@ -96,10 +96,11 @@ def _returning(database):
         and sqlite3.sqlite_version_info >= (3, 35))
 
 
-def post_invoices(invoices, company, journal, tax):
+def post_invoices(invoices, company, journal, tax, number=True):
     """Create and post invoices (InvoiceData with total > 0) set-wise, all
     in the invoice and accounting date of each; sets each InvoiceData.id and
-    returns the ids."""
+    returns the ids. With number=False the Numbering is returned, to apply
+    as the last write of the transaction."""
     pool = Pool()
     Invoice = pool.get('account.invoice')
     Line = pool.get('account.invoice.line')
@@ -115,6 +116,7 @@ def post_invoices(invoices, company, journal, tax):
     with transaction.set_context(company=company.id):
         today = Date.today()
 
+    numbering = Numbering()
     by_date = defaultdict(list)
     for data in invoices:
         if data.total <= 0:
@@ -146,27 +148,22 @@ def post_invoices(invoices, company, journal, tax):
                     invoice=group[0].description or '',
                     sequence=sequence.rec_name, date=date,
                     after_invoice=later[0].rec_name))
-        with transaction.set_context(date=date, company=company.id):
-            numbers = list(sequence.get_many(len(group)))
-            move_numbers = list(
-                period.move_sequence_used.get_many(len(group)))
-
-        # moves first: the invoice points to its move
+        # moves first: the invoice points to its move; numbers are taken
+        # last (see Numbering)
         move_ids = insert(move_t, [
                 move_t.company, move_t.journal, move_t.period, move_t.date,
-                move_t.post_date, move_t.number, move_t.state,
+                move_t.post_date, move_t.state,
                 move_t.create_uid, move_t.create_date,
                 move_t.write_uid, move_t.write_date],
-            [[company.id, journal.id, period.id, date, today, number,
+            [[company.id, journal.id, period.id, date, today,
                     'posted', user, created, user, created]
-                for number in move_numbers])
+                for _ in group])
 
         invoice_ids = insert(invoice_t, [
                 invoice_t.company, invoice_t.type, invoice_t.party,
                 invoice_t.invoice_address, invoice_t.account,
                 invoice_t.currency, invoice_t.journal, invoice_t.invoice_date,
-                invoice_t.payment_term_date, invoice_t.number,
-                invoice_t.number_alnum, invoice_t.number_digit,
+                invoice_t.payment_term_date,
                 invoice_t.sequence, invoice_t.sequence_type_cache,
                 invoice_t.move, invoice_t.state, invoice_t.description,
                 invoice_t.reference,
@@ -176,12 +173,13 @@ def post_invoices(invoices, company, journal, tax):
                 invoice_t.write_uid, invoice_t.write_date],
             [[company.id, 'out', d.party, d.address, d.account,
                     company.currency.id, journal.id, date, d.due_date,
-                    number, re.sub(r'[\W_]', '', number),
-                    _digits(number), sequence.id, 'invoice', move_id,
+                    sequence.id, 'invoice', move_id,
                     'posted', d.description, d.reference,
                     Decimal(d.untaxed), Decimal(d.tax), Decimal(d.total),
                     False, user, created, user, created]
-                for d, number, move_id in zip(group, numbers, move_ids)])
+                for d, move_id in zip(group, move_ids)])
+        numbering.add(date, sequence.id, invoice_ids,
+            period.move_sequence_used.id, move_ids)
         cursor = transaction.connection.cursor()
         for sub in _chunks(list(zip(move_ids, invoice_ids))):
             for move_id, invoice_id in sub:
@@ -257,7 +255,85 @@ def post_invoices(invoices, company, journal, tax):
                 for move_line_id, (amount, type_)
                 in zip(move_line_ids, tax_line_specs)])
         _check_balanced(move_ids)
-    return [d.id for d in invoices]
+    if number:
+        numbering.apply()
+        return [d.id for d in invoices]
+    return numbering
+
+
+class Numbering:
+    """The invoice and move numbers of written invoices, taken at the end
+    of the transaction from the same strict sequences with one UPDATE per
+    sequence: the row stays locked only until the commit, so billing
+    workers wait for each other only that long (stock numbering locks the
+    sequences from the start of the transaction), and the numbers stay
+    gapless and in order."""
+
+    def __init__(self):
+        self.groups = []
+
+    def add(self, date, invoice_sequence, invoice_ids, move_sequence,
+            move_ids):
+        self.groups.append(
+            (date, invoice_sequence, invoice_ids, move_sequence, move_ids))
+
+    def apply(self):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Move = pool.get('account.move')
+        invoice_t = Invoice.__table__()
+        move_t = Move.__table__()
+        cursor = Transaction().connection.cursor()
+        for date, invoice_sequence, invoice_ids, move_sequence, move_ids in (
+                self.groups):
+            for number, id_ in zip(
+                    take_numbers(invoice_sequence, len(invoice_ids), date),
+                    invoice_ids):
+                cursor.execute(*invoice_t.update(
+                        [invoice_t.number, invoice_t.number_alnum,
+                            invoice_t.number_digit],
+                        [number, re.sub(r'[\W_]', '', number),
+                            _digits(number)],
+                        where=invoice_t.id == id_))
+            for number, id_ in zip(
+                    take_numbers(move_sequence, len(move_ids), date),
+                    move_ids):
+                cursor.execute(*move_t.update([move_t.number], [number],
+                        where=move_t.id == id_))
+        self.groups = []
+
+
+def take_numbers(sequence_id, n, date):
+    """n numbers of a strict incremental sequence, formatted as its
+    get_many does; the sequence row is locked by the UPDATE until the
+    commit."""
+    pool = Pool()
+    Sequence = pool.get('ir.sequence.strict')
+    transaction = Transaction()
+    table = Sequence.__table__()
+    cursor = transaction.connection.cursor()
+    cursor.execute(*table.update(
+            [table.number_next_internal],
+            [table.number_next_internal + table.number_increment * n],
+            where=table.id == sequence_id))
+    cursor.execute(*table.select(
+            table.number_next_internal, table.number_increment,
+            table.padding, table.prefix, table.suffix, table.type,
+            where=table.id == sequence_id))
+    end, increment, padding, prefix, suffix, type_ = cursor.fetchone()
+    if type_ != 'incremental':
+        raise ValueError(f"sequence {sequence_id} is not incremental")
+    # what Tryton cached of the sequence is stale now
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        cache.get(Sequence.__name__, {}).pop(sequence_id, None)
+    template = Sequence()
+    with transaction.set_context(date=date):
+        prefix = template._process(prefix)
+        suffix = template._process(suffix)
+    start = end - increment * n
+    return [f'{prefix}{number:0>{padding or 0}d}{suffix}'
+        for number in range(start, end, increment)]
 
 
 def _check_balanced(move_ids):

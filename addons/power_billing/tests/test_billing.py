@@ -240,6 +240,17 @@ class BillingRunTestCase(unittest.TestCase):
         self.assertEqual(old.invoice.state, 'paid')
         self.assertEqual(new.kwh, D(300))
         self.assertEqual(new.invoice.total_amount, D(new.total))
+        # numbers stay gapless: the set-wise writer and stock posting share
+        # the sequences in one transaction
+        # the correction is billed today: the credit note (a negative
+        # invoice, its subsidy line being positive) then the new invoice
+        self.assertEqual((old.invoice.number, old.credit_note.number,
+                new.invoice.number),
+            ('INV2024-000001', 'INV2026-000001', 'INV2026-000002'))
+        # move numbers run per fiscal year: FY2026 has the credit note's
+        # and then the new invoice's
+        self.assertEqual((old.credit_note.move.number,
+                new.invoice.move.number), ('1', '2'))
         self.assertEqual(new.usages[0].kwh, D(300))
         self.assertEqual(old.usages[0].state, 'superseded')
         # nothing more is due
