@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / 'tests' / 'artifacts'
@@ -121,17 +122,25 @@ def select_many2one(page, form, name, text):
     either fills it in at once or shows its search dialog with the matches,
     where the single match is chosen."""
     entry = form.locator(f'input[name="{name}"]')
-    entry.fill(text)
-    entry.press('Tab')
     dialog = page.locator('.modal-dialog:has(.modal-title:has-text("Search"))')
-    page.wait_for_function(
-        """([name]) => {
-            const dialog = [...document.querySelectorAll('.modal-dialog')]
-                .some(d => d.offsetParent !== null);
-            const input = document.querySelector(
-                `#tabcontent > .tab-pane.active input[name="${name}"]`);
-            return dialog || (input && input.value);
-        }""", arg=[name])
+    # sao may redraw the form while the text is typed (a new record getting
+    # its defaults): the text is then lost, so it is typed again
+    for attempt in range(3):
+        entry.fill(text)
+        entry.press('Tab')
+        try:
+            page.wait_for_function(
+                """([name]) => {
+                    const dialog = [...document.querySelectorAll(
+                        '.modal-dialog')].some(d => d.offsetParent !== null);
+                    const input = document.querySelector(
+                        `#tabcontent > .tab-pane.active input[name="${name}"]`);
+                    return dialog || (input && input.value);
+                }""", arg=[name], timeout=10000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     if dialog.count() and dialog.first.is_visible():
         rows = dialog.locator('.treeview tbody tr')
         search = dialog.locator('input[placeholder="Search"]')
