@@ -1,6 +1,7 @@
 """A business user defines a rate menu version with a formula component
 and a test case in the web client, verifies it, and sees the case fail
 after changing a unit price."""
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, login, open_menu, select_many2one
@@ -39,14 +40,22 @@ def add_line(page, form, label, values, selects=None, page_tab=None):
     expect(dialog.locator('input[name]').first).to_have_value('')
     for name, value in (selects or {}).items():
         dialog.locator(f'select[name="{name}"]').select_option(f'"{value}"')
-    for name, value in values.items():
-        field = dialog.locator(f'[name="{name}"]:visible').first
-        if field.evaluate('e => e.tagName') == 'TEXTAREA':
-            field.fill(str(value))
-        else:
-            type_into(page, field, name, str(value))
-    dialog.locator('button#save').click()
-    dialog.wait_for(state='detached')
+    # a value typed while sao redrew the dialog may come out incomplete and
+    # the dialog then refuses to close: the values are entered again
+    for attempt in range(3):
+        for name, value in values.items():
+            field = dialog.locator(f'[name="{name}"]:visible').first
+            if field.evaluate('e => e.tagName') == 'TEXTAREA':
+                field.fill(str(value))
+            else:
+                type_into(page, field, name, str(value))
+        dialog.locator('button#save').click()
+        try:
+            dialog.wait_for(state='detached', timeout=10000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
 
 
 def save(page):
