@@ -18,6 +18,7 @@ from power_core.usage import assemble, estimate_kwh
 
 from trytond.exceptions import UserError
 from trytond.pool import Pool
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from . import invoicing
@@ -102,11 +103,11 @@ class Chunk:
         self.billed = {}
         table = Determinant.__table__()
         cursor = Transaction().connection.cursor()
-        for sub in _slices(contract_ids):
+        for sub in grouped_slice(contract_ids):
             cursor.execute(*table.select(
                     table.id, table.contract, table.start, table.kind,
                     table.revision,
-                    where=table.contract.in_(sub)
+                    where=table.contract.in_(list(sub))
                     & (table.state == 'billed')))
             for id_, contract, start, kind, revision in cursor:
                 if isinstance(start, str):
@@ -411,9 +412,3 @@ class Chunk:
                 MoveLine.reconcile(lines)
                 Invoice.process([invoice, credit_note])
         return credit_note
-
-
-def _slices(items, size=500):
-    items = list(items)
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

@@ -31,6 +31,7 @@ from trytond.i18n import gettext
 from trytond.modules.account_invoice.exceptions import InvoiceNumberError
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 
@@ -181,11 +182,10 @@ def post_invoices(invoices, company, journal, tax, number=True):
         numbering.add(date, sequence.id, invoice_ids,
             period.move_sequence_used.id, move_ids)
         cursor = transaction.connection.cursor()
-        for sub in _chunks(list(zip(move_ids, invoice_ids))):
-            for move_id, invoice_id in sub:
-                cursor.execute(*move_t.update([move_t.origin],
-                        [f'account.invoice,{invoice_id}'],
-                        where=move_t.id == move_id))
+        for move_id, invoice_id in zip(move_ids, invoice_ids):
+            cursor.execute(*move_t.update([move_t.origin],
+                    [f'account.invoice,{invoice_id}'],
+                    where=move_t.id == move_id))
 
         line_rows, line_owners = [], []
         tax_rows = []
@@ -342,9 +342,9 @@ def _check_balanced(move_ids):
     MoveLine = pool.get('account.move.line')
     line = MoveLine.__table__()
     cursor = Transaction().connection.cursor()
-    for sub in _chunks(move_ids):
+    for sub in grouped_slice(move_ids):
         cursor.execute(*line.select(line.move,
-                where=line.move.in_(sub), group_by=line.move,
+                where=line.move.in_(list(sub)), group_by=line.move,
                 having=Sum(line.debit - line.credit) != 0))
         unbalanced = cursor.fetchone()
         if unbalanced:
@@ -356,11 +356,6 @@ def _digits(number):
         return int(re.sub(r'\D', '', number or '')[-18:])
     except ValueError:
         return None
-
-
-def _chunks(items, size=500):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def post_stock(data, company, journal, tax):

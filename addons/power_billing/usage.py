@@ -14,6 +14,7 @@ from sql import Column, Null
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool
+from trytond.tools import grouped_slice
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -88,11 +89,11 @@ class IntervalDay(_Bitemporal, ModelSQL, ModelView):
         current = {}
         supply_points = sorted({k[0] for k in by_key})
         dates = sorted({k[1] for k in by_key})
-        for sub in _slices(supply_points):
+        for sub in grouped_slice(supply_points):
             cursor.execute(*table.select(
                     table.id, table.supply_point, table.date, Column(table, 'values'),
                     table.quality,
-                    where=table.supply_point.in_(sub)
+                    where=table.supply_point.in_(list(sub))
                     & (table.date >= dates[0]) & (table.date <= dates[-1])
                     & (table.superseded == Null)))
             for id_, supply_point, date, values, quality in cursor:
@@ -110,15 +111,15 @@ class IntervalDay(_Bitemporal, ModelSQL, ModelView):
                 replaced.append(old[0])
             rows.append([supply_point, date, values, quality,
                     day.kwh, received, source])
-        for sub in _slices(replaced):
+        for sub in grouped_slice(replaced):
             cursor.execute(*table.update(
                     [table.superseded], [received],
-                    where=table.id.in_(sub)))
+                    where=table.id.in_(list(sub))))
         columns = [table.supply_point, table.date, Column(table, 'values'),
             table.quality, table.kwh, table.received, table.source,
             table.create_uid, table.create_date]
         user = Transaction().user
-        for sub in _slices(rows, 1000):
+        for sub in grouped_slice(rows, 1000):
             cursor.execute(*table.insert(columns,
                     [r + [user, received] for r in sub]))
         return len(rows), unchanged, len(replaced)
@@ -243,9 +244,3 @@ def _same(a, b):
     if isinstance(a, (Decimal, int, float)) and b is not None:
         return Decimal(str(a)) == Decimal(str(b))
     return a == b
-
-
-def _slices(items, size=500):
-    items = list(items)
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
