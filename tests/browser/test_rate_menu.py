@@ -14,11 +14,17 @@ def type_into(page, field, name, value):
     another input on focus, so wait for the focused input of that name and
     check it holds the value before leaving it (retried if keys were lost
     while sao swapped the inputs)."""
-    for _ in range(3):
+    for _ in range(5):
+        # a click while the dialog still fades in may land on nothing:
+        # then the entry is clicked again
         field.click()
-        page.wait_for_function(
-            "name => document.activeElement"
-            " && document.activeElement.name === name", arg=name)
+        try:
+            page.wait_for_function(
+                "name => document.activeElement"
+                " && document.activeElement.name === name", arg=name,
+                timeout=5000)
+        except PlaywrightTimeoutError:
+            continue
         page.keyboard.press('Control+A')
         page.keyboard.type(value)
         if page.evaluate("() => document.activeElement.value") == value:
