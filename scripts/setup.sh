@@ -65,6 +65,15 @@ if ! grep -q 'power-cis patch' sao/dist/tryton-sao.js; then
     "$PYTHON" tools/patch_sao.py sao
 fi
 
+# Bill notices are laid out by WeasyPrint, which needs Pango and a Japanese font.
+if ! { ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=ja | grep -q .; } 2>/dev/null; then
+    say "installing Debian's Pango and Noto CJK fonts for the PDF bill notices"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+        fontconfig fonts-noto-cjk >/dev/null
+fi
+
 if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's chromium for the browser tests"
     export DEBIAN_FRONTEND=noninteractive

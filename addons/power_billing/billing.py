@@ -130,6 +130,10 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
         'power.billing.determinant', "Corrects", readonly=True,
         ondelete='RESTRICT',
         help="The determinant of the same period this one replaces.")
+    applied_adjustments = fields.One2Many(
+        'power.billing.adjustment', 'applied_in', "Applied Adjustments",
+        readonly=True,
+        help="Adjustments carried to this determinant's invoice.")
     corrected_by = fields.One2Many(
         'power.billing.determinant', 'corrects', "Corrected By",
         readonly=True)

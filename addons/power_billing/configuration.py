@@ -1,5 +1,10 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.jp import cn
+
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import PoolMeta
 
@@ -34,6 +39,42 @@ class Configuration(metaclass=PoolMeta):
             ('estimate_after_days', '>=', 0)],
         help="Days after the expected reading day without confirmed usage "
         "before an estimated bill is issued; empty for never.")
+
+    invoice_registration = fields.Char(
+        "Invoice Registration Number", strip=True,
+        help="The qualified invoice issuer number (適格請求書発行事業者登録"
+        "番号): T and the 13 digits of the corporate number, printed on "
+        "every bill notice.")
+    retailer_registration = fields.Char(
+        "Retailer Registration", strip=True,
+        help="The retail electricity supplier registration number "
+        "(小売電気事業者登録番号, e.g. A0123), printed on bill notices.")
+    notice_contact = fields.Char(
+        "Notice Contact", strip=True,
+        help="The contact line printed on bill notices, e.g. the call "
+        "centre's number and hours.")
+    notice_message = fields.Text(
+        "Notice Message",
+        help="A message printed at the foot of every bill notice.")
+
+    @classmethod
+    def validate(cls, configurations):
+        super().validate(configurations)
+        for configuration in configurations:
+            configuration.check_invoice_registration()
+
+    def check_invoice_registration(self):
+        number = self.invoice_registration
+        if not number:
+            return
+        try:
+            if not number.startswith('T') or len(number) != 14:
+                raise StdnumError
+            cn.validate(number[1:])
+        except StdnumError:
+            raise UserError(gettext(
+                    'power_billing.msg_invoice_registration_invalid',
+                    number=number))
 
     @classmethod
     def default_correction_policy(cls):

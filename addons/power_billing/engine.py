@@ -103,7 +103,7 @@ class Chunk:
         self.billed = {}
         table = Determinant.__table__()
         cursor = Transaction().connection.cursor()
-        for sub in grouped_slice(contract_ids):
+        for sub in grouped_slice(contract_ids, 1000):
             cursor.execute(*table.select(
                     table.id, table.contract, table.start, table.kind,
                     table.revision,

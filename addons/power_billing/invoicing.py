@@ -342,7 +342,7 @@ def _check_balanced(move_ids):
     MoveLine = pool.get('account.move.line')
     line = MoveLine.__table__()
     cursor = Transaction().connection.cursor()
-    for sub in grouped_slice(move_ids):
+    for sub in grouped_slice(move_ids, 1000):
         cursor.execute(*line.select(line.move,
                 where=line.move.in_(list(sub)), group_by=line.move,
                 having=Sum(line.debit - line.credit) != 0))

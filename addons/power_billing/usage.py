@@ -89,7 +89,7 @@ class IntervalDay(_Bitemporal, ModelSQL, ModelView):
         current = {}
         supply_points = sorted({k[0] for k in by_key})
         dates = sorted({k[1] for k in by_key})
-        for sub in grouped_slice(supply_points):
+        for sub in grouped_slice(supply_points, 1000):
             cursor.execute(*table.select(
                     table.id, table.supply_point, table.date, Column(table, 'values'),
                     table.quality,
@@ -111,7 +111,7 @@ class IntervalDay(_Bitemporal, ModelSQL, ModelView):
                 replaced.append(old[0])
             rows.append([supply_point, date, values, quality,
                     day.kwh, received, source])
-        for sub in grouped_slice(replaced):
+        for sub in grouped_slice(replaced, 1000):
             cursor.execute(*table.update(
                     [table.superseded], [received],
                     where=table.id.in_(list(sub))))
@@ -209,23 +209,38 @@ class ConfirmedUsage(_Bitemporal, ModelSQL, ModelView):
         received = now()
         keys = ('kwh', 'max_demand', 'power_factor', 'next_reading_date',
             'kind')
+
+        def key(record):
+            get = (record.get if isinstance(record, dict)
+                else lambda name: getattr(record, name))
+            start, end = get('start'), get('end')
+            return (int(get('supply_point')), get('meter_number') or None,
+                start.isoformat() if start else None,
+                end.isoformat() if end else None)
+        # the current values of these supply points, read set-wise
+        current = {}
+        points = sorted({int(v['supply_point']) for v in values})
+        starts = {v['start'] for v in values}
+        for sub in grouped_slice(points, 1000):
+            for old in cls.search([
+                        ('supply_point', 'in', list(sub)),
+                        ('start', 'in', list(starts)),
+                        ('superseded', '=', None),
+                        ]):
+                current[key(old)] = old
         to_create, replaced = [], []
         for value in values:
-            olds = cls.search([
-                    ('supply_point', '=', value['supply_point']),
-                    ('meter_number', '=', value.get('meter_number')),
-                    ('start', '=', value['start']),
-                    ('end', '=', value['end']),
-                    ('superseded', '=', None),
-                    ], limit=1)
-            if olds:
-                old, = olds
+            old = current.get(key(value))
+            if old:
                 if all(_same(getattr(old, k), value.get(k, getattr(old, k)))
                         for k in keys):
                     continue
                 replaced.append((old, len(to_create)))
             to_create.append({**value, 'received': received})
-        records = cls.create(to_create)
+        # created in slices: the ORM checks every id of a batch per record
+        records = []
+        for sub in grouped_slice(to_create, 500):
+            records += cls.create(list(sub))
         pairs = []
         for old, index in replaced:
             old.superseded = received

@@ -106,6 +106,11 @@ def _setup_accounting(company, today):
     configuration = Configuration(1)
     configuration.consumption_tax = tax
     configuration.prices_tax_included = True
+    # printed on the bill notices; a valid but fictitious corporate number
+    configuration.invoice_registration = 'T5835678256246'
+    configuration.retailer_registration = 'A0999'
+    configuration.notice_contact = (
+        'お客さまセンター 0120-000-000（9時〜18時・年末年始を除く）')
     configuration.save()
 
 

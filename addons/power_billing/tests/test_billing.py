@@ -286,6 +286,14 @@ class BillingRunTestCase(unittest.TestCase):
             D(march.total + adjustment.amount))
         self.assertIn('訂正による調整',
             [l.description for l in march.invoice.lines][-1])
+        # the notice of March: the correction among its lines, and the
+        # corrected kWh of February with the amount of its standing invoice
+        from ..notice import notices
+        notice, = notices([march])
+        self.assertEqual([a.amount for a in notice.adjustments],
+            [adjustment.amount])
+        self.assertEqual([(m.kwh, m.amount) for m in notice.history],
+            [(D(250), old.total), (D(200), march.total + adjustment.amount)])
 
     @with_transaction()
     @with_billing_company
@@ -363,6 +371,59 @@ class BillingRunTestCase(unittest.TestCase):
         self.assertEqual(new.total, old.total)
         self.assertEqual(len(Party(customer.id).customer_invoices), 3)
 
+
+    @with_transaction()
+    @with_billing_company
+    def test_bill_notice(self, company):
+        "The bill notice: the invoice's amounts, adjustments, history, PDF"
+        pool = Pool()
+        Adjustment = pool.get('power.billing.adjustment')
+        Configuration = pool.get('power.configuration')
+        Notice = pool.get('power.billing.notice', type='report')
+        from trytond.exceptions import UserError
+
+        from ..notice import notices
+        configuration = Configuration(1)
+        configuration.invoice_registration = 'T5835678256247'
+        with self.assertRaises(UserError):
+            configuration.save()
+        configuration.invoice_registration = 'T5835678256246'
+        configuration.notice_contact = '0120-000-000'
+        configuration.save()
+        self.fuel(dt.date(2025, 1, 1), '-6.40')
+        contract = self.contract(company)
+        self.usage(contract, dt.date(2024, 12, 10), JAN10, 300)
+        self.bill()
+        Adjustment.create([{'contract': contract.id, 'amount': -500,
+                    'description': 'お詫び割引', 'note': '検針ミス'}])
+        self.usage(contract, JAN10, FEB10, '259.6')
+        self.bill()
+        first, second = sorted(self.determinants(contract),
+            key=lambda d: d.start)
+
+        notice, = notices([second])
+        self.assertEqual((notice.total, notice.tax, notice.kwh),
+            (8174 - 500, (8174 - 500) * 10 // 110, D(260)))
+        self.assertEqual([a.label for a in notice.adjustments], ['お詫び割引'])
+        self.assertEqual(notice.invoice_number, second.invoice.number)
+        self.assertEqual(notice.capacity, '30A')
+        self.assertEqual(notice.retailer.invoice_registration,
+            'T5835678256246')
+        self.assertEqual([(m.month, m.kwh, m.amount) for m in notice.history],
+            [(dt.date(2025, 1, 1), D(300), first.total),
+                (dt.date(2025, 2, 1), D(260), 8174 - 500)])
+        self.assertEqual({l.unit for l in notice.lines if 'kWh' in l.unit},
+            {'kWh'})
+
+        oext, content, _, name = Notice.execute(
+            [first.id, second.id], {})
+        self.assertEqual(oext, 'pdf')
+        self.assertTrue(content.startswith(b'%PDF'))
+
+        # a period carried to a later bill has no invoice to print
+        first.invoice = None
+        with self.assertRaises(UserError):
+            notices([first])
 
     @with_transaction()
     @with_billing_company

@@ -1,0 +1,201 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The bill notice (電気ご使用量・ご請求額のお知らせ) of a determinant.
+
+Rendered on demand, never inside the billing run: the run posts invoices,
+the notice is printed when staff, the print shop export or the portal asks
+for it. The layout lives in power_core (HTML by Jinja2, PDF by WeasyPrint);
+here the records are read set-wise into core Notices."""
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from power_core.notice import (
+    UNIT_BY_KIND, Month, Notice, NoticeLine, Retailer, render_html)
+from sql import Null
+from sql.aggregate import Sum
+
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.report import Report
+from trytond.transaction import Transaction
+
+HISTORY_MONTHS = 13
+
+
+def notices(determinants):
+    "The core Notices of determinants (records), in their order."
+    pool = Pool()
+    Configuration = pool.get('power.configuration')
+    configuration = Configuration(1)
+    history = _history(determinants)
+    retailers = {}
+    result = []
+    for d in determinants:
+        if not d.invoice:
+            raise UserError(gettext('power_billing.msg_notice_no_invoice',
+                    determinant=d.rec_name))
+        company = d.company
+        if company.id not in retailers:
+            retailers[company.id] = _retailer(company, configuration)
+        invoice = d.invoice
+        version = d.contract_version
+        address = (version.billing_address if version.billing_address
+            else invoice.invoice_address)
+        kinds = {c.code: c.kind for v in d.menu.versions
+            for c in v.components}
+        lines = tuple(NoticeLine(
+                label=l.label, amount=l.amount, quantity=l.quantity,
+                unit_price=l.unit_price,
+                unit=_unit(l.code, kinds, version.capacity_unit))
+            for l in d.lines)
+        adjustments = tuple(NoticeLine(label=a.description,
+                amount=Decimal(a.amount))
+            for a in d.applied_adjustments)
+        point = d.supply_point
+        result.append(Notice(
+                retailer=retailers[company.id],
+                customer_name=version.holder_name or d.customer.name,
+                customer_number=d.customer.code or '',
+                contract_number=d.contract.number or '',
+                supply_point_number=_spaced(point.number),
+                supply_address=point.address or '',
+                menu=d.menu.name,
+                capacity=(f'{_plain(version.capacity)}'
+                    f'{version.capacity_unit or ""}'),
+                meter_number=point.meter_number or '',
+                period_start=d.start, period_end=d.end, kwh=d.kwh,
+                max_demand=d.max_demand,
+                next_reading_date=(point.next_reading_date
+                    if point.next_reading_date
+                    and point.next_reading_date > d.end else None),
+                lines=lines, adjustments=adjustments,
+                total=int(invoice.total_amount), tax=int(invoice.tax_amount),
+                due_date=d.due_date,
+                issue_date=invoice.invoice_date or d.create_date.date(),
+                invoice_number=invoice.number or '',
+                billing_address=_one_line(address),
+                postal_code=(address.postal_code or '') if address else '',
+                estimated=d.kind == 'estimated',
+                cancelled=d.state == 'cancelled',
+                history=tuple(history.get(d.id, ())),
+                message=configuration.notice_message or ''))
+    return result
+
+
+def _retailer(company, configuration):
+    party = company.party
+    address = party.address_get()
+    return Retailer(
+        name=party.name,
+        address=_one_line(address),
+        contact=configuration.notice_contact or '',
+        invoice_registration=configuration.invoice_registration or '',
+        retailer_registration=configuration.retailer_registration or '')
+
+
+def _history(determinants):
+    """{determinant id: [Month]}: kWh and billed amount (adjustments
+    included) by reading month over the 13 months up to each determinant,
+    from the determinants of its contract that stand (a cancelled one is
+    replaced by its re-bill)."""
+    pool = Pool()
+    Determinant = pool.get('power.billing.determinant')
+    Adjustment = pool.get('power.billing.adjustment')
+    table = Determinant.__table__()
+    adjustment = Adjustment.__table__()
+    cursor = Transaction().connection.cursor()
+    wanted = defaultdict(list)
+    for d in determinants:
+        wanted[d.contract.id].append(d)
+    rows = defaultdict(list)
+    for contract_ids in _slices(list(wanted)):
+        earliest = min(d.end for c in contract_ids for d in wanted[c])
+        adjusted = adjustment.select(adjustment.applied_in,
+            Sum(adjustment.amount).as_('amount'),
+            where=adjustment.applied_in != Null,
+            group_by=[adjustment.applied_in])
+        cursor.execute(*table.join(adjusted, 'LEFT',
+                condition=adjusted.applied_in == table.id
+                ).select(table.contract, table.end, table.kwh, table.total,
+                adjusted.amount, table.invoice, table.state,
+                where=table.contract.in_(contract_ids)
+                & (table.state != 'cancelled')
+                & (table.end >= _month_back(earliest))))
+        for contract_id, end, kwh, total, extra, invoice, state in cursor:
+            if isinstance(end, str):
+                end = dt.date.fromisoformat(end)
+            # a period corrected on a later bill (調整取消) keeps its old
+            # invoice; its kWh are those of the correction
+            kwh = Decimal(kwh or 0) if state == 'billed' else Decimal(0)
+            amount = total + (extra or 0) if invoice else None
+            rows[contract_id].append((end, kwh, amount))
+    result = {}
+    for contract_id, ds in wanted.items():
+        for d in ds:
+            first = _month_back(d.end)
+            months = {}
+            for end, kwh, amount in rows[contract_id]:
+                if not first <= end <= d.end:
+                    continue
+                key = end.replace(day=1)
+                kwh0, amount0 = months.get(key, (Decimal(0), None))
+                if amount is not None:
+                    amount0 = (amount0 or 0) + amount
+                months[key] = (kwh0 + kwh, amount0)
+            result[d.id] = [Month(m, kwh, amount)
+                for m, (kwh, amount) in sorted(months.items())]
+    return result
+
+
+def _month_back(date):
+    "The first day of the month 12 months before date's month."
+    year, month = divmod(date.year * 12 + date.month - 1
+        - (HISTORY_MONTHS - 1), 12)
+    return dt.date(year, month + 1, 1)
+
+
+def _slices(ids, size=1000):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _unit(code, kinds, capacity_unit):
+    kind = kinds.get(code, kinds.get(code.split('_')[0]))
+    if kind in ('basic_table', 'basic_per_unit'):
+        return capacity_unit or ''
+    return UNIT_BY_KIND.get(kind, '')
+
+
+def _plain(value):
+    value = Decimal(value).normalize()
+    return f'{value:f}'
+
+
+def _spaced(number):
+    "A supply point number grouped in fours for reading (03-0011-…)."
+    digits = ''.join(c for c in number or '' if c.isdigit())
+    if len(digits) != 22:
+        return number or ''
+    return '-'.join([digits[:2]] + [digits[i:i + 4]
+            for i in range(2, 22, 4)])
+
+
+def _one_line(address):
+    if not address:
+        return ''
+    text = address.full_address or ''
+    # the postal code is printed on its own line
+    if address.postal_code:
+        text = text.replace(address.postal_code, '', 1)
+    return ' '.join(part.strip() for part in text.splitlines() if part.strip())
+
+
+class BillNotice(Report):
+    "Bill Notice"
+    __name__ = 'power.billing.notice'
+
+    @classmethod
+    def render(cls, report, report_context):
+        return render_html(notices(report_context['records']))
