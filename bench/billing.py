@@ -153,10 +153,15 @@ def _with_workers(pool, name, company_id, month, workers):
                         for u in Usage.search([('end', '=', start)])])
             _fuel(pool, end)
     site.in_transaction(name, prepare)
+    log = open(ROOT / 'var' / f'bench-worker-{workers}.log', 'w')
+    # a worker only works when the queue is configured for workers; the
+    # later configuration file overrides trytond.conf
+    worker_conf = ROOT / 'var' / 'bench-worker.conf'
+    worker_conf.write_text('[queue]\nworker = True\n')
     process = subprocess.Popen([str(ROOT / '.venv' / 'bin' / 'trytond-worker'),
-            '-c', str(ROOT / 'trytond.conf'), '-d', name, '-n', str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+            '-c', str(ROOT / 'trytond.conf'), str(worker_conf),
+            '-d', name, '-n', str(workers), '-v'],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         time.sleep(3)  # the workers connect and listen
 
@@ -176,11 +181,15 @@ def _with_workers(pool, name, company_id, month, workers):
                     'power.batch.run')(run_id).state)
             if state != 'running':
                 break
+            if process.poll() is not None:
+                raise RuntimeError(f"trytond-worker stopped; see {log.name}")
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
     finally:
-        os.killpg(process.pid, 15)
+        if process.poll() is None:
+            os.killpg(process.pid, 15)
         process.wait()
+        log.close()
     return total / elapsed
 
 

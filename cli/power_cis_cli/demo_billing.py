@@ -13,15 +13,7 @@ import math
 import random
 from decimal import Decimal as D
 
-# relative monthly level of a Tokyo household (heating in winter, cooling in
-# summer) and the shape of a day in half hours
-SEASON = {1: 1.45, 2: 1.35, 3: 1.1, 4: 0.85, 5: 0.8, 6: 0.85, 7: 1.15,
-    8: 1.35, 9: 1.1, 10: 0.85, 11: 0.95, 12: 1.25}
-SHAPE = [0.55, 0.5, 0.45, 0.42, 0.4, 0.4, 0.4, 0.4, 0.42, 0.45, 0.5, 0.6,
-    0.8, 1.1, 1.3, 1.2, 1.0, 0.85, 0.75, 0.7, 0.7, 0.72, 0.8, 0.85,
-    0.8, 0.75, 0.72, 0.72, 0.75, 0.8, 0.9, 1.0, 1.2, 1.45, 1.6, 1.7,
-    1.75, 1.7, 1.6, 1.5, 1.4, 1.3, 1.15, 1.0, 0.9, 0.8, 0.7, 0.6]
-
+from power_core.simulators.grid import household_day
 
 def demo_usage(company_id, months=13, today=None, seed=2016, log=print):
     """Store 30-minute usage of the last `months` months of every active or
@@ -69,7 +61,7 @@ def demo_usage(company_id, months=13, today=None, seed=2016, log=print):
                 tenths = 0
                 day = period_start
                 while day < period_end:
-                    profile = _day(day, level, rng)
+                    profile = household_day(day, level, rng)
                     days.append((point.id, profile))
                     tenths += profile.total_tenths
                     day += dt.timedelta(days=1)
@@ -110,19 +102,6 @@ def bill_demo_month(month, readings, today=None, log=print):
         log(f'billing run {run_day}: {run.failed} failed, e.g. '
             f'{run.errors[0].message}')
     return run.processed
-
-
-def _day(date, level, rng):
-    from power_core.usage import DayProfile
-    weekend = date.weekday() >= 5
-    season = SEASON[date.month]
-    values = []
-    for slot, shape in enumerate(SHAPE):
-        if weekend and 14 <= slot <= 34:
-            shape *= 1.25
-        kwh = 0.22 * level * season * shape * rng.uniform(0.7, 1.3)
-        values.append(max(0, round(kwh * 10)))
-    return DayProfile(date, tuple(values), 'M' * 48)
 
 
 def _add_months(date, months):

@@ -41,6 +41,8 @@ class DayProfile:
             raise InvalidFormat(
                 f"{self.date}: quality flags {self.quality!r} must be "
                 f"{SLOTS} letters of {''.join(QUALITIES)}.", self.quality)
+        if min(self.tenths) >= 0:
+            return
         for slot, value in enumerate(self.tenths, 1):
             if value < 0:
                 raise ValidationError(

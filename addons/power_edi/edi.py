@@ -1,0 +1,435 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Endpoints and the exchange log.
+
+An endpoint is where a partner's files arrive and where ours go: a
+drop-folder set (inbox, outbox, archive, error), the way HULFT-style file
+transfer is wired, or a SOAP/HTTP service. Every file or message in or out
+is an exchange: its content (in the file store), checksum, state and what
+it applied.
+
+An inbound file is logged with its content, then parsed, validated
+completely and applied under a savepoint: a bad line rolls back everything
+the file did (nothing of it is applied) and the log entry records where and
+why. The file leaves the inbox (for the archive, or the error folder) only
+once the transaction is committed; outbound files reach the outbox only
+then too. A crash before the commit leaves the file in the inbox to be read
+again; a file whose checksum was applied already is archived as a duplicate
+and applies nothing: nothing is lost and nothing is applied twice."""
+import datetime as dt
+import hashlib
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from power_core.errors import PowerCoreError
+
+from trytond import backend, config
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.power_cis.common import now
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+logger = logging.getLogger(__name__)
+
+PARTNERS = [
+    ('occto', "OCCTO Switching Hub (スイッチング支援システム)"),
+    ('grid', "Grid Operator (一般送配電事業者)"),
+    ('payment', "Payment Agent / Bank"),
+    ('procurement', "Power Procurement (電源調達)"),
+    ('print', "Print Shop (印刷代行)"),
+    ('points', "Point Programme"),
+    ]
+STATES = [
+    ('received', "Received"),
+    ('parsed', "Parsed"),
+    ('applied', "Applied"),
+    ('failed', "Failed"),
+    ('duplicate', "Duplicate (not applied)"),
+    ('sent', "Sent"),
+    ('acknowledged', "Acknowledged"),
+    ]
+# the handler of each inbound type: a class method name on the exchange
+HANDLERS = {}
+
+
+def handler(kind):
+    "Register the decorated class method as the handler of a file type."
+    def register(method):
+        HANDLERS[kind] = method.__name__
+        return method
+    return register
+
+
+def edi_root():
+    "The folder under which endpoints keep their folders by default."
+    default = Path(config.get('database', 'path')) / 'edi'
+    return Path(config.get('power_edi', 'root', default=str(default)))
+
+
+class Endpoint(ModelSQL, ModelView):
+    "Exchange Endpoint"
+    __name__ = 'power.edi.endpoint'
+    name = fields.Char("Name", required=True)
+    code = fields.Char("Code", required=True,
+        help="Short name; the default folders are named after it.")
+    partner = fields.Selection(PARTNERS, "Partner", required=True)
+    partner_code = fields.Char("Partner's Code",
+        help="The partner's company code in its files (e.g. the grid "
+        "operator's JP06110 sender code); files from another sender are "
+        "refused.")
+    transport = fields.Selection([
+            ('folder', "Drop Folders"),
+            ('soap', "SOAP Service"),
+            ], "Transport", required=True)
+    inbox = fields.Char("Inbox", states={
+            'invisible': Eval('transport') != 'folder'})
+    outbox = fields.Char("Outbox", states={
+            'invisible': Eval('transport') != 'folder'})
+    archive = fields.Char("Archive", states={
+            'invisible': Eval('transport') != 'folder'})
+    error_folder = fields.Char("Error Folder", states={
+            'invisible': Eval('transport') != 'folder'})
+    url = fields.Char("Service URL", states={
+            'invisible': Eval('transport') != 'soap',
+            'required': Eval('transport') == 'soap'})
+    client_certificate = fields.Char("Client Certificate", states={
+            'invisible': Eval('transport') != 'soap'},
+        help="Path of the PEM client certificate for mutual TLS.")
+    client_key = fields.Char("Client Key", states={
+            'invisible': Eval('transport') != 'soap'},
+        help="Path of the PEM private key of the client certificate.")
+    trigger_billing = fields.Boolean("Bill After Import",
+        help="Run the billing of the contracts whose confirmed usage "
+        "arrived in a file right after it is applied.")
+    active = fields.Boolean("Active")
+    exchanges = fields.One2Many(
+        'power.edi.exchange', 'endpoint', "Exchanges", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'poll': {'invisible': Eval('transport') != 'folder',
+                    'depends': ['transport']},
+                })
+
+    @staticmethod
+    def default_active():
+        return True
+
+    @staticmethod
+    def default_transport():
+        return 'folder'
+
+    @staticmethod
+    def default_trigger_billing():
+        return True
+
+    def folder(self, name):
+        "The folder `name` (inbox, outbox, archive, error), created."
+        value = getattr(self, 'error_folder' if name == 'error' else name)
+        path = Path(value) if value else edi_root() / self.code / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @classmethod
+    @ModelView.button
+    def poll(cls, endpoints):
+        "Read every file waiting in the inboxes now."
+        pool = Pool()
+        BatchRun = pool.get('power.batch.run')
+        # files are applied as the system does, whoever asks to poll
+        with Transaction().set_context(_check_access=False):
+            for endpoint in endpoints:
+                run = BatchRun.start(f"Inbox {endpoint.name}")
+                done, failed = endpoint.receive_inbox(run)
+                run.finish(done, failed)
+
+    @classmethod
+    def cron_poll(cls):
+        "Scheduled action: poll every active drop-folder endpoint."
+        cls.poll(cls.search([('transport', '=', 'folder')]))
+
+    def receive_inbox(self, run=None):
+        """Handle the files of the inbox in name order; (applied, failed)
+        counts (duplicates count as applied: nothing was lost)."""
+        Exchange = Pool().get('power.edi.exchange')
+        inbox = self.folder('inbox')
+        done = failed = 0
+        for path in sorted(p for p in inbox.iterdir() if p.is_file()
+                and not p.name.startswith('.')):
+            exchange = Exchange.receive_file(self, path)
+            if exchange.state == 'failed':
+                failed += 1
+                if run:
+                    run.add_error(str(exchange), exchange.error)
+            else:
+                done += 1
+        return done, failed
+
+
+class Exchange(ModelSQL, ModelView):
+    "Exchange"
+    __name__ = 'power.edi.exchange'
+    _rec_name = 'number'
+    number = fields.Char("Number", readonly=True)
+    endpoint = fields.Many2One(
+        'power.edi.endpoint', "Endpoint", required=True, readonly=True,
+        ondelete='RESTRICT')
+    partner = fields.Selection(PARTNERS, "Partner", required=True,
+        readonly=True)
+    direction = fields.Selection([
+            ('in', "Inbound"),
+            ('out', "Outbound"),
+            ], "Direction", required=True, readonly=True)
+    kind = fields.Char("Type", readonly=True,
+        help="The file or message type, e.g. grid_daily.")
+    name = fields.Char("File Name", required=True, readonly=True)
+    content = fields.Binary("Content", filename='name',
+        file_id='content_id', readonly=True)
+    content_id = fields.Char("Content ID", readonly=True)
+    size = fields.Integer("Size (bytes)", readonly=True)
+    checksum = fields.Char("SHA-256", readonly=True)
+    business_key = fields.Char("Business Key", readonly=True,
+        help="What the file is about (sender, type, day or month).")
+    received = fields.DateTime("Received / Created", required=True,
+        readonly=True)
+    processed = fields.DateTime("Processed", readonly=True)
+    records = fields.Integer("Records", readonly=True,
+        help="Records read from the file.")
+    applied_records = fields.Integer("Applied", readonly=True,
+        help="Records that created or changed something.")
+    unchanged_records = fields.Integer("Unchanged", readonly=True,
+        help="Records identical to what was already stored.")
+    error = fields.Text("Error", readonly=True,
+        help="Where in the file and why it was refused.")
+    message = fields.Text("Message", readonly=True)
+    duplicate_of = fields.Many2One('power.edi.exchange', "Duplicate Of",
+        readonly=True, ondelete='RESTRICT')
+    state = fields.Selection(STATES, "State", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.checksum, Index.Equality())),
+                Index(t, (t.received, Index.Range())),
+                })
+        cls._order = [('received', 'DESC'), ('id', 'DESC')]
+        cls._buttons.update({
+                'retry': {
+                    'invisible': Eval('state') != 'failed',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def create(cls, vlist):
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            values.setdefault('number', None)
+        records = super().create(vlist)
+        for record in records:
+            record.number = f'EX{record.id:08d}'
+        cls.save(records)
+        return records
+
+    def get_rec_name(self, name):
+        return f'{self.number} {self.name}'
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause[:3]
+        bool_op = 'AND' if operator.startswith('!') else 'OR'
+        return [bool_op, ('number', *clause[1:]), ('name', *clause[1:])]
+
+    # --- inbound ---------------------------------------------------------
+
+    @classmethod
+    def receive_file(cls, endpoint, path):
+        """Log and apply one inbound file; it moves to the archive (or the
+        error folder) when the transaction commits. The exchange."""
+        exchange = cls.receive_data(endpoint, path.name, path.read_bytes())
+        destination = endpoint.folder(
+            'error' if exchange.state == 'failed' else 'archive')
+        Transaction().join(FileMoves()).add(path, destination)
+        return exchange
+
+    @classmethod
+    def receive_data(cls, endpoint, name, data):
+        """Log and apply inbound content (a file, a SOAP reply, an upload);
+        the exchange, applied, duplicate or failed with its reason."""
+        checksum = hashlib.sha256(data).hexdigest()
+        original = cls.search([
+                ('checksum', '=', checksum),
+                ('direction', '=', 'in'),
+                ('state', '=', 'applied'),
+                ], limit=1)
+        exchange, = cls.create([{
+                    'endpoint': endpoint.id, 'partner': endpoint.partner,
+                    'direction': 'in', 'name': name, 'content': data,
+                    'size': len(data), 'checksum': checksum,
+                    'received': now(), 'state': 'received',
+                    }])
+        if original:
+            exchange.duplicate_of, = original
+            exchange.message = gettext('power_edi.msg_duplicate_file',
+                original=original[0].rec_name)
+            exchange.state = 'duplicate'
+            exchange.processed = now()
+            exchange.save()
+            return exchange
+        return cls._apply_isolated(exchange)
+
+    @classmethod
+    def _apply_isolated(cls, exchange):
+        """Apply under a savepoint; on a refusal roll back all it did and
+        record the reason."""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        cursor.execute('SAVEPOINT power_edi_apply')
+        try:
+            exchange.apply()
+        except (PowerCoreError, UserError, ValueError, LookupError,
+                backend.DatabaseIntegrityError) as exception:
+            cursor.execute('ROLLBACK TO SAVEPOINT power_edi_apply')
+            transaction.cache.clear()
+            reason = getattr(exception, 'reason', None) or (
+                getattr(exception, 'message', None) or str(exception))
+            logger.info("exchange %s refused: %s", exchange.id, reason)
+            exchange = cls(exchange.id)
+            exchange.error = reason
+            exchange.state = 'failed'
+            exchange.records = exchange.applied_records = None
+            exchange.unchanged_records = None
+        else:
+            cursor.execute('RELEASE SAVEPOINT power_edi_apply')
+            exchange.error = None
+            exchange.state = 'applied'
+        exchange.processed = now()
+        exchange.save()
+        if exchange.state == 'applied':
+            exchange.after_applied()
+        return exchange
+
+    def apply(self):
+        "Parse, validate and apply the content by its endpoint's partner."
+        method = HANDLERS.get(self.endpoint.partner)
+        if not method:
+            raise UserError(gettext('power_edi.msg_no_handler',
+                    partner=self.partner))
+        getattr(self, method)()
+
+    def after_applied(self):
+        "Work that follows an applied file, in its own transaction."
+
+    @classmethod
+    @ModelView.button
+    def retry(cls, exchanges):
+        """Apply failed files again (after the data they needed was fixed);
+        a file applied in the meantime is not applied twice."""
+        for exchange in exchanges:
+            if exchange.state != 'failed':
+                continue
+            original = cls.search([
+                    ('checksum', '=', exchange.checksum),
+                    ('direction', '=', 'in'),
+                    ('state', '=', 'applied'),
+                    ], limit=1)
+            if original:
+                exchange.duplicate_of, = original
+                exchange.state = 'duplicate'
+                exchange.save()
+                continue
+            cls._apply_isolated(exchange)
+
+    # --- outbound --------------------------------------------------------
+
+    @classmethod
+    def send_file(cls, endpoint, name, data, kind, business_key=None,
+            message=None):
+        """Log an outbound file and write it to the endpoint's outbox
+        (atomically: written under a temporary name, then renamed)."""
+        checksum = hashlib.sha256(data).hexdigest()
+        exchange, = cls.create([{
+                    'endpoint': endpoint.id, 'partner': endpoint.partner,
+                    'direction': 'out', 'kind': kind, 'name': name,
+                    'content': data, 'size': len(data),
+                    'checksum': checksum, 'business_key': business_key,
+                    'received': now(), 'processed': now(),
+                    'message': message, 'state': 'sent',
+                    }])
+        Transaction().join(FileMoves()).write(
+            endpoint.folder('outbox') / name, data)
+        return exchange
+
+
+class FileMoves:
+    """Files moved and written once the transaction commits (a Tryton
+    data manager, like the one that sends mails): a rolled-back import
+    leaves its file in the inbox, a rolled-back batch sends nothing."""
+
+    def __init__(self):
+        self.moves, self.writes = [], []
+
+    def __eq__(self, other):
+        return isinstance(other, FileMoves)
+
+    def __hash__(self):
+        return hash(FileMoves)
+
+    def add(self, path, folder):
+        self.moves.append((Path(path), Path(folder)))
+
+    def write(self, path, data):
+        self.writes.append((Path(path), data))
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        pass
+
+    def tpc_finish(self, transaction):
+        for path, folder in self.moves:
+            if path.exists():
+                _move(path, folder)
+        for path, data in self.writes:
+            # written under a temporary name, then renamed: a partner
+            # polling the outbox never reads half a file
+            temporary = path.with_name(f'.{path.name}.part')
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+        self.moves, self.writes = [], []
+
+    def tpc_abort(self, transaction):
+        self.moves, self.writes = [], []
+
+
+def _move(path, folder):
+    "Move path into folder, never overwriting an earlier file."
+    target = folder / path.name
+    if target.exists():
+        stamp = dt.datetime.now().strftime('%Y%m%d%H%M%S%f')
+        target = folder / f'{path.stem}.{stamp}{path.suffix}'
+    shutil.move(str(path), str(target))
+    return target
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('power.edi.endpoint|cron_poll', "Poll Exchange Inboxes"))

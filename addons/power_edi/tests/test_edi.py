@@ -1,0 +1,229 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Exchanges with the grid operator through drop folders, with its
+simulator: applied, applied once, quarantined with nothing applied."""
+import datetime as dt
+import random
+import tempfile
+import unittest
+from decimal import Decimal as D
+from pathlib import Path
+from unittest.mock import patch
+
+from power_core.formats import grid as codec
+from power_core.simulators.grid import GridOperator, household_day
+
+from trytond.modules.power_billing.tests.tools import with_billing_company
+from trytond.modules.power_cis.tests.tools import create_supply_point
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from .. import grid as grid_module
+from ..edi import FileMoves
+
+DAY = dt.date(2025, 1, 20)
+NUMBERS = [f'03000011112222333{i:05d}' for i in range(1, 4)]
+
+
+class GridExchangeTestCase(unittest.TestCase):
+    "Grid operator files through the inbox"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_edi')
+
+    def setUp(self):
+        super().setUp()
+        self.folder = Path(tempfile.mkdtemp(prefix='power-edi-'))
+
+    def endpoint(self, **values):
+        Endpoint = Pool().get('power.edi.endpoint')
+        endpoint, = Endpoint.create([{
+                    'name': 'Grid', 'code': 'grid-test', 'partner': 'grid',
+                    'inbox': str(self.folder / 'inbox'),
+                    'archive': str(self.folder / 'archive'),
+                    'error_folder': str(self.folder / 'error'),
+                    'outbox': str(self.folder / 'outbox'), **values}])
+        return endpoint
+
+    def poll(self, endpoint):
+        "Poll, then commit the file moves as a commit would."
+        Endpoint = Pool().get('power.edi.endpoint')
+        Endpoint.poll([endpoint])
+        Transaction().join(FileMoves()).tpc_finish(Transaction())
+
+    def exchanges(self):
+        Exchange = Pool().get('power.edi.exchange')
+        return Exchange.search([], order=[('id', 'ASC')])
+
+    def files(self, folder):
+        return sorted(p.name for p in (self.folder / folder).iterdir()
+            if not p.name.startswith('.'))
+
+    @with_transaction()
+    def test_daily_file_applied_and_archived(self):
+        "A daily 30-minute file: stored per supply point and day, archived"
+        IntervalDay = Pool().get('power.usage.interval')
+        points = [create_supply_point(n) for n in NUMBERS[:2]]
+        endpoint = self.endpoint(partner_code='03001')
+        rng = random.Random(1)
+        days = [(n, household_day(DAY, 1.0, rng)) for n in NUMBERS]
+        path = GridOperator(self.folder / 'inbox').daily(DAY, days)
+
+        self.poll(endpoint)
+        exchange, = self.exchanges()
+        self.assertEqual((exchange.state, exchange.kind, exchange.records,
+                exchange.applied_records), ('applied', 'grid_daily', 3, 2))
+        self.assertEqual(exchange.business_key, '03001 daily 2025-01-20')
+        self.assertIn(NUMBERS[2], exchange.message)  # not ours: skipped
+        self.assertEqual(exchange.content, path.read_bytes()
+            if path.exists() else exchange.content)
+        stored = IntervalDay.search([('date', '=', DAY)])
+        self.assertEqual({d.supply_point for d in stored}, set(points))
+        by_point = {d.supply_point.number: d.profile() for d in stored}
+        self.assertEqual(by_point[NUMBERS[0]], days[0][1])
+        self.assertEqual({d.source for d in stored}, {exchange.rec_name})
+        self.assertEqual(self.files('archive'), [path.name])
+        self.assertEqual(self.files('inbox'), [])
+        BatchRun = Pool().get('power.batch.run')
+        run, = BatchRun.search([('name', 'like', 'Inbox%')])
+        self.assertEqual((run.state, run.processed, run.failed),
+            ('done', 1, 0))
+
+    @with_transaction()
+    def test_same_file_twice_is_applied_once(self):
+        "The same file arriving twice applies nothing the second time"
+        IntervalDay = Pool().get('power.usage.interval')
+        create_supply_point(NUMBERS[0])
+        endpoint = self.endpoint()
+        rng = random.Random(2)
+        simulator = GridOperator(self.folder / 'inbox')
+        path = simulator.daily(DAY, [(NUMBERS[0],
+                    household_day(DAY, 1.0, rng))])
+        data = path.read_bytes()
+        self.poll(endpoint)
+        (self.folder / 'inbox' / 'again.zip').write_bytes(data)
+        self.poll(endpoint)
+        first, second = self.exchanges()
+        self.assertEqual((first.state, second.state),
+            ('applied', 'duplicate'))
+        self.assertEqual(second.duplicate_of, first)
+        self.assertEqual(len(IntervalDay.search([])), 1)
+        self.assertEqual(self.files('archive'), sorted([path.name,
+                    'again.zip']))
+        # a re-sent day with the same values under another checksum (a
+        # new header date) stores nothing new either
+        simulator.daily(DAY, [(NUMBERS[0], IntervalDay.search([])[0]
+                    .profile())])
+        self.poll(endpoint)
+        third = self.exchanges()[-1]
+        self.assertEqual((third.state, third.applied_records,
+                third.unchanged_records), ('applied', 0, 1))
+
+    @with_transaction()
+    def test_corrupted_file_is_quarantined_with_nothing_applied(self):
+        "A bad block after good ones: nothing applied, file in error folder"
+        IntervalDay = Pool().get('power.usage.interval')
+        for number in NUMBERS:
+            create_supply_point(number)
+        endpoint = self.endpoint()
+        rng = random.Random(3)
+        path = GridOperator(self.folder / 'inbox').daily(DAY,
+            [(n, household_day(DAY, 1.0, rng)) for n in NUMBERS])
+        # the last supply point's slot 7 gets two decimals
+        header, records = codec.read(path.read_bytes())
+        records = list(records)
+        path.unlink()
+        bad = (self.folder / 'inbox' / 'W41120-bad.xml')
+        with open(bad, 'wb') as stream:
+            codec.write(stream, header, records)
+        text = bad.read_bytes()
+        cut = text.rindex(b'<JP06219>7</JP06219><JP06424>')
+        start = cut + len(b'<JP06219>7</JP06219><JP06424>')
+        end = text.index(b'<', start)
+        bad.write_bytes(text[:start] + b'0.25' + text[end:])
+        # batches of one: the first two supply points are written before
+        # the bad one is read, and must be rolled back
+        with patch.object(grid_module, 'BATCH', 1):
+            self.poll(endpoint)
+        exchange, = self.exchanges()
+        self.assertEqual(exchange.state, 'failed')
+        self.assertIn(f'supply point {NUMBERS[2]}: slot 7', exchange.error)
+        self.assertIn('line', exchange.error)
+        self.assertEqual(IntervalDay.search([]), [])
+        self.assertEqual(self.files('error'), ['W41120-bad.xml'])
+        BatchRun = Pool().get('power.batch.run')
+        run, = BatchRun.search([('name', 'like', 'Inbox%')])
+        self.assertEqual((run.state, run.failed), ('partial', 1))
+        self.assertIn('slot 7', run.errors[0].message)
+
+    @with_transaction()
+    def test_file_from_another_grid_operator_is_refused(self):
+        "A file whose sender is not the endpoint's grid operator"
+        create_supply_point(NUMBERS[0])
+        endpoint = self.endpoint(partner_code='06001')
+        GridOperator(self.folder / 'inbox', sender='03001').daily(DAY, [
+                (NUMBERS[0], household_day(DAY, 1.0, random.Random(4)))])
+        self.poll(endpoint)
+        exchange, = self.exchanges()
+        self.assertEqual(exchange.state, 'failed')
+        self.assertIn('sender 03001', exchange.error)
+
+    @with_transaction()
+    def test_meter_replacement_file(self):
+        "A meter replacement: the work on the supply point, its new meter"
+        point = create_supply_point(NUMBERS[0], meter_number='M1')
+        endpoint = self.endpoint()
+        GridOperator(self.folder / 'inbox').meter_changes(DAY, [
+                codec.MeterChange(NUMBERS[0], DAY, 'M1', 'M2',
+                    '計器有効期限満了')])
+        self.poll(endpoint)
+        self.poll(endpoint)
+        exchange, = self.exchanges()
+        self.assertEqual(exchange.state, 'applied')
+        work, = point.works
+        self.assertEqual((work.kind, work.date, work.old_meter_number,
+                work.new_meter_number), ('meter_replacement', DAY, 'M1',
+                'M2'))
+        self.assertEqual(point.meter_number, 'M2')
+
+    @with_transaction()
+    @with_billing_company
+    def test_confirmed_usage_file_is_billed(self, company):
+        "Confirmed usage arrives: stored, and its contract billed at once"
+        pool = Pool()
+        Menu = pool.get('power.rate_menu')
+        Party = pool.get('party.party')
+        Contract = pool.get('power.contract')
+        Determinant = pool.get('power.billing.determinant')
+        point = create_supply_point(NUMBERS[0])
+        customer, = Party.create([{'name': '山田 太郎',
+                    'addresses': [('create', [{}])]}])
+        menu, = Menu.search([('code', '=', 'tepco-juryo-b')])
+        contract, = Contract.create([{
+                    'company': company.id, 'customer': customer.id,
+                    'supply_point': point.id,
+                    'start_date': dt.date(2024, 6, 1),
+                    'versions': [('create', [{
+                                    'start_date': dt.date(2024, 6, 1),
+                                    'menu': menu.id, 'capacity': D(30),
+                                    'holder_name': '山田 太郎'}])]}])
+        Contract.activate([contract])
+        endpoint = self.endpoint()
+        GridOperator(self.folder / 'inbox').confirmed(
+            dt.date(2025, 2, 1), [codec.Confirmed(NUMBERS[0],
+                    dt.date(2025, 1, 10), dt.date(2025, 2, 10), D('259.6'),
+                    'M1', next_reading_date=dt.date(2025, 3, 11))])
+        self.poll(endpoint)
+        exchange, = self.exchanges()
+        self.assertEqual((exchange.state, exchange.kind),
+            ('applied', 'grid_confirmed'))
+        self.assertIn('Billing', exchange.message)
+        determinant, = Determinant.search([('contract', '=', contract.id)])
+        # as in power_billing's normal month: 260 kWh → 8,174 yen
+        self.assertEqual((determinant.kwh, determinant.total),
+            (D(260), 8174))
+        usage, = determinant.usages
+        self.assertEqual(usage.source, exchange.rec_name)
