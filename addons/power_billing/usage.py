@@ -11,6 +11,7 @@ from decimal import Decimal
 from power_core.usage import DayProfile, Reading
 from sql import Column, Null
 
+from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool
@@ -115,13 +116,24 @@ class IntervalDay(_Bitemporal, ModelSQL, ModelView):
             cursor.execute(*table.update(
                     [table.superseded], [received],
                     where=table.id.in_(list(sub))))
-        columns = [table.supply_point, table.date, Column(table, 'values'),
-            table.quality, table.kwh, table.received, table.source,
-            table.create_uid, table.create_date]
         user = Transaction().user
-        for sub in grouped_slice(rows, 1000):
-            cursor.execute(*table.insert(columns,
-                    [r + [user, received] for r in sub]))
+        if backend.name == 'postgresql':
+            # COPY: several times faster than INSERT for a day's file
+            names = ', '.join(f'"{n}"' for n in ('supply_point', 'date',
+                    'values', 'quality', 'kwh', 'received', 'source',
+                    'create_uid', 'create_date'))
+            with cursor.copy(f'COPY "{cls._table}" ({names}) FROM STDIN'
+                    ) as copy:
+                for row in rows:
+                    copy.write_row(row + [user, received])
+        else:
+            columns = [table.supply_point, table.date,
+                Column(table, 'values'), table.quality, table.kwh,
+                table.received, table.source, table.create_uid,
+                table.create_date]
+            for sub in grouped_slice(rows, 1000):
+                cursor.execute(*table.insert(columns,
+                        [r + [user, received] for r in sub]))
         return len(rows), unchanged, len(replaced)
 
     @classmethod

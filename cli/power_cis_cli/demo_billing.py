@@ -130,3 +130,42 @@ def _fuel_for_demo(pool, first, today, log):
     if rows:
         log(f'demo fuel cost adjustment: {len(rows)} synthetic prices '
             '(months TEPCO has not published in the data pack)')
+
+
+def demo_exchanges(company_id, today=None, seed=48, log=print):
+    """The grid operator's simulator drops yesterday's 30-minute file for
+    every demo supply point with a contract, and a meter replacement, into
+    the grid endpoint's inbox, which is then polled as the scheduled action
+    does: the exchange log shows both, applied. Skipped when done."""
+    from power_core.formats.grid import MeterChange
+    from power_core.simulators.grid import GridOperator, household_day
+
+    from trytond.pool import Pool
+    pool = Pool()
+    Endpoint = pool.get('power.edi.endpoint')
+    Exchange = pool.get('power.edi.exchange')
+    Contract = pool.get('power.contract')
+    endpoint, = Endpoint.search([('code', '=', 'grid')])
+    today = today or dt.date.today()
+    day = today - dt.timedelta(days=1)
+    if Exchange.search([('endpoint', '=', endpoint.id)], limit=1):
+        return
+    rng = random.Random(seed)
+    contracts = Contract.search([('company', '=', company_id),
+            ('state', 'in', ['active', 'terminating'])],
+        order=[('id', 'ASC')])
+    points = [(c.supply_point.number,
+            float(c.versions[-1].capacity) / 30 * rng.uniform(0.6, 1.3))
+        for c in contracts]
+    simulator = GridOperator(endpoint.folder('inbox'),
+        sender=endpoint.partner_code or '03001')
+    simulator.daily(day, simulator.households(day, points, rng))
+    point = contracts[0].supply_point if contracts else None
+    if point and point.meter_number:
+        simulator.meter_changes(day, [MeterChange(point.number, day,
+                    point.meter_number, f'{point.meter_number}R',
+                    '計器有効期限満了による取替')])
+    Endpoint.poll([endpoint])
+    for exchange in Exchange.search([('endpoint', '=', endpoint.id)]):
+        log(f'demo exchange: {exchange.name} {exchange.kind} '
+            f'{exchange.state}, {exchange.records} records')

@@ -91,6 +91,10 @@ def prepare_demo(database, customers):
                 month, readings[month], log=_log), context=context)
     _log(f'demo billing: {billed} determinants over {len(readings)} months'
         if readings else 'demo billing: already there')
+    from .demo_billing import demo_exchanges
+    site.in_transaction(database,
+        lambda transaction: demo_exchanges(company.id, log=_log),
+        context=context)
 
 
 

@@ -219,3 +219,17 @@ def test_damaged_golden_file_raises_only_format_errors(position, junk):
         read_all(damaged)
     except FormatError:
         pass
+
+
+def test_a_late_estimated_flag_is_read_in_a_long_file():
+    "Flags first seen deep in a long file (after many unflagged days)."
+    plain = DayProfile.from_kwh(DAY, [D('0.2')] * 48)
+    flagged = DayProfile.from_kwh(DAY, [D('0.2')] * 48, estimated=(30,))
+    records = [grid.Day(f'0300001111{i:012d}', plain) for i in range(3000)]
+    records.append(grid.Day('0300001111999999999999', flagged))
+    out = io.BytesIO()
+    grid.write(out, grid.Header('daily', '03001', 'A0999', date=DAY),
+        records, zip_name='day.xml')
+    days = read_all(out.getvalue(), 'day.zip')[1]
+    assert days[-1].profile.quality == 'M' * 29 + 'E' + 'M' * 18
+    assert {d.profile.quality for d in days[:-1]} == {'M' * 48}

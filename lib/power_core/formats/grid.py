@@ -107,11 +107,33 @@ def read(data, name=''):
     or a binary stream, ZIP or XML). The iterator raises FormatError at the
     first record that breaks the layout; nothing may be applied before it
     is exhausted without error."""
-    events = _events(open_xml(data, name), name)
+    stream = _Scanner(open_xml(data, name))
+    events = _events(stream, name)
     header, first = _header(events, name)
-    parse = {'daily': _days, 'confirmed': _confirmed,
-        'meter': _meter_changes}[header.kind]
+    if header.kind == 'daily':
+        return header, _days(_blocks(events, first, name), header, name,
+            stream)
+    parse = {'confirmed': _confirmed, 'meter': _meter_changes}[header.kind]
     return header, parse(_blocks(events, first, name), header, name)
+
+
+class _Scanner:
+    """A stream that notes whether a quality flag (status=) went by: the
+    parser reads ahead of the blocks it hands out, so a day whose flags
+    are still unseen has none, and its flags need not be looked for."""
+    MARK = b'status='
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.flagged = False
+        self._tail = b''
+
+    def read(self, size=-1):
+        data = self.stream.read(size)
+        if not self.flagged and data:
+            self.flagged = self.MARK in self._tail + data
+            self._tail = data[-len(self.MARK):]
+        return data
 
 
 HEADER_TAGS = ('JP00002', 'JP06110', 'JP06112', 'JP06116', 'JP06401')
@@ -272,7 +294,7 @@ _VALUES = re.compile(r'(?:[0-9]+(?:\.[0-9])? ){%d}' % SLOTS)
 _VALUE = re.compile(r'[0-9]+(?:\.[0-9])?')
 
 
-def _days(blocks, header, name):
+def _days(blocks, header, name, stream=None):
     seen = set()
     day_text = f'{header.date:%Y%m%d}'
     for block in blocks:
@@ -286,7 +308,8 @@ def _days(blocks, header, name):
             yield Day(number, DayProfile(header.date, (0,) * SLOTS,
                     MISSING * SLOTS), block.sourceline)
             continue
-        profile = (_fast_day(block, header.date, day_text)
+        flagged = stream is None or stream.flagged
+        profile = (_fast_day(block, header.date, day_text, flagged)
             or _careful_day(block, header, name, number))
         yield Day(number, profile, block.sourceline)
 
@@ -296,7 +319,7 @@ _ESTIMATED = etree.XPath('JPM00014[JP06424/@status="E"]/JP06219/text()')
 _ODD_FLAG = etree.XPath('boolean(JPM00014/JP06424[@status!="E"])')
 
 
-def _fast_day(block, date, day_text):
+def _fast_day(block, date, day_text, flagged=True):
     """The day of a block laid out as usual (the day, then the 48 slots in
     order, each with its time code and a value), or None to read it
     carefully. Most blocks are usual: this reads one with a few C-level
@@ -321,7 +344,7 @@ def _fast_day(block, date, day_text):
         tenths = tuple(int(t.replace('.', '')) if '.' in t else int(t) * 10
             for t in values)
     quality = MEASURED * SLOTS
-    estimated = _ESTIMATED(group)
+    estimated = _ESTIMATED(group) if flagged else None
     if estimated:
         if _ODD_FLAG(group):
             return None
