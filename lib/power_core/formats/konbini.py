@@ -1,0 +1,178 @@
+"""Convenience-store payment (コンビニ収納): the 44-digit GS1-128 barcode
+data of a payment slip and the collection agent's payment notice CSV
+(DOMAIN_FACTS §5.2).
+
+Barcode: AI 91, the 6-digit biller code, 21 free digits (here the invoice
+key), the reissue count, the due date YYMMDD, the revenue-stamp flag, the
+amount (6 digits) and a GS1 modulus-10 check digit over the 43 digits
+before it, "91" included."""
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from power_core.formats import FormatError
+
+LENGTH = 44
+MAX_AMOUNT = 300_000    # the usual store limit for barcode payments
+STAMP_FROM = 50_000     # receipts of 50,000 yen or more need a stamp
+
+
+def check_digit(digits):
+    """GS1 modulus 10, weights 3 and 1 from the right: of the 43 digits
+    before the check digit.
+
+    >>> check_digit('91' '912345' '0123456789012345678901' '010331' '0'
+    ...     '123000')
+    '3'
+    >>> check_digit('91' '942386' '1789539178539356927301' '030731' '1'
+    ...     '031290')
+    '3'
+    """
+    if not (digits.isascii() and digits.isdigit()):
+        raise FormatError(f"{digits!r} is not digits", 'barcode')
+    total = 0
+    for position, digit in enumerate(reversed(digits), 2):
+        total += int(digit) * (3 if position % 2 == 0 else 1)
+    return str((10 - total % 10) % 10)
+
+
+@dataclass(frozen=True)
+class Barcode:
+    biller_code: str   # 6 digits
+    # the free area: up to 21 digits, right-padded with 0 in the barcode;
+    # parse() returns all 21 digits, so keys should be of fixed length
+    key: str
+    due_date: dt.date
+    amount: int
+    reissue: int = 0
+    stamp: bool = None  # None: from the amount
+
+    def data(self):
+        "The 44 digits."
+        if not (self.biller_code.isdigit() and len(self.biller_code) == 6):
+            raise FormatError(f"biller code {self.biller_code!r} must be 6 "
+                "digits", 'barcode')
+        if not (self.key.isdigit() and len(self.key) <= 21):
+            raise FormatError(f"key {self.key!r} must be at most 21 digits",
+                'barcode')
+        if not 0 < self.amount <= MAX_AMOUNT:
+            raise FormatError(f"amount {self.amount} is outside 1 to "
+                f"{MAX_AMOUNT:,} yen, the stores' limit", 'barcode')
+        if not 0 <= self.reissue <= 9:
+            raise FormatError(f"reissue count {self.reissue} is not 0-9",
+                'barcode')
+        stamp = (self.amount >= STAMP_FROM if self.stamp is None
+            else self.stamp)
+        body = ('91' + self.biller_code + self.key.ljust(21, '0')
+            + str(self.reissue) + f'{self.due_date:%y%m%d}'
+            + ('1' if stamp else '0') + f'{self.amount:06d}')
+        return body + check_digit(body)
+
+    @classmethod
+    def parse(cls, data, where='barcode'):
+        "The Barcode of 44 digits, check digit verified."
+        data = (data or '').strip()
+        if len(data) != LENGTH or not (data.isascii() and data.isdigit()):
+            raise FormatError(f"{data!r} is not {LENGTH} digits", where)
+        if data[:2] != '91':
+            raise FormatError(f"{data!r} does not start with AI 91", where)
+        if check_digit(data[:-1]) != data[-1]:
+            raise FormatError(f"{data!r}: check digit {data[-1]} should be "
+                f"{check_digit(data[:-1])}", where)
+        try:
+            due = dt.datetime.strptime(data[30:36], '%y%m%d').date()
+        except ValueError:
+            raise FormatError(f"due date {data[30:36]!r} is not YYMMDD",
+                where) from None
+        return cls(biller_code=data[2:8], key=data[8:29],
+            reissue=int(data[29]), due_date=due, stamp=data[36] == '1',
+            amount=int(data[37:43]))
+
+
+@dataclass(frozen=True)
+class Payment:
+    "One payment at a store, from the collection agent's notice."
+    kind: str          # 種別: 01 速報 (preliminary), 02 確定 (final), 03 取消
+    paid_on: dt.date
+    barcode: Barcode
+    amount: int
+    store_chain: str
+    store: str
+    transfer_date: dt.date
+    line: int
+
+
+COLUMNS = ['種別', '収納日', '収納時刻', 'バーコード情報', 'ユーザー使用欄1',
+    'ユーザー使用欄2', '印紙フラグ', '金額', 'コンビニ本部コード', 'コンビニ名',
+    '店舗コード', '振込日', 'データ作成日']
+KINDS = {'01': 'preliminary', '02': 'final', '03': 'cancelled'}
+
+
+def read_payments(data, name=''):
+    """[Payment] of a payment notice (CSV with the header COLUMNS, Shift_JIS
+    or UTF-8); every line is checked before any is returned."""
+    for encoding in ('utf-8-sig', 'cp932'):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FormatError("the file is neither UTF-8 nor Shift_JIS", name)
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or [c.strip() for c in rows[0]] != COLUMNS:
+        raise FormatError(f"line 1: the header must be {','.join(COLUMNS)}",
+            name)
+    payments, seen = [], set()
+    for number, row in enumerate(rows[1:], 2):
+        where = f"{name} line {number}".strip()
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(COLUMNS):
+            raise FormatError(f"{len(row)} columns, expected {len(COLUMNS)}",
+                where)
+        values = dict(zip(COLUMNS, (c.strip() for c in row)))
+        if values['種別'] not in KINDS:
+            raise FormatError(f"種別 {values['種別']!r} is none of "
+                f"{', '.join(KINDS)}", where)
+        barcode = Barcode.parse(values['バーコード情報'], where)
+        amount = values['金額']
+        if not (amount.isascii() and amount.isdigit()):
+            raise FormatError(f"金額 {amount!r} is not a whole number of yen",
+                where)
+        if int(amount) != barcode.amount:
+            raise FormatError(f"金額 {amount} differs from the barcode's "
+                f"{barcode.amount}", where)
+        key = (values['種別'], values['バーコード情報'], values['収納日'],
+            values['収納時刻'], values['店舗コード'])
+        if key in seen:
+            raise FormatError("the same payment appears twice", where)
+        seen.add(key)
+        payments.append(Payment(KINDS[values['種別']],
+                _date(values['収納日'], '収納日', where), barcode,
+                int(amount), values['コンビニ本部コード'], values['店舗コード'],
+                _date(values['振込日'], '振込日', where), number))
+    return payments
+
+
+def _date(text, field, where):
+    try:
+        return dt.datetime.strptime(text, '%Y%m%d').date()
+    except ValueError:
+        raise FormatError(f"{field} {text!r} is not a date YYYYMMDD",
+            where) from None
+
+
+def write_payments(payments, created):
+    "A payment notice as the collection agent writes it (Shift_JIS)."
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\r\n')
+    writer.writerow(COLUMNS)
+    codes = {v: k for k, v in KINDS.items()}
+    for p in payments:
+        writer.writerow([codes[p.kind], f'{p.paid_on:%Y%m%d}', '1200',
+                p.barcode.data(), '', '', '1' if p.barcode.stamp else '0',
+                p.amount, p.store_chain, '', p.store,
+                f'{p.transfer_date:%Y%m%d}', f'{created:%Y%m%d}'])
+    return out.getvalue().encode('cp932')
