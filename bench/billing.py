@@ -83,6 +83,22 @@ def main():
                 'company.company').search([], limit=1)[0].id)
     Company = pool.get('company.company')
 
+    # a strict sequence must be locked when the transaction starts: Tryton
+    # restarts a transaction that asks later. A rolled-back rehearsal on
+    # one contract learns the locks, so the measured run is not restarted
+    # (and its work not done several times over).
+    extras = {}
+
+    def rehearse(transaction):
+        with set_company(Company(company_id)):
+            Determinant = pool.get('power.billing.determinant')
+            contract_ids = Determinant.due_contracts()[:1]
+            pool.get('power.batch.run').run_billing(BILL_DAY,
+                contracts=contract_ids)
+            _stock(pool, Company(company_id), 1)
+            transaction.rollback()
+    site.in_transaction(name, rehearse, extras=extras)
+
     def bill(transaction):
         with set_company(Company(company_id)):
             BatchRun = pool.get('power.batch.run')
@@ -109,7 +125,7 @@ def main():
             transaction.rollback()
             return counts, elapsed, stock_rate, split
     (processed, failed, billed, invoices), elapsed, stock_rate, split = (
-        site.in_transaction(name, bill))
+        site.in_transaction(name, bill, extras=extras))
     for step, seconds in sorted(split.items(), key=lambda i: -i[1]):
         print(f"  {step}: {seconds:.1f} s ({seconds / elapsed:.0%})")
     print(f"billing run: {processed} billed, {failed} failed, "

@@ -82,6 +82,10 @@ class Endpoint(ModelSQL, ModelView):
         help="The partner's company code in its files (e.g. the grid "
         "operator's JP06110 sender code); files from another sender are "
         "refused.")
+    own_code = fields.Char("Our Code",
+        help="Our company code towards the partner: the retailer code at "
+        "the switching hub, the receiver code in the grid operator's "
+        "files.")
     transport = fields.Selection([
             ('folder', "Drop Folders"),
             ('soap', "SOAP Service"),
@@ -114,8 +118,7 @@ class Endpoint(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
-                'poll': {'invisible': Eval('transport') != 'folder',
-                    'depends': ['transport']},
+                'poll': {},
                 })
 
     @staticmethod
@@ -140,7 +143,8 @@ class Endpoint(ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def poll(cls, endpoints):
-        "Read every file waiting in the inboxes now."
+        """Read every file waiting in the inboxes now (for the switching
+        hub: ask it about the requests in progress)."""
         pool = Pool()
         BatchRun = pool.get('power.batch.run')
         # files are applied as the system does, whoever asks to poll
@@ -152,8 +156,9 @@ class Endpoint(ModelSQL, ModelView):
 
     @classmethod
     def cron_poll(cls):
-        "Scheduled action: poll every active drop-folder endpoint."
-        cls.poll(cls.search([('transport', '=', 'folder')]))
+        """Scheduled action: read every active drop-folder inbox and ask
+        the switching hub about the requests in progress."""
+        cls.poll(cls.search([]))
 
     def receive_inbox(self, run=None):
         """Handle the files of the inbox in name order; (applied, failed)

@@ -169,3 +169,38 @@ def demo_exchanges(company_id, today=None, seed=48, log=print):
     for exchange in Exchange.search([('endpoint', '=', endpoint.id)]):
         log(f'demo exchange: {exchange.name} {exchange.kind} '
             f'{exchange.state}, {exchange.records} records')
+
+
+def demo_hub(company_id, url, log=print):
+    """With the switching hub simulator at url: an equipment inquiry and a
+    switch-in are sent to it and followed until the hub completes them, as
+    the scheduled polling does; the exchange log shows every call.
+    Skipped when done."""
+    from trytond.pool import Pool
+    pool = Pool()
+    Endpoint = pool.get('power.edi.endpoint')
+    Exchange = pool.get('power.edi.exchange')
+    Request = pool.get('power.switching.request')
+    Contract = pool.get('power.contract')
+    endpoint, = Endpoint.search([('code', '=', 'occto')])
+    if endpoint.url != url:
+        endpoint.url = url
+        endpoint.save()
+    if Exchange.search([('endpoint', '=', endpoint.id)], limit=1):
+        return
+    contract, = Contract.search([('company', '=', company_id),
+            ('state', '=', 'active')], order=[('id', 'DESC')], limit=1)
+    point = contract.supply_point
+    requests = Request.create([{
+                'company': company_id, 'kind': 'equipment_inquiry',
+                'supply_point': point.id,
+                'requested_date': dt.date.today() + dt.timedelta(days=10)},
+            {'company': company_id, 'kind': 'info_change',
+                'supply_point': point.id, 'contract': contract.id,
+                'requested_date': dt.date.today() + dt.timedelta(days=10)}])
+    Request.send(requests)
+    for _ in range(2):
+        endpoint.query_hub(requests=requests)
+    for request in Request.browse(requests):
+        log(f'demo switching hub: {request.rec_name} {request.kind} '
+            f'{request.state} (hub reference {request.hub_reference})')

@@ -32,6 +32,26 @@ def _mail_port():
     return int(os.environ.get('POWER_MAIL_PORT', mailsink.PORT))
 
 
+def _hub_port():
+    "The port of the switching hub simulator (POWER_HUB_PORT, 8090)."
+    return int(os.environ.get('POWER_HUB_PORT', 8090))
+
+
+class _hub_endpoint_off:
+    "Deactivate the switching hub endpoint within a transaction's block."
+
+    def __enter__(self):
+        from trytond.pool import Pool
+        Endpoint = Pool().get('power.edi.endpoint')
+        self.endpoints = Endpoint.search([('partner', '=', 'occto')])
+        Endpoint.write(self.endpoints, {'active': False})
+
+    def __exit__(self, *exc):
+        from trytond.pool import Pool
+        Endpoint = Pool().get('power.edi.endpoint')
+        Endpoint.write(self.endpoints, {'active': True})
+
+
 def _use_mail_sink():
     "Send trytond's mail to the local sink (unless configured otherwise)."
     os.environ.setdefault('TRYTOND_EMAIL__URI', mailsink.uri(port=_mail_port()))
@@ -73,7 +93,10 @@ def prepare_demo(database, customers):
     try:
         with Transaction().start(database, 1, context={
                     'company': company.id, 'language': 'en'}) as transaction:
-            created = create_demo_customers(company.id, customers)
+            # the demo's history of switching requests is set by hand, not
+            # through the hub: its endpoint is off meanwhile
+            with _hub_endpoint_off():
+                created = create_demo_customers(company.id, customers)
             transaction.commit()
     finally:
         sink.stop()
@@ -91,10 +114,19 @@ def prepare_demo(database, customers):
                 month, readings[month], log=_log), context=context)
     _log(f'demo billing: {billed} determinants over {len(readings)} months'
         if readings else 'demo billing: already there')
-    from .demo_billing import demo_exchanges
+    from .demo_billing import demo_exchanges, demo_hub
     site.in_transaction(database,
         lambda transaction: demo_exchanges(company.id, log=_log),
         context=context)
+    from power_core.simulators import switching_hub
+    _, url, server = switching_hub.start(_hub_port())
+    try:
+        site.in_transaction(database,
+            lambda transaction: demo_hub(company.id, url, log=_log),
+            context=context)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 
@@ -151,6 +183,9 @@ def serve(database, listen=None):
         sink = mailsink.start(site.root() / 'var' / 'mail', port=_mail_port())
         _log(f'mail: kept in {site.root() / "var" / "mail"} '
             f'(local SMTP on port {_mail_port()})')
+    from power_core.simulators import switching_hub
+    _, hub_url, hub = switching_hub.start(_hub_port())
+    _log(f'switching hub simulator: {hub_url} (Integration ▸ Endpoints)')
     _log('stop with Ctrl+C')
     server = subprocess.Popen([
             site.bin_path('trytond'), '-c', *configs, '-d', database])
@@ -162,6 +197,8 @@ def serve(database, listen=None):
     try:
         return server.wait()
     finally:
+        hub.shutdown()
+        hub.server_close()
         if sink:
             sink.stop()
 

@@ -119,11 +119,14 @@ def create_database(name: str, password: str, email: str, lang='en'):
     _stamp(name).write_text(modules_digest())
 
 
-def in_transaction(database, func, context=None, user=1):
+def in_transaction(database, func, context=None, user=1, extras=None):
     """func(transaction) in a committed transaction of database, restarted
-    with the locks it asked for, as trytond's own dispatcher does."""
+    with the locks it asked for, as trytond's own dispatcher does. Pass an
+    extras dict to start with (and keep) the locks an earlier call asked
+    for."""
     from trytond.transaction import Transaction, TransactionError
-    extras = {}
+    if extras is None:
+        extras = {}
     while True:
         try:
             with Transaction().start(database, user, context=context or {},

@@ -32,7 +32,8 @@ def demo_server():
     "Prepare the demo database and serve it; yield the web client URL."
     power_cis = str(Path(sys.executable).parent / 'power-cis')
     env = {**os.environ, 'POWER_CIS_ROOT': str(ROOT),
-        'POWER_MAIL_PORT': str(_free_port())}
+        'POWER_MAIL_PORT': str(_free_port()),
+        'POWER_HUB_PORT': str(_free_port())}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     log = open(ARTIFACTS / 'demo-server.log', 'w')

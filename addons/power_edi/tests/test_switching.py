@@ -1,0 +1,135 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Switching requests through the switching hub simulator (SOAP)."""
+import datetime as dt
+import unittest
+
+from power_core.simulators import switching_hub
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.power_cis.tests.tools import (
+    create_contract, create_menu, create_supply_point)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+
+START = dt.date(2025, 5, 12)
+
+
+class SwitchingHubTestCase(unittest.TestCase):
+    "Switching requests through the hub"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_edi')
+        cls.hub, cls.url, cls.server = switching_hub.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+        super().tearDownClass()
+
+    def endpoint(self, url=None):
+        Endpoint = Pool().get('power.edi.endpoint')
+        endpoint = Endpoint.hub()
+        endpoint.url = url or self.url
+        endpoint.save()
+        return endpoint
+
+    def request(self, company, kind, number, **values):
+        Request = Pool().get('power.switching.request')
+        point = create_supply_point(number)
+        contract = None
+        if kind != 'equipment_inquiry':
+            contract = create_contract(company, point, create_menu()
+                if not hasattr(self, '_menu') else self._menu, start=START)
+            self._menu = contract.versions[0].menu
+        request, = Request.create([{'company': company.id, 'kind': kind,
+                    'supply_point': point.id,
+                    'contract': contract.id if contract else None,
+                    'requested_date': START, **values}])
+        return request
+
+    def exchanges(self, kind=None):
+        Exchange = Pool().get('power.edi.exchange')
+        domain = [('kind', '=', kind)] if kind else []
+        return Exchange.search(domain, order=[('id', 'ASC')])
+
+    @with_transaction()
+    def test_switch_in_until_the_contract_is_active(self):
+        "Send → the hub accepts → completes: the contract is active"
+        Request = Pool().get('power.switching.request')
+        company = create_company()
+        with set_company(company):
+            endpoint = self.endpoint()
+            request = self.request(company, 'switch_in',
+                '0300001111222233334444', current_retailer='A0001',
+                current_customer_number='1234567')
+            Request.send([request])
+            self.assertEqual(request.state, 'sent')
+            self.assertTrue(request.hub_reference.startswith('SW'))
+            sent = self.hub.applications[request.hub_reference]
+            self.assertEqual((sent['ServiceId'], sent['ApplicationType'],
+                    sent['CurrentCustomerNumber']), ('IF_10610', '05',
+                    '1234567'))
+            endpoint.query_hub()
+            self.assertEqual((request.state, request.effective_date),
+                ('accepted', START))
+            endpoint.query_hub()
+            self.assertEqual(request.state, 'completed')
+            self.assertEqual(request.contract.state, 'active')
+            submit_out, submit_in = self.exchanges('occto_submit')
+            self.assertEqual((submit_out.direction, submit_in.direction,
+                    submit_in.state), ('out', 'in', 'applied'))
+            self.assertIn(b'IF_10610', submit_out.content)
+            self.assertEqual(len(self.exchanges('occto_status')), 4)
+
+    @with_transaction()
+    def test_rejection_reason_from_the_hub(self):
+        "The hub refuses: the request is rejected with the hub's reason"
+        Request = Pool().get('power.switching.request')
+        company = create_company()
+        with set_company(company):
+            endpoint = self.endpoint()
+            request = self.request(company, 'switch_in',
+                '0300001111222233339999')
+            Request.send([request])
+            endpoint.query_hub()
+            self.assertEqual(request.state, 'rejected')
+            self.assertEqual(request.rejection_reason.code, 'E1101')
+            self.assertIn('一致しません', request.rejection_message)
+
+    @with_transaction()
+    def test_equipment_inquiry_updates_the_supply_point(self):
+        "An equipment inquiry: meter, smart meter and reading day stored"
+        Request = Pool().get('power.switching.request')
+        company = create_company()
+        with set_company(company):
+            endpoint = self.endpoint()
+            request = self.request(company, 'equipment_inquiry',
+                '0300001111222233335555')
+            Request.send([request])
+            endpoint.query_hub()
+            point = request.supply_point
+            self.assertEqual(request.state, 'completed')
+            self.assertEqual((point.meter_number, point.smart_meter,
+                    point.next_reading_date, point.current_retailer),
+                ('M33335555', True, START, 'A0001'))
+
+    @with_transaction()
+    def test_unreachable_hub_keeps_the_request_and_logs_it(self):
+        "The hub cannot be reached: the request stays sent, the log says so"
+        Request = Pool().get('power.switching.request')
+        company = create_company()
+        with set_company(company):
+            self.endpoint('http://127.0.0.1:9/switching-hub')
+            request = self.request(company, 'switch_in',
+                '0300001111222233336666')
+            Request.send([request])
+            self.assertEqual((request.state, request.hub_reference),
+                ('sent', None))
+            failed = [e for e in self.exchanges('occto_submit')
+                if e.state == 'failed']
+            self.assertTrue(failed)
+            self.assertIn('did not answer', failed[0].error)
