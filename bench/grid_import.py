@@ -122,12 +122,14 @@ def _load(pool, n):
     area, = GridArea.search([('code', '=', '03')])
     table = SupplyPoint.__table__()
     cursor = Transaction().connection.cursor()
+    voltage = SupplyPoint.default_voltage_class()
     for start in range(0, n, 5000):
         cursor.execute(*table.insert(
                 [table.number, table.area, table.address,
-                    table.reading_schedule, table.active],
+                    table.reading_schedule, table.voltage_class,
+                    table.smart_meter, table.active],
                 [[f'0300002222{i:012d}', area.id, '東京都千代田区内幸町1-1-3',
-                        '05', True]
+                        '05', voltage, True, True]
                     for i in range(start, min(n, start + 5000))]))
 
 

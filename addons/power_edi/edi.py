@@ -55,6 +55,9 @@ STATES = [
     ]
 # the handler of each inbound type: a class method name on the exchange
 HANDLERS = {}
+# the content of the exchanges being received, by id (not read back from
+# the file store: a large file is held once)
+_DATA = {}
 
 
 def handler(kind):
@@ -290,7 +293,16 @@ class Exchange(ModelSQL, ModelView):
             exchange.processed = now()
             exchange.save()
             return exchange
-        return cls._apply_isolated(exchange)
+        _DATA[exchange.id] = data
+        try:
+            return cls._apply_isolated(exchange)
+        finally:
+            _DATA.pop(exchange.id, None)
+
+    def data(self):
+        "The content as bytes (the copy in hand while it is received)."
+        data = _DATA.get(self.id)
+        return data if data is not None else bytes(self.content or b'')
 
     @classmethod
     def _apply_isolated(cls, exchange):

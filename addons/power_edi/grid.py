@@ -32,7 +32,7 @@ class Exchange(metaclass=PoolMeta):
     @handler('grid')
     def apply_grid(self):
         _CONFIRMED_POINTS[self.id] = set()
-        header, records = codec.read(self.content, self.name)
+        header, records = codec.read(self.data(), self.name)
         expected = self.endpoint.partner_code
         if expected and header.sender != expected:
             raise FormatError(f"the sender {header.sender} is not this "

@@ -50,6 +50,9 @@ class Endpoint(metaclass=PoolMeta):
         client = self.hub_client()
         submitted = failed = 0
         for request in requests:
+            version = (max(request.contract.versions,
+                    key=lambda v: v.start_date)
+                if request.contract and request.contract.versions else None)
             application = Application(
                 kind=request.kind, retailer_code=self.own_code or '',
                 number=request.number or str(request.id),
@@ -60,10 +63,9 @@ class Endpoint(metaclass=PoolMeta):
                 current_retailer=request.current_retailer or '',
                 current_customer_number=(
                     request.current_customer_number or ''),
-                holder_name=(request.contract.holder_name
-                    if request.contract else '') or '',
-                holder_name_kana=(request.contract.holder_name_kana
-                    if request.contract else '') or '')
+                holder_name=(version.holder_name if version else '') or '',
+                holder_name_kana=(
+                    version.holder_name_kana if version else '') or '')
             try:
                 receipt = client.submit(application)
             except HubError as error:
