@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from power_core.ids import supply_point as spid
 from power_core.notice import (
     UNIT_BY_KIND, Month, Notice, NoticeLine, Retailer, render_html)
 from sql import Null
@@ -59,7 +60,7 @@ def notices(determinants):
                 customer_name=version.holder_name or d.customer.name,
                 customer_number=d.customer.code or '',
                 contract_number=d.contract.number or '',
-                supply_point_number=_spaced(point.number),
+                supply_point_number=spid.format(point.number),
                 supply_address=point.address or '',
                 menu=d.menu.name,
                 capacity=(f'{_plain(version.capacity)}'
@@ -171,15 +172,6 @@ def _unit(code, kinds, capacity_unit):
 def _plain(value):
     value = Decimal(value).normalize()
     return f'{value:f}'
-
-
-def _spaced(number):
-    "A supply point number grouped in fours for reading (03-0011-…)."
-    digits = ''.join(c for c in number or '' if c.isdigit())
-    if len(digits) != 22:
-        return number or ''
-    return '-'.join([digits[:2]] + [digits[i:i + 4]
-            for i in range(2, 22, 4)])
 
 
 def _one_line(address):
