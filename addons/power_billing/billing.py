@@ -519,6 +519,13 @@ class Party(metaclass=PoolMeta):
         'account.invoice', 'party', "Invoices", readonly=True,
         filter=[('type', '=', 'out')],
         order=[('invoice_date', 'DESC'), ('id', 'DESC')])
+    paper_notice = fields.Boolean("Paper Bill Notice",
+        help="Post the bill notice (電気ご使用量のお知らせ) through the print "
+        "shop; otherwise it is only in the portal.")
+
+    @classmethod
+    def default_paper_notice(cls):
+        return True
 
 
 class BatchRun(metaclass=PoolMeta):

@@ -46,10 +46,7 @@ def notices(determinants):
             else invoice.invoice_address)
         kinds = {c.code: c.kind for v in d.menu.versions
             for c in v.components}
-        lines = tuple(NoticeLine(
-                label=l.label, amount=l.amount, quantity=l.quantity,
-                unit_price=l.unit_price,
-                unit=_unit(l.code, kinds, version.capacity_unit))
+        lines = tuple(_line(l, kinds, version.capacity_unit)
             for l in d.lines)
         adjustments = tuple(NoticeLine(label=a.description,
                 amount=Decimal(a.amount))
@@ -162,11 +159,17 @@ def _slices(ids, size=1000):
         yield ids[start:start + size]
 
 
-def _unit(code, kinds, capacity_unit):
-    kind = kinds.get(code, kinds.get(code.split('_')[0]))
-    if kind in ('basic_table', 'basic_per_unit'):
-        return capacity_unit or ''
-    return UNIT_BY_KIND.get(kind, '')
+def _line(line, kinds, capacity_unit):
+    """The notice line of a determinant line: quantity and unit as the
+    customer reads them (a basic charge from a table by capacity has
+    neither: its amount is the table's)."""
+    kind = kinds.get(line.code, kinds.get(line.code.split('_')[0]))
+    if kind == 'basic_table':
+        return NoticeLine(line.label, line.amount)
+    unit = (capacity_unit or '') if kind == 'basic_per_unit' else (
+        UNIT_BY_KIND.get(kind, ''))
+    return NoticeLine(line.label, line.amount, line.quantity, unit,
+        line.unit_price)
 
 
 def _plain(value):
@@ -175,13 +178,17 @@ def _plain(value):
 
 
 def _one_line(address):
+    """An address as written in Japan: prefecture, city, street (the
+    postal code is printed on its own line; the country only when it is
+    not Japan)."""
     if not address:
         return ''
-    text = address.full_address or ''
-    # the postal code is printed on its own line
-    if address.postal_code:
-        text = text.replace(address.postal_code, '', 1)
-    return ' '.join(part.strip() for part in text.splitlines() if part.strip())
+    parts = [address.subdivision.name if address.subdivision else '',
+        address.city or '', address.street or '']
+    if address.country and address.country.code != 'JP':
+        parts.append(address.country.name)
+    return ' '.join(
+        ' '.join(p.split()) for p in parts if p and p.strip()).strip()
 
 
 class BillNotice(Report):

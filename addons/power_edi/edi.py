@@ -448,5 +448,7 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('power.edi.endpoint|cron_poll', "Poll Exchange Inboxes"))
+        cls.method.selection += [
+            ('power.edi.endpoint|cron_poll', "Poll Exchange Inboxes"),
+            ('power.edi.endpoint|cron_print', "Send Print Batches"),
+            ]

@@ -45,8 +45,6 @@ class Endpoint(metaclass=PoolMeta):
 
     def submit_requests(self, requests):
         "Submit sent requests to the hub; (submitted, failed) counts."
-        pool = Pool()
-        Request = pool.get('power.switching.request')
         client = self.hub_client()
         submitted = failed = 0
         for request in requests:

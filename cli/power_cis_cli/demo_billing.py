@@ -138,7 +138,7 @@ def demo_exchanges(company_id, today=None, seed=48, log=print):
     the grid endpoint's inbox, which is then polled as the scheduled action
     does: the exchange log shows both, applied. Skipped when done."""
     from power_core.formats.grid import MeterChange
-    from power_core.simulators.grid import GridOperator, household_day
+    from power_core.simulators.grid import GridOperator
 
     from trytond.pool import Pool
     pool = Pool()
@@ -204,3 +204,41 @@ def demo_hub(company_id, url, log=print):
     for request in Request.browse(requests):
         log(f'demo switching hub: {request.rec_name} {request.kind} '
             f'{request.state} (hub reference {request.hub_reference})')
+
+
+def demo_print(company_id, today=None, log=print):
+    """One customer in ten gets paper notices; last month's notices go to
+    the print shop in a batch (in the outbox once committed). Returns the
+    print endpoint's (outbox, inbox) when a batch was sent, for the print
+    shop simulator; None when done before."""
+    from trytond.pool import Pool
+    pool = Pool()
+    Endpoint = pool.get('power.edi.endpoint')
+    Exchange = pool.get('power.edi.exchange')
+    Party = pool.get('party.party')
+    endpoint, = Endpoint.search([('code', '=', 'print')])
+    if Exchange.search([('endpoint', '=', endpoint.id)], limit=1):
+        return None
+    today = today or dt.date.today()
+    parties = Party.search([('billing_determinants', '!=', None)],
+        order=[('id', 'ASC')])
+    Party.write([p for p in parties if p.id % 10], {'paper_notice': False})
+    exchange = endpoint.send_notice_batch(
+        since=today - dt.timedelta(days=35))
+    if not exchange:
+        return None
+    log(f'demo print shop: sent {exchange.name} ({exchange.message})')
+    return str(endpoint.folder('outbox')), str(endpoint.folder('inbox'))
+
+
+def demo_print_acknowledged(log=print):
+    "Poll the print shop's acknowledgement and log the batch's state."
+    from trytond.pool import Pool
+    pool = Pool()
+    Endpoint = pool.get('power.edi.endpoint')
+    Exchange = pool.get('power.edi.exchange')
+    endpoint, = Endpoint.search([('code', '=', 'print')])
+    Endpoint.poll([endpoint])
+    for record in Exchange.search([('endpoint', '=', endpoint.id)]):
+        log(f'demo print shop: {record.name} {record.kind} {record.state}'
+            f'{" — " + record.message if record.message else ""}')

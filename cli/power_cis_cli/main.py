@@ -114,10 +114,20 @@ def prepare_demo(database, customers):
                 month, readings[month], log=_log), context=context)
     _log(f'demo billing: {billed} determinants over {len(readings)} months'
         if readings else 'demo billing: already there')
-    from .demo_billing import demo_exchanges, demo_hub
+    from .demo_billing import (
+        demo_exchanges, demo_hub, demo_print, demo_print_acknowledged)
     site.in_transaction(database,
         lambda transaction: demo_exchanges(company.id, log=_log),
         context=context)
+    folders = site.in_transaction(database,
+        lambda transaction: demo_print(company.id, log=_log),
+        context=context)
+    if folders:
+        from power_core.simulators.print_shop import PrintShop
+        PrintShop(*folders).process()
+        site.in_transaction(database,
+            lambda transaction: demo_print_acknowledged(log=_log),
+            context=context)
     from power_core.simulators import switching_hub
     _, url, server = switching_hub.start(_hub_port())
     try:

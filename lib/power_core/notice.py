@@ -213,5 +213,18 @@ def render_pdf(notices):
     return weasyprint.HTML(string=html, url_fetcher=_refuse).write_pdf()
 
 
+def render_batch(notices):
+    """(PDF bytes, [pages of each notice]) of notices laid out one by one
+    and bound into one document, for the print shop's index."""
+    import weasyprint
+    documents = [weasyprint.HTML(string=render_html(n),
+            url_fetcher=_refuse).render() for n in notices]
+    if not documents:
+        raise ValidationError("There is no bill notice to print.", None)
+    pages = [page for document in documents for page in document.pages]
+    return (documents[0].copy(pages).write_pdf(),
+        [len(document.pages) for document in documents])
+
+
 def _refuse(url, *args, **kwargs):
     raise ValueError(f"The bill notice may not load {url}.")

@@ -227,3 +227,87 @@ class GridExchangeTestCase(unittest.TestCase):
             (D(260), 8174))
         usage, = determinant.usages
         self.assertEqual(usage.source, exchange.rec_name)
+
+
+class PrintShopTestCase(unittest.TestCase):
+    "Bill notices to the print shop and its acknowledgement"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_edi')
+
+    @with_transaction()
+    @with_billing_company
+    def test_notice_batch_and_acknowledgement(self, company):
+        "A batch of paper notices, acknowledged; a refused one goes again"
+        from power_core.formats import print_shop
+        from power_core.simulators.print_shop import PrintShop
+        pool = Pool()
+        Menu = pool.get('power.rate_menu')
+        Party = pool.get('party.party')
+        Contract = pool.get('power.contract')
+        Usage = pool.get('power.usage.confirmed')
+        Determinant = pool.get('power.billing.determinant')
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        BatchRun = pool.get('power.batch.run')
+        folder = Path(tempfile.mkdtemp(prefix='power-print-'))
+        menu, = Menu.search([('code', '=', 'tepco-juryo-b')])
+        contracts = []
+        for i, (postal, paper) in enumerate(
+                [('100-0011', True), ('', True), ('100-0012', False)]):
+            point = create_supply_point(NUMBERS[i])
+            customer, = Party.create([{'name': f'需要家 {i}',
+                        'paper_notice': paper,
+                        'addresses': [('create', [{'postal_code': postal,
+                                        'street': '内幸町1-1-3'}])]}])
+            contract, = Contract.create([{
+                        'company': company.id, 'customer': customer.id,
+                        'supply_point': point.id,
+                        'start_date': dt.date(2024, 6, 1),
+                        'versions': [('create', [{
+                                        'start_date': dt.date(2024, 6, 1),
+                                        'menu': menu.id, 'capacity': D(30),
+                                        'holder_name': customer.name}])]}])
+            contracts.append(contract)
+            Usage.receive([{'supply_point': point.id,
+                        'start': dt.date(2025, 1, 10),
+                        'end': dt.date(2025, 2, 10), 'kwh': D(260),
+                        'meter_number': 'M1'}])
+        Contract.activate(contracts)
+        BatchRun.run_billing(dt.date(2025, 2, 12))
+        endpoint, = Endpoint.search([('partner', '=', 'print')])
+        endpoint.inbox = str(folder / 'inbox')
+        endpoint.outbox = str(folder / 'outbox')
+        endpoint.archive = str(folder / 'archive')
+        endpoint.error_folder = str(folder / 'error')
+        endpoint.save()
+
+        Endpoint.send_print([endpoint])
+        Transaction().join(FileMoves()).tpc_finish(Transaction())
+        batch, = Exchange.search([('kind', '=', 'print_usage_notice')])
+        self.assertEqual(batch.state, 'sent')
+        items, pdf = print_shop.read_batch(
+            (folder / 'outbox' / batch.name).read_bytes())
+        # the customer who chose no paper is not in the batch
+        self.assertEqual([i.name for i in items], ['需要家 0', '需要家 1'])
+        self.assertEqual([i.first_page for i in items], [1, 2])
+        self.assertEqual(items[0].amount, 8174)
+        self.assertTrue(pdf.startswith(b'%PDF'))
+        # nothing left to print: a second send makes no batch
+        Endpoint.send_print([endpoint])
+        self.assertEqual(len(Exchange.search(
+                    [('kind', '=', 'print_usage_notice')])), 1)
+
+        PrintShop(folder / 'outbox', folder / 'inbox').process()
+        Endpoint.poll([endpoint])
+        ack, = Exchange.search([('kind', '=', 'print_ack')])
+        self.assertEqual((ack.state, ack.records, ack.applied_records),
+            ('applied', 2, 1))
+        self.assertIn('宛先不備', ack.message)
+        self.assertEqual(Exchange(batch.id).state, 'acknowledged')
+        first, second, third = [Determinant.search(
+                [('contract', '=', c.id)])[0] for c in contracts]
+        self.assertEqual((first.print_exchange, second.print_exchange,
+                third.print_exchange), (Exchange(batch.id), None, None))

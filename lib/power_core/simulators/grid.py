@@ -2,7 +2,6 @@
 30-minute days of a household (season, weekday, morning and evening peaks),
 and the daily, confirmed-usage and meter-replacement files it drops, in the
 SBD-MSG layout of power_core.formats.grid (ZIP archives of one XML)."""
-import datetime as dt
 import os
 from pathlib import Path
 

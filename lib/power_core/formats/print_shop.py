@@ -1,0 +1,157 @@
+"""Print shop (印刷代行) batches: layout version 1 (docs/formats/print-shop.md).
+
+A batch is a ZIP archive of one PDF holding every document, page after
+page, and `index.csv` saying which pages are whose and where to post them.
+The print shop answers with an acknowledgement CSV naming the batch, the
+documents it accepted and those it could not print, with the reason."""
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+
+from power_core.formats import FormatError
+
+INDEX = 'index.csv'
+DOCUMENT = 'documents.pdf'
+INDEX_COLUMNS = ['document_id', 'kind', 'customer_number', 'name',
+    'postal_code', 'address', 'first_page', 'pages', 'amount', 'due_date']
+ACK_COLUMNS = ['batch', 'document_id', 'status', 'reason']
+KINDS = {
+    'usage_notice': '電気ご使用量のお知らせ',
+    'conclusion_notice': '契約締結後交付書面',
+    'termination_warning': '解約予告通知',
+    'termination_notice': '解約通知',
+    'dunning_letter': '督促状',
+    'payment_slip': '払込票',
+    }
+
+
+@dataclass(frozen=True)
+class Item:
+    document_id: str
+    kind: str
+    customer_number: str
+    name: str
+    postal_code: str
+    address: str
+    first_page: int
+    pages: int
+    amount: int = None
+    due_date: dt.date = None
+
+
+def write_batch(items, pdf):
+    "The batch ZIP of items (whose pages are in pdf, bytes) as bytes."
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\r\n')
+    writer.writerow(INDEX_COLUMNS)
+    for item in items:
+        if item.kind not in KINDS:
+            raise FormatError(f"document kind {item.kind!r} is none of "
+                f"{', '.join(KINDS)}", item.document_id)
+        writer.writerow([item.document_id, item.kind, item.customer_number,
+                item.name, item.postal_code, item.address, item.first_page,
+                item.pages, '' if item.amount is None else item.amount,
+                f'{item.due_date:%Y%m%d}' if item.due_date else ''])
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, 'w', zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(INDEX, out.getvalue().encode('utf-8-sig'))
+        archive.writestr(DOCUMENT, pdf)
+    return data.getvalue()
+
+
+def read_batch(data, name=''):
+    "([Item], pdf bytes) of a batch, its index checked."
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        raise FormatError("not a ZIP archive", name) from None
+    if names != {INDEX, DOCUMENT}:
+        raise FormatError(f"the archive holds {sorted(names)}, expected "
+            f"{INDEX} and {DOCUMENT}", name)
+    rows = _rows(archive.read(INDEX), INDEX_COLUMNS, f'{name} {INDEX}')
+    items, page = [], 1
+    for number, row in rows:
+        where = f'{name} {INDEX} line {number}'
+        if row['kind'] not in KINDS:
+            raise FormatError(f"kind {row['kind']!r} is unknown", where)
+        try:
+            first, pages = int(row['first_page']), int(row['pages'])
+        except ValueError:
+            raise FormatError("first_page and pages must be numbers",
+                where) from None
+        if first != page or pages < 1:
+            raise FormatError(f"pages {first}+{pages} do not follow the "
+                f"previous document (next page {page})", where)
+        page += pages
+        items.append(Item(row['document_id'], row['kind'],
+                row['customer_number'], row['name'], row['postal_code'],
+                row['address'], first, pages,
+                int(row['amount']) if row['amount'] else None,
+                dt.datetime.strptime(row['due_date'], '%Y%m%d').date()
+                if row['due_date'] else None))
+    pdf = archive.read(DOCUMENT)
+    if not pdf.startswith(b'%PDF'):
+        raise FormatError(f"{DOCUMENT} is not a PDF", name)
+    return items, pdf
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    batch: str
+    accepted: tuple
+    refused: tuple   # (document id, reason)
+
+
+def write_ack(ack):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\r\n')
+    writer.writerow(ACK_COLUMNS)
+    for document in ack.accepted:
+        writer.writerow([ack.batch, document, 'OK', ''])
+    for document, reason in ack.refused:
+        writer.writerow([ack.batch, document, 'NG', reason])
+    return out.getvalue().encode('utf-8-sig')
+
+
+def read_ack(data, name=''):
+    rows = _rows(data, ACK_COLUMNS, name)
+    batches = {row['batch'] for _, row in rows}
+    if len(batches) != 1:
+        raise FormatError(f"an acknowledgement must name one batch, this "
+            f"one names {len(batches)}", name)
+    accepted, refused = [], []
+    for number, row in rows:
+        if row['status'] == 'OK':
+            accepted.append(row['document_id'])
+        elif row['status'] == 'NG':
+            refused.append((row['document_id'], row['reason']))
+        else:
+            raise FormatError(f"status {row['status']!r} is not OK or NG",
+                f'{name} line {number}')
+    return Acknowledgement(batches.pop(), tuple(accepted), tuple(refused))
+
+
+def _rows(data, columns, name):
+    try:
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError:
+        try:
+            text = data.decode('cp932')
+        except UnicodeDecodeError:
+            raise FormatError("neither UTF-8 nor Shift_JIS", name) from None
+    reader = list(csv.reader(io.StringIO(text)))
+    if not reader or reader[0] != columns:
+        raise FormatError(f"line 1: the header must be {','.join(columns)}",
+            name)
+    rows = []
+    for number, row in enumerate(reader[1:], 2):
+        if not any(row):
+            continue
+        if len(row) != len(columns):
+            raise FormatError(f"{len(row)} columns, expected {len(columns)}",
+                f'{name} line {number}')
+        rows.append((number, dict(zip(columns, row))))
+    return rows
