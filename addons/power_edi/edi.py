@@ -451,4 +451,5 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection += [
             ('power.edi.endpoint|cron_poll', "Poll Exchange Inboxes"),
             ('power.edi.endpoint|cron_print', "Send Print Batches"),
+            ('power.edi.endpoint|cron_plan', "Send the Supply Plan"),
             ]

@@ -231,14 +231,29 @@ def demo_print(company_id, today=None, log=print):
     return str(endpoint.folder('outbox')), str(endpoint.folder('inbox'))
 
 
-def demo_print_acknowledged(log=print):
-    "Poll the print shop's acknowledgement and log the batch's state."
+def demo_plan(log=print):
+    """Today's supply plan goes to power procurement (in the outbox once
+    committed); the endpoint's (outbox, inbox) for the partner's simulator,
+    or None when sent before."""
     from trytond.pool import Pool
     pool = Pool()
     Endpoint = pool.get('power.edi.endpoint')
     Exchange = pool.get('power.edi.exchange')
-    endpoint, = Endpoint.search([('code', '=', 'print')])
+    endpoint, = Endpoint.search([('code', '=', 'procurement')])
+    if Exchange.search([('endpoint', '=', endpoint.id)], limit=1):
+        return None
+    exchange = endpoint.send_supply_plan()
+    log(f'demo procurement: sent {exchange.name} ({exchange.message})')
+    return str(endpoint.folder('outbox')), str(endpoint.folder('inbox'))
+
+
+def demo_acknowledged(code, log=print):
+    "Poll an endpoint's inbox (acknowledgements) and log its exchanges."
+    from trytond.pool import Pool
+    pool = Pool()
+    Endpoint = pool.get('power.edi.endpoint')
+    Exchange = pool.get('power.edi.exchange')
+    endpoint, = Endpoint.search([('code', '=', code)])
     Endpoint.poll([endpoint])
     for record in Exchange.search([('endpoint', '=', endpoint.id)]):
-        log(f'demo print shop: {record.name} {record.kind} {record.state}'
-            f'{" — " + record.message if record.message else ""}')
+        log(f'demo {code}: {record.name} {record.kind} {record.state}')

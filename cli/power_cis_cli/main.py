@@ -114,20 +114,25 @@ def prepare_demo(database, customers):
                 month, readings[month], log=_log), context=context)
     _log(f'demo billing: {billed} determinants over {len(readings)} months'
         if readings else 'demo billing: already there')
+    from power_core.simulators.print_shop import PrintShop
+    from power_core.simulators.procurement import Procurement
+
     from .demo_billing import (
-        demo_exchanges, demo_hub, demo_print, demo_print_acknowledged)
+        demo_acknowledged, demo_exchanges, demo_hub, demo_plan, demo_print)
     site.in_transaction(database,
         lambda transaction: demo_exchanges(company.id, log=_log),
         context=context)
-    folders = site.in_transaction(database,
-        lambda transaction: demo_print(company.id, log=_log),
-        context=context)
-    if folders:
-        from power_core.simulators.print_shop import PrintShop
-        PrintShop(*folders).process()
-        site.in_transaction(database,
-            lambda transaction: demo_print_acknowledged(log=_log),
-            context=context)
+    # outbound files reach the outbox at commit; each partner's simulator
+    # then picks them up and acknowledges them in our inbox
+    for code, send, partner in [
+            ('print', lambda t: demo_print(company.id, log=_log), PrintShop),
+            ('procurement', lambda t: demo_plan(log=_log), Procurement)]:
+        folders = site.in_transaction(database, send, context=context)
+        if folders:
+            partner(*folders).process()
+            site.in_transaction(database,
+                lambda transaction: demo_acknowledged(code, log=_log),
+                context=context)
     from power_core.simulators import switching_hub
     _, url, server = switching_hub.start(_hub_port())
     try:

@@ -311,3 +311,62 @@ class PrintShopTestCase(unittest.TestCase):
                 [('contract', '=', c.id)])[0] for c in contracts]
         self.assertEqual((first.print_exchange, second.print_exchange,
                 third.print_exchange), (Exchange(batch.id), None, None))
+
+
+class ProcurementTestCase(unittest.TestCase):
+    "The supply plan to power procurement"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_edi')
+
+    @with_transaction()
+    def test_supply_plan_and_acknowledgement(self):
+        "A week's plan by area, acknowledged by the partner's simulator"
+        from power_core.formats import procurement
+        from power_core.simulators.procurement import Procurement
+
+        from trytond.modules.company.tests import create_company, set_company
+        from trytond.modules.power_cis.tests.tools import (
+            create_contract, create_menu)
+        pool = Pool()
+        Contract = pool.get('power.contract')
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        folder = Path(tempfile.mkdtemp(prefix='power-plan-'))
+        company = create_company()
+        with set_company(company):
+            menu = create_menu()
+            today = dt.date(2026, 12, 1)
+            active = create_contract(company, create_supply_point(NUMBERS[0]),
+                menu, start=dt.date(2025, 4, 1), capacity=30)
+            starting = create_contract(company,
+                create_supply_point(NUMBERS[1]), menu,
+                start=today + dt.timedelta(days=2), capacity=40)
+            Contract.activate([active])
+            Contract.write([starting], {'state': 'applying'})
+            endpoint, = Endpoint.search([('partner', '=', 'procurement')])
+            endpoint.outbox = str(folder / 'outbox')
+            endpoint.inbox = str(folder / 'inbox')
+            endpoint.archive = str(folder / 'archive')
+            endpoint.error_folder = str(folder / 'error')
+            endpoint.save()
+            Endpoint.send_plan([endpoint], today)
+            Transaction().join(FileMoves()).tpc_finish(Transaction())
+            plan, = Exchange.search([('kind', '=', 'procurement_plan')])
+            rows = procurement.read_plan(
+                (folder / 'outbox' / plan.name).read_bytes())
+            by_day = {r.date: r for r in rows if r.area == '03'}
+            self.assertEqual(len(by_day), 8)
+            self.assertEqual((by_day[today].contracts,
+                    by_day[today].capacity_kva), (1, D('3.0')))
+            third = by_day[today + dt.timedelta(days=2)]
+            self.assertEqual((third.contracts, third.capacity_kva,
+                    third.starting), (2, D('7.0'), 1))
+
+            Procurement(folder / 'outbox', folder / 'inbox').process()
+            Endpoint.poll([endpoint])
+            ack, = Exchange.search([('kind', '=', 'procurement_ack')])
+            self.assertEqual(ack.state, 'applied')
+            self.assertEqual(Exchange(plan.id).state, 'acknowledged')
