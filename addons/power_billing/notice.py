@@ -20,6 +20,7 @@ from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.report import Report
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 HISTORY_MONTHS = 13
@@ -108,7 +109,7 @@ def _history(determinants):
     for d in determinants:
         wanted[d.contract.id].append(d)
     rows = defaultdict(list)
-    for contract_ids in _slices(list(wanted)):
+    for contract_ids in map(list, grouped_slice(list(wanted), 1000)):
         earliest = min(d.end for c in contract_ids for d in wanted[c])
         adjusted = adjustment.select(adjustment.applied_in,
             Sum(adjustment.amount).as_('amount'),
@@ -152,11 +153,6 @@ def _month_back(date):
     year, month = divmod(date.year * 12 + date.month - 1
         - (HISTORY_MONTHS - 1), 12)
     return dt.date(year, month + 1, 1)
-
-
-def _slices(ids, size=1000):
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
 
 
 def _line(line, kinds, capacity_unit):

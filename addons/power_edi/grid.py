@@ -7,6 +7,7 @@ A file streams through in batches (memory does not grow with the file);
 the whole file runs under the exchange's savepoint, so a bad block near the
 end rolls back the batches written before it."""
 import logging
+from itertools import islice
 
 from power_core.formats import FormatError
 from power_core.formats import grid as codec
@@ -45,18 +46,19 @@ class Exchange(metaclass=PoolMeta):
             'meter': self._apply_meter_changes}[header.kind]
         read = applied = unchanged = 0
         unknown = []
-        batch = []
-        for record in records:
-            batch.append(record)
-            if len(batch) >= BATCH:
-                counts = apply(batch, unknown)
-                read, applied, unchanged = _add((read, applied, unchanged),
-                    (len(batch),) + counts)
-                batch = []
-        if batch:
-            counts = apply(batch, unknown)
-            read, applied, unchanged = _add((read, applied, unchanged),
-                (len(batch),) + counts)
+        for batch in _batches(records, BATCH):
+            # the supply point ids of a batch, read once; others are skipped
+            ids = _supply_point_ids([r.supply_point for r in batch])
+            known = []
+            for record in batch:
+                if record.supply_point in ids:
+                    known.append((ids[record.supply_point], record))
+                else:
+                    unknown.append(record.supply_point)
+            stored, same = apply(known)
+            read += len(batch)
+            applied += stored
+            unchanged += same
         self.records, self.applied_records = read, applied
         self.unchanged_records = unchanged
         if unknown:
@@ -64,28 +66,19 @@ class Exchange(metaclass=PoolMeta):
                 count=len(unknown), numbers=', '.join(unknown[:10]))
         self.save()
 
-    def _apply_days(self, days, unknown):
+    def _apply_days(self, days):
+        "[(supply point id, Day)] → (stored, unchanged)."
         IntervalDay = Pool().get('power.usage.interval')
-        ids = _supply_point_ids([d.supply_point for d in days])
-        rows = []
-        for day in days:
-            if day.supply_point not in ids:
-                unknown.append(day.supply_point)
-                continue
-            rows.append((ids[day.supply_point], day.profile))
-        stored, unchanged, _ = IntervalDay.receive(rows, source=self.rec_name)
+        stored, unchanged, _ = IntervalDay.receive(
+            [(point, day.profile) for point, day in days],
+            source=self.rec_name)
         return stored, unchanged
 
-    def _apply_confirmed(self, readings, unknown):
+    def _apply_confirmed(self, readings):
+        "[(supply point id, Confirmed)] → (stored, unchanged)."
         Usage = Pool().get('power.usage.confirmed')
-        ids = _supply_point_ids([r.supply_point for r in readings])
-        values = []
-        for reading in readings:
-            if reading.supply_point not in ids:
-                unknown.append(reading.supply_point)
-                continue
-            values.append({
-                    'supply_point': ids[reading.supply_point],
+        records, _ = Usage.receive([{
+                    'supply_point': point,
                     'start': reading.start, 'end': reading.end,
                     'kwh': reading.kwh, 'kind': reading.kind,
                     'meter_number': reading.meter_number or None,
@@ -93,43 +86,36 @@ class Exchange(metaclass=PoolMeta):
                     'power_factor': reading.power_factor,
                     'next_reading_date': reading.next_reading_date,
                     'source': self.rec_name,
-                    })
-        records, _ = Usage.receive(values)
+                    } for point, reading in readings])
         _CONFIRMED_POINTS.setdefault(self.id, set()).update(
             r.supply_point.id for r in records)
-        return len(records), len(values) - len(records)
+        return len(records), len(readings) - len(records)
 
-    def _apply_meter_changes(self, changes, unknown):
+    def _apply_meter_changes(self, changes):
+        "[(supply point id, MeterChange)] → (stored, unchanged)."
         pool = Pool()
         SupplyPoint = pool.get('power.supply_point')
         Work = pool.get('power.supply_point.work')
-        ids = _supply_point_ids([c.supply_point for c in changes])
-        known = [c for c in changes if c.supply_point in ids]
-        unknown += [c.supply_point for c in changes
-            if c.supply_point not in ids]
         existing = {(w.supply_point.id, w.date) for w in Work.search([
-                    ('supply_point', 'in', [ids[c.supply_point]
-                            for c in known]),
+                    ('supply_point', 'in', [p for p, _ in changes]),
                     ('kind', '=', 'meter_replacement'),
                     ])}
-        new = [c for c in known
-            if (ids[c.supply_point], c.date) not in existing]
-        Work.create([{'supply_point': ids[c.supply_point], 'date': c.date,
+        new = [(p, c) for p, c in changes if (p, c.date) not in existing]
+        Work.create([{'supply_point': p, 'date': c.date,
                     'kind': 'meter_replacement',
                     'old_meter_number': c.old_meter,
                     'new_meter_number': c.new_meter,
-                    'description': c.reason or None} for c in new])
+                    'description': c.reason or None} for p, c in new])
         # the supply point shows its meter as of the latest replacement
-        points = SupplyPoint.browse([ids[c.supply_point] for c in new])
         latest = {}
-        for change in new:
-            point_id = ids[change.supply_point]
+        for point_id, change in new:
             if point_id not in latest or change.date > latest[point_id].date:
                 latest[point_id] = change
+        points = SupplyPoint.browse(list(latest))
         for point in points:
             point.meter_number = latest[point.id].new_meter
         SupplyPoint.save(points)
-        return len(new), len(known) - len(new)
+        return len(new), len(changes) - len(new)
 
     def after_applied(self):
         super().after_applied()
@@ -160,8 +146,11 @@ class Exchange(metaclass=PoolMeta):
         self.save()
 
 
-def _add(totals, counts):
-    return tuple(a + b for a, b in zip(totals, counts))
+def _batches(records, size):
+    "Lists of up to size records from an iterator, read as they come."
+    records = iter(records)
+    while batch := list(islice(records, size)):
+        yield batch
 
 
 def _supply_point_ids(numbers):

@@ -14,7 +14,8 @@ from power_core.formats import grid as codec
 from power_core.simulators.grid import GridOperator, household_day
 
 from trytond.modules.power_billing.tests.tools import with_billing_company
-from trytond.modules.power_cis.tests.tools import create_supply_point
+from trytond.modules.power_cis.tests.tools import (
+    create_contract, create_supply_point)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
@@ -202,14 +203,8 @@ class GridExchangeTestCase(unittest.TestCase):
         customer, = Party.create([{'name': '山田 太郎',
                     'addresses': [('create', [{}])]}])
         menu, = Menu.search([('code', '=', 'tepco-juryo-b')])
-        contract, = Contract.create([{
-                    'company': company.id, 'customer': customer.id,
-                    'supply_point': point.id,
-                    'start_date': dt.date(2024, 6, 1),
-                    'versions': [('create', [{
-                                    'start_date': dt.date(2024, 6, 1),
-                                    'menu': menu.id, 'capacity': D(30),
-                                    'holder_name': '山田 太郎'}])]}])
+        contract = create_contract(company, point, menu,
+            start=dt.date(2024, 6, 1), customer=customer)
         Contract.activate([contract])
         endpoint = self.endpoint()
         GridOperator(self.folder / 'inbox').confirmed(
@@ -262,14 +257,8 @@ class PrintShopTestCase(unittest.TestCase):
                         'paper_notice': paper,
                         'addresses': [('create', [{'postal_code': postal,
                                         'street': '内幸町1-1-3'}])]}])
-            contract, = Contract.create([{
-                        'company': company.id, 'customer': customer.id,
-                        'supply_point': point.id,
-                        'start_date': dt.date(2024, 6, 1),
-                        'versions': [('create', [{
-                                        'start_date': dt.date(2024, 6, 1),
-                                        'menu': menu.id, 'capacity': D(30),
-                                        'holder_name': customer.name}])]}])
+            contract = create_contract(company, point, menu,
+                start=dt.date(2024, 6, 1), customer=customer)
             contracts.append(contract)
             Usage.receive([{'supply_point': point.id,
                         'start': dt.date(2025, 1, 10),
@@ -328,8 +317,7 @@ class ProcurementTestCase(unittest.TestCase):
         from power_core.simulators.procurement import Procurement
 
         from trytond.modules.company.tests import create_company, set_company
-        from trytond.modules.power_cis.tests.tools import (
-            create_contract, create_menu)
+        from trytond.modules.power_cis.tests.tools import create_menu
         pool = Pool()
         Contract = pool.get('power.contract')
         Endpoint = pool.get('power.edi.endpoint')

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from power_core.formats import FormatError
+from power_core.formats import FormatError, csv_rows
 
 LENGTH = 44
 MAX_AMOUNT = 300_000    # the usual store limit for barcode payments
@@ -112,27 +112,9 @@ KINDS = {'01': 'preliminary', '02': 'final', '03': 'cancelled'}
 def read_payments(data, name=''):
     """[Payment] of a payment notice (CSV with the header COLUMNS, Shift_JIS
     or UTF-8); every line is checked before any is returned."""
-    for encoding in ('utf-8-sig', 'cp932'):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FormatError("the file is neither UTF-8 nor Shift_JIS", name)
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or [c.strip() for c in rows[0]] != COLUMNS:
-        raise FormatError(f"line 1: the header must be {','.join(COLUMNS)}",
-            name)
     payments, seen = [], set()
-    for number, row in enumerate(rows[1:], 2):
+    for number, values in csv_rows(data, COLUMNS, name, strip=True):
         where = f"{name} line {number}".strip()
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) != len(COLUMNS):
-            raise FormatError(f"{len(row)} columns, expected {len(COLUMNS)}",
-                where)
-        values = dict(zip(COLUMNS, (c.strip() for c in row)))
         if values['種別'] not in KINDS:
             raise FormatError(f"種別 {values['種別']!r} is none of "
                 f"{', '.join(KINDS)}", where)

@@ -10,7 +10,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from power_core.formats import FormatError
+from power_core.formats import FormatError, csv_rows
 
 INDEX = 'index.csv'
 DOCUMENT = 'documents.pdf'
@@ -71,7 +71,7 @@ def read_batch(data, name=''):
     if names != {INDEX, DOCUMENT}:
         raise FormatError(f"the archive holds {sorted(names)}, expected "
             f"{INDEX} and {DOCUMENT}", name)
-    rows = _rows(archive.read(INDEX), INDEX_COLUMNS, f'{name} {INDEX}')
+    rows = csv_rows(archive.read(INDEX), INDEX_COLUMNS, f'{name} {INDEX}')
     items, page = [], 1
     for number, row in rows:
         where = f'{name} {INDEX} line {number}'
@@ -117,7 +117,7 @@ def write_ack(ack):
 
 
 def read_ack(data, name=''):
-    rows = _rows(data, ACK_COLUMNS, name)
+    rows = csv_rows(data, ACK_COLUMNS, name)
     batches = {row['batch'] for _, row in rows}
     if len(batches) != 1:
         raise FormatError(f"an acknowledgement must name one batch, this "
@@ -132,26 +132,3 @@ def read_ack(data, name=''):
             raise FormatError(f"status {row['status']!r} is not OK or NG",
                 f'{name} line {number}')
     return Acknowledgement(batches.pop(), tuple(accepted), tuple(refused))
-
-
-def _rows(data, columns, name):
-    try:
-        text = data.decode('utf-8-sig')
-    except UnicodeDecodeError:
-        try:
-            text = data.decode('cp932')
-        except UnicodeDecodeError:
-            raise FormatError("neither UTF-8 nor Shift_JIS", name) from None
-    reader = list(csv.reader(io.StringIO(text)))
-    if not reader or reader[0] != columns:
-        raise FormatError(f"line 1: the header must be {','.join(columns)}",
-            name)
-    rows = []
-    for number, row in enumerate(reader[1:], 2):
-        if not any(row):
-            continue
-        if len(row) != len(columns):
-            raise FormatError(f"{len(row)} columns, expected {len(columns)}",
-                f'{name} line {number}')
-        rows.append((number, dict(zip(columns, row))))
-    return rows

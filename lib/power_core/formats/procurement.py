@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from power_core.areas import AREAS
-from power_core.formats import FormatError
+from power_core.formats import FormatError, csv_rows
 
 PLAN_COLUMNS = ['date', 'area', 'contracts', 'capacity_kva', 'starting',
     'ending']
@@ -72,7 +72,7 @@ def write_plan(rows):
 
 def read_plan(data, name=''):
     rows, seen = [], set()
-    for number, values in _rows(data, PLAN_COLUMNS, name):
+    for number, values in csv_rows(data, PLAN_COLUMNS, name, shift_jis=False):
         where = f'{name} line {number}'.strip()
         try:
             date = dt.datetime.strptime(values['date'], '%Y%m%d').date()
@@ -110,7 +110,7 @@ def write_ack(file, status, message=''):
 
 def read_ack(data, name=''):
     "(file acknowledged, status OK | NG, message)."
-    rows = _rows(data, ACK_COLUMNS, name)
+    rows = csv_rows(data, ACK_COLUMNS, name, shift_jis=False)
     if len(rows) != 1:
         raise FormatError(f"{len(rows)} lines; an acknowledgement has one",
             name)
@@ -119,23 +119,3 @@ def read_ack(data, name=''):
         raise FormatError(f"status {values['status']!r} is not OK or NG",
             f'{name} line 2')
     return values['file'], values['status'], values['message']
-
-
-def _rows(data, columns, name):
-    try:
-        text = data.decode('utf-8-sig')
-    except UnicodeDecodeError:
-        raise FormatError("not UTF-8", name) from None
-    lines = list(csv.reader(io.StringIO(text)))
-    if not lines or lines[0] != columns:
-        raise FormatError(f"line 1: the header must be {','.join(columns)}",
-            name)
-    rows = []
-    for number, row in enumerate(lines[1:], 2):
-        if not any(row):
-            continue
-        if len(row) != len(columns):
-            raise FormatError(f"{len(row)} columns, expected {len(columns)}",
-                f'{name} line {number}')
-        rows.append((number, dict(zip(columns, row))))
-    return rows
