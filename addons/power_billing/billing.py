@@ -9,9 +9,7 @@ contract that fails (missing usage, a menu gap, an accounting error) is set
 aside with its reason; the others are billed. A determinant is unique per
 contract, period start and revision, so a rerun bills nothing twice."""
 import datetime as dt
-import json
 import logging
-from collections import defaultdict
 
 from power_core.errors import PowerCoreError
 from sql import Null
@@ -447,7 +445,11 @@ class Adjustment(ModelSQL, ModelView):
     reason = fields.Selection([
             ('correction', "Usage Correction"),
             ('manual', "Manual Adjustment"),
+            ('late_interest', "Late Payment Interest (延滞利息)"),
             ], "Reason", required=True, readonly=True)
+    taxable = fields.Boolean(
+        "Taxable", states={'readonly': Eval('state') != 'pending'},
+        help="Subject to consumption tax; late interest is not (不課税).")
     note = fields.Text(
         "Reason", states={
             'readonly': Eval('state') != 'pending',
@@ -484,6 +486,10 @@ class Adjustment(ModelSQL, ModelView):
     @classmethod
     def default_reason(cls):
         return 'manual'
+
+    @classmethod
+    def default_taxable(cls):
+        return True
 
     @classmethod
     def preprocess_values(cls, mode, values):

@@ -31,6 +31,7 @@ ACCOUNT_BY_KIND = {
     }
 SALES_ACCOUNT = '4110'
 ADJUSTMENT_ACCOUNT = '4130'
+INTEREST_ACCOUNT = '4910'
 # seconds spent per step in this process, for the benchmark's time split
 TIMINGS = Counter()
 
@@ -90,7 +91,7 @@ class Chunk:
         self.default_receivable = default.id if default else None
         self.accounts = {a.code: a.id for a in Account.search([
                     ('company', '=', company.id),
-                    ('code', 'in', ['4110', '4120', '4130']),
+                    ('code', 'in', ['4110', '4120', '4130', INTEREST_ACCOUNT]),
                     ])}
         journals = Journal.search([('type', '=', 'revenue')], limit=1)
         self.tax = self.configuration.consumption_tax
@@ -336,7 +337,15 @@ class Chunk:
         labels = [l['label'] for l in plan['lines']]
         accounts = list(plan['accounts'])
         total = d.total
+        untaxed = []
         for adjustment in adjustments:
+            if adjustment.taxable is not None and not adjustment.taxable:
+                untaxed.append(invoicing.InvoiceLine(adjustment.description,
+                        adjustment.amount, self.accounts[INTEREST_ACCOUNT]
+                        if adjustment.reason == 'late_interest'
+                        else self.accounts[ADJUSTMENT_ACCOUNT], origin,
+                        taxed=False))
+                continue
             amounts.append(Decimal(adjustment.amount))
             labels.append(adjustment.description)
             accounts.append(self.accounts[ADJUSTMENT_ACCOUNT])
@@ -348,7 +357,8 @@ class Chunk:
             account=self.receivable.get(customer, self.default_receivable),
             date=self.date, due_date=values['due_date'],
             lines=[invoicing.InvoiceLine(label, share, account, origin)
-                for label, share, account in zip(labels, shares, accounts)],
+                for label, share, account in zip(labels, shares, accounts)]
+            + untaxed,
             tax=tax,
             description=(f'電気料金{kind} '
                 f'{d.start:%Y/%m/%d}〜{d.end:%Y/%m/%d}'),

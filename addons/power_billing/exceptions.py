@@ -9,3 +9,7 @@ class MenuVersionError(ValidationError):
 
 class MenuComponentError(ValidationError):
     pass
+
+
+class PaymentError(ValidationError):
+    pass

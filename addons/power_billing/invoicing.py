@@ -41,6 +41,8 @@ class InvoiceLine:
     amount: int            # tax excluded, yen
     account: int
     origin: str = None     # 'model,id'
+    taxed: bool = True     # False for what consumption tax does not
+                           # apply to (late interest, 不課税)
 
 
 @dataclass
@@ -64,6 +66,10 @@ class InvoiceData:
     @property
     def total(self):
         return self.untaxed + self.tax
+
+    @property
+    def tax_base(self):
+        return sum(l.amount for l in self.lines if l.taxed)
 
 
 def insert(table, columns, rows):
@@ -199,7 +205,7 @@ def post_invoices(invoices, company, journal, tax, number=True):
                         user, created])
                 line_owners.append((d, line))
             tax_rows.append([invoice_id, tax.id, tax.description,
-                    tax.invoice_account.id, Decimal(d.untaxed),
+                    tax.invoice_account.id, Decimal(d.tax_base),
                     Decimal(d.tax), False, user, created])
         line_ids = insert(line_t, [
                 line_t.invoice, line_t.type, line_t.sequence,
@@ -209,7 +215,9 @@ def post_invoices(invoices, company, journal, tax, number=True):
                 line_t.create_uid, line_t.create_date], line_rows)
         insert(line_tax_t, [line_tax_t.line, line_tax_t.tax,
                 line_tax_t.create_uid, line_tax_t.create_date],
-            [[line_id, tax.id, user, created] for line_id in line_ids])
+            [[line_id, tax.id, user, created]
+                for line_id, (_, line) in zip(line_ids, line_owners)
+                if line.taxed])
         invoice_tax_ids = insert(invoice_tax_t, [
                 invoice_tax_t.invoice, invoice_tax_t.tax,
                 invoice_tax_t.description, invoice_tax_t.account,
@@ -229,14 +237,15 @@ def post_invoices(invoices, company, journal, tax, number=True):
                     max(-amount, Decimal(0)), max(amount, Decimal(0)),
                     None, None, None, f'account.invoice.line,{origin_id}',
                     'valid', False, False, user, created])
-            tax_line_specs.append((amount, 'base'))
+            if line.taxed:
+                tax_line_specs.append((len(rows) - 1, amount, 'base'))
         for d, invoice_tax_id in zip(group, invoice_tax_ids):
             if d.tax:
                 rows.append([by_invoice[d.id], tax.invoice_account.id,
                         Decimal(0), Decimal(d.tax), tax.description, None,
                         None, f'account.invoice.tax,{invoice_tax_id}',
                         'valid', False, False, user, created])
-                tax_line_specs.append((Decimal(d.tax), 'tax'))
+                tax_line_specs.append((len(rows) - 1, Decimal(d.tax), 'tax'))
         for d in group:
             rows.append([by_invoice[d.id], d.account, Decimal(d.total),
                     Decimal(0), d.description, d.party, d.due_date, None,
@@ -251,9 +260,8 @@ def post_invoices(invoices, company, journal, tax, number=True):
         insert(tax_line_t, [tax_line_t.move_line, tax_line_t.tax,
                 tax_line_t.amount, tax_line_t.type,
                 tax_line_t.create_uid, tax_line_t.create_date],
-            [[move_line_id, tax.id, amount, type_, user, created]
-                for move_line_id, (amount, type_)
-                in zip(move_line_ids, tax_line_specs)])
+            [[move_line_ids[index], tax.id, amount, type_, user, created]
+                for index, amount, type_ in tax_line_specs])
         _check_balanced(move_ids)
     if number:
         numbering.apply()
@@ -371,7 +379,8 @@ def post_stock(data, company, journal, tax):
         reference=data.reference)
     invoice.lines = [Line(type='line', account=line.account, quantity=1,
             unit_price=Decimal(line.amount), description=line.description,
-            sequence=n, taxes=[tax], currency=company.currency,
+            sequence=n, taxes=[tax] if line.taxed else [],
+            currency=company.currency,
             company=company, origin=line.origin)
         for n, line in enumerate(data.lines, 1)]
     invoice.save()

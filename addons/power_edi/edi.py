@@ -452,4 +452,6 @@ class Cron(metaclass=PoolMeta):
             ('power.edi.endpoint|cron_poll', "Poll Exchange Inboxes"),
             ('power.edi.endpoint|cron_print', "Send Print Batches"),
             ('power.edi.endpoint|cron_plan', "Send the Supply Plan"),
+            ('power.edi.endpoint|cron_collect',
+                "Send Direct-Debit and Card Requests"),
             ]

@@ -14,58 +14,17 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from ..invoicing import InvoiceData, InvoiceLine, post_invoices
-from .tools import with_billing_company
-
-JAN10, FEB10 = dt.date(2025, 1, 10), dt.date(2025, 2, 10)
-BILL_DAY = dt.date(2025, 2, 12)
+from .tools import BILL_DAY, FEB10, JAN10, BillingHelpers, with_billing_company
 
 
-class BillingRunTestCase(unittest.TestCase):
+
+class BillingRunTestCase(BillingHelpers, unittest.TestCase):
     "The billing run (調定)"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         activate_module('power_billing')
-
-    def setUp(self):
-        super().setUp()
-        self.points = 0
-
-    def contract(self, company, start=dt.date(2024, 6, 1), capacity=30,
-            menu='tepco-juryo-b', name='山田 太郎'):
-        pool = Pool()
-        Menu = pool.get('power.rate_menu')
-        Party = pool.get('party.party')
-        Contract = pool.get('power.contract')
-        self.points += 1
-        point = create_supply_point(f'03000011112222333{self.points:05d}')
-        customer, = Party.create([{'name': name,
-                    'addresses': [('create', [{}])]}])
-        menu, = Menu.search([('code', '=', menu)])
-        contract, = Contract.create([{
-                    'company': company.id, 'customer': customer.id,
-                    'supply_point': point.id, 'start_date': start,
-                    'versions': [('create', [{
-                                    'start_date': start, 'menu': menu.id,
-                                    'capacity': D(capacity),
-                                    'holder_name': name}])]}])
-        Contract.activate([contract])
-        return contract
-
-    def usage(self, contract, start, end, kwh, **values):
-        Usage = Pool().get('power.usage.confirmed')
-        return Usage.receive([{'supply_point': contract.supply_point.id,
-                    'start': start, 'end': end, 'kwh': D(kwh),
-                    'meter_number': 'M1', **values}])
-
-    def bill(self, **kwargs):
-        BatchRun = Pool().get('power.batch.run')
-        return BatchRun.run_billing(BILL_DAY, **kwargs)
-
-    def determinants(self, contract):
-        Determinant = Pool().get('power.billing.determinant')
-        return Determinant.search([('contract', '=', contract.id)])
 
     @with_transaction()
     @with_billing_company
@@ -204,15 +163,6 @@ class BillingRunTestCase(unittest.TestCase):
         self.assertEqual(determinant.total, 4548 + 5021)
         self.assertEqual(determinant.contract_version.capacity, D(40))
 
-
-    def fuel(self, month, price):
-        "A fuel cost adjustment the data pack does not have."
-        pool = Pool()
-        Fuel = pool.get('power.regulated.fuel')
-        GridArea = pool.get('power.grid_area')
-        area, = GridArea.search([('code', '=', '03')])
-        Fuel.create([{'area': area.id, 'menu_type': 'regulated',
-                    'charge_month': month, 'price': D(price)}])
 
     def configure(self, **values):
         Configuration = Pool().get('power.configuration')

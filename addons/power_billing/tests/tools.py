@@ -12,7 +12,13 @@ from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 
+from trytond.modules.power_cis.tests.tools import (
+    create_contract, create_supply_point)
+
 from ..regulated import import_regulated
+
+JAN10, FEB10 = dt.date(2025, 1, 10), dt.date(2025, 2, 10)
+BILL_DAY = dt.date(2025, 2, 12)
 
 
 @contextmanager
@@ -75,3 +81,51 @@ def create_fiscalyear(company, year):
     fiscalyear.save()
     FiscalYear.create_period([fiscalyear])
     return fiscalyear
+
+
+class BillingHelpers:
+    "Contracts, their confirmed usage and billing runs for module tests."
+
+    def setUp(self):
+        super().setUp()
+        self.points = 0
+
+    def contract(self, company, start=dt.date(2024, 6, 1), capacity=30,
+            menu='tepco-juryo-b', name='山田 太郎'):
+        pool = Pool()
+        Menu = pool.get('power.rate_menu')
+        Party = pool.get('party.party')
+        Contract = pool.get('power.contract')
+        self.points += 1
+        point = create_supply_point(f'03000011112222333{self.points:05d}')
+        customer, = Party.create([{'name': name,
+                    'addresses': [('create', [{}])]}])
+        menu, = Menu.search([('code', '=', menu)])
+        contract = create_contract(company, point, menu, start=start,
+            capacity=capacity, customer=customer)
+        Contract.activate([contract])
+        return contract
+
+    def usage(self, contract, start, end, kwh, **values):
+        Usage = Pool().get('power.usage.confirmed')
+        return Usage.receive([{'supply_point': contract.supply_point.id,
+                    'start': start, 'end': end, 'kwh': Decimal(kwh),
+                    'meter_number': 'M1', **values}])
+
+    def bill(self, **kwargs):
+        BatchRun = Pool().get('power.batch.run')
+        return BatchRun.run_billing(BILL_DAY, **kwargs)
+
+    def determinants(self, contract):
+        Determinant = Pool().get('power.billing.determinant')
+        return Determinant.search([('contract', '=', contract.id)])
+
+
+    def fuel(self, month, price):
+        "A fuel cost adjustment the data pack does not have."
+        pool = Pool()
+        Fuel = pool.get('power.regulated.fuel')
+        GridArea = pool.get('power.grid_area')
+        area, = GridArea.search([('code', '=', '03')])
+        Fuel.create([{'area': area.id, 'menu_type': 'regulated',
+                    'charge_month': month, 'price': Decimal(price)}])

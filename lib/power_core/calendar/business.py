@@ -56,6 +56,12 @@ class BusinessCalendar:
                 remaining -= 1
         return date
 
+    def next_business_day(self, date):
+        "date when it is a business day, else the next one."
+        while not self.is_business_day(date):
+            date += dt.timedelta(days=1)
+        return date
+
     def business_days(self, year, month):
         "The business days of a month, in order."
         date = dt.date(year, month, 1)

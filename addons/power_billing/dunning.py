@@ -1,0 +1,224 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Dunning to termination on Tryton's account_dunning.
+
+Each level of a procedure may carry an action: a reminder (督促), the
+termination warning (解約予告通知, which fixes the termination date at least
+15 days later) and the termination itself (解約: the contract ends on that
+date and the 廃止 request to the switching hub is made). A level of the
+warning or termination is never reached by a protected customer (medical
+equipment at home, for example): a clerk decides. A payment that settles
+the overdue invoices before the termination date stops everything: the
+dunning ends with the reconciliation, and a termination already started
+is resumed and its draft request cancelled."""
+import datetime as dt
+
+from power_core import payments as core
+
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+ACTIONS = [
+    (None, ''),
+    ('reminder', "Reminder (督促)"),
+    ('warning', "Termination Warning (解約予告通知)"),
+    ('terminate', "Termination (解約)"),
+    ]
+
+
+class Level(metaclass=PoolMeta):
+    __name__ = 'account.dunning.level'
+    power_action = fields.Selection(ACTIONS, "Action",
+        help="What processing a dunning at this level does: send a "
+        "reminder, send the termination warning (the termination date is "
+        "set then), or terminate the contracts on that date.")
+
+    def test(self, line, date):
+        result = super().test(line, date)
+        if not result or self.power_action not in {'warning', 'terminate'}:
+            return result
+        if line.party and line.party.payment_protected:
+            return False
+        if self.power_action == 'terminate':
+            dates = [d.termination_date for d in line.dunnings
+                if d.termination_date]
+            return bool(dates) and date >= max(dates)
+        return result
+
+
+class Dunning(metaclass=PoolMeta):
+    __name__ = 'account.dunning'
+    termination_date = fields.Date(
+        "Termination Date", readonly=True,
+        help="Set by the termination warning: the contracts end on this "
+        "day unless the debt is paid before.")
+    invoice = fields.Function(fields.Many2One(
+            'account.invoice', "Invoice"), 'get_invoice')
+    amount_due = fields.Function(fields.Integer("Still Due"),
+        'get_amount_due')
+    protected = fields.Function(fields.Boolean("Protected"),
+        'get_protected', searcher='search_protected')
+    power_action = fields.Function(fields.Selection(ACTIONS, "Action"),
+        'get_power_action')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.blocked.help = ((cls.blocked.help or '')
+            + " Protected customers are never terminated automatically.")
+
+    def get_invoice(self, name):
+        Invoice = Pool().get('account.invoice')
+        origin = self.line.move.origin if self.line else None
+        if isinstance(origin, Invoice):
+            return origin.id
+        return None
+
+    @classmethod
+    def get_amount_due(cls, dunnings, name):
+        result = {}
+        for dunning in dunnings:
+            invoice = dunning.invoice
+            result[dunning.id] = (int(invoice.amount_to_pay) if invoice
+                else int(dunning.line.debit - dunning.line.credit))
+        return result
+
+    def get_protected(self, name):
+        return bool(self.line.party and self.line.party.payment_protected)
+
+    @classmethod
+    def search_protected(cls, name, clause):
+        return [('line.party.payment_protected',) + tuple(clause[1:])]
+
+    def get_power_action(self, name):
+        return self.level.power_action if self.level else None
+
+    @classmethod
+    def process(cls, dunnings):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        settings = pool.get('power.configuration')(1).payment_settings()
+        todo = [d for d in dunnings if not d.blocked and d.state == 'draft']
+        super().process(dunnings)
+        warned, terminate = [], []
+        for dunning in todo:
+            action = dunning.level.power_action
+            if action == 'warning' and not dunning.termination_date:
+                with Transaction().set_context(company=dunning.company.id):
+                    today = Date.today()
+                dunning.termination_date = core.termination_date(today,
+                    settings['termination_notice_days'])
+                warned.append(dunning)
+            elif action == 'terminate':
+                terminate.append(dunning)
+        cls.save(warned)
+        if terminate:
+            cls.terminate_contracts(terminate)
+
+    @classmethod
+    def terminate_contracts(cls, dunnings):
+        """End the live contracts of the dunned customers on the termination
+        date and make the 廃止 requests; protected customers are skipped."""
+        pool = Pool()
+        Contract = pool.get('power.contract')
+        Request = pool.get('power.switching.request')
+        Configuration = pool.get('power.configuration')
+        reason = Configuration(1).non_payment_reason
+        requests, contracts = [], []
+        for dunning in dunnings:
+            party = dunning.line.party
+            if party.payment_protected:
+                continue
+            dates = [d.termination_date for d in dunning.line.dunnings
+                if d.termination_date]
+            end = max(dates) if dates else dunning.date
+            for contract in Contract.search([
+                        ('customer', '=', party.id),
+                        ('state', '=', 'active'),
+                        ]):
+                contract.end_date = end
+                contract.cancellation_reason = reason
+                contracts.append(contract)
+                requests.append(Request(company=contract.company,
+                        kind='termination', supply_point=contract.supply_point,
+                        contract=contract, requested_date=end))
+        if contracts:
+            Contract.save(contracts)
+            Contract.start_termination(contracts)
+            Request.save(requests)
+            cls._send_requests(requests)
+        return requests
+
+    @classmethod
+    def _send_requests(cls, requests):
+        "Send the requests now (power_edi sends through the hub endpoint)."
+        Pool().get('power.switching.request').send(requests)
+
+    @classmethod
+    def stop_terminations(cls, parties):
+        """The customers' terminations for non-payment are stopped when
+        nothing they owe is overdue any more: contracts resumed, draft 廃止
+        requests cancelled."""
+        pool = Pool()
+        Contract = pool.get('power.contract')
+        Request = pool.get('power.switching.request')
+        MoveLine = pool.get('account.move.line')
+        Configuration = pool.get('power.configuration')
+        reason = Configuration(1).non_payment_reason
+        parties = [p for p in parties if p]
+        if not parties or not reason:
+            return []
+        today = pool.get('ir.date').today()
+        contracts = Contract.search([
+                ('customer', 'in', [p.id for p in parties]),
+                ('state', '=', 'terminating'),
+                ('cancellation_reason', '=', reason.id),
+                ('end_date', '>=', today),
+                ])
+        resumed = []
+        for contract in contracts:
+            overdue = MoveLine.search([
+                    ('party', '=', contract.customer.id),
+                    ('account.type.receivable', '=', True),
+                    ('reconciliation', '=', None),
+                    ('maturity_date', '<', today),
+                    ('debit', '>', 0),
+                    ], limit=1)
+            if overdue:
+                continue
+            requests = Request.search([('contract', '=', contract.id),
+                    ('kind', '=', 'termination'),
+                    ('state', '=', 'draft')])
+            if requests:
+                Request.cancel(requests)
+            resumed.append(contract)
+        if resumed:
+            Contract.resume(resumed)
+        return resumed
+
+
+class Procedure(metaclass=PoolMeta):
+    __name__ = 'account.dunning.procedure'
+
+    @classmethod
+    def japanese_default(cls):
+        """The procedure with Japanese defaults (created once): a reminder
+        the day after the due date, the termination warning 20 days after
+        it, the termination when the warned date has come."""
+        pool = Pool()
+        Level = pool.get('account.dunning.level')
+        found = cls.search([('name', '=', "督促から解約まで")], limit=1)
+        if found:
+            return found[0]
+        procedure = cls(name="督促から解約まで", levels=[
+                Level(sequence=1, overdue=dt.timedelta(days=1),
+                    power_action='reminder', print_on_letter=True),
+                Level(sequence=2, overdue=dt.timedelta(days=20),
+                    power_action='warning', print_on_letter=True),
+                Level(sequence=3, overdue=dt.timedelta(days=35),
+                    power_action='terminate', print_on_letter=True),
+                ])
+        procedure.save()
+        return procedure
+

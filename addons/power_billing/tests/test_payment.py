@@ -1,0 +1,316 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""Collections: direct debit, card, konbini, reconciliation of partial and
+over-payments, late interest and dunning to termination."""
+import datetime as dt
+import unittest
+from unittest import mock
+
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from ..payment import setup_collections
+from .tools import FEB10, JAN10, BillingHelpers, with_billing_company
+
+DUE = dt.date(2025, 3, 12)        # FEB10 + 30 days
+DEBIT = dt.date(2025, 3, 5)       # the last debit day (5, 15, 25) before it
+
+
+def today(date):
+    "Make ir.date's today date."
+    return mock.patch.object(Pool().get('ir.date'), 'today',
+        return_value=date)
+
+
+class PaymentTestCase(BillingHelpers, unittest.TestCase):
+    "Collections (課金管理)"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_billing')
+
+    def billed(self, company, method=None, name='山田 太郎', **values):
+        """A contract of a customer paying by method, billed for January:
+        (customer, invoice)."""
+        pool = Pool()
+        Method = pool.get('power.payment.method')
+        contract = self.contract(company, name=name)
+        customer = contract.customer
+        if method:
+            agent = self.agents.get(method)
+            Method.create([dict(party=customer.id, kind=method,
+                        start_date=dt.date(2024, 6, 1),
+                        agent=agent.id if method != 'konbini' else None,
+                        **self.method_values(method), **values)])
+        self.usage(contract, JAN10, FEB10, '259.6')
+        self.bill()
+        determinant, = self.determinants(contract)
+        return customer, determinant.invoice
+
+    def method_values(self, kind):
+        if kind == 'card':
+            return {'card_token': f'tok_{self.points}',
+                'card_masked': '************4242', 'card_expiry': '202912'}
+        if kind == 'bank':
+            agent = self.agents['bank']
+            return {'bank': agent.bank.id, 'bank_branch': agent.bank_branch.id,
+                'account_type': '1', 'account_number': f'{self.points:07d}',
+                'account_holder': 'ﾔﾏﾀﾞ ﾀﾛｳ'}
+        return {}
+
+    def setup(self, company):
+        self.agents = setup_collections(company)
+
+    @with_transaction()
+    @with_billing_company
+    def test_direct_debit_results(self, company):
+        "A direct-debit batch: code 0 reconciled, code 1 followed up"
+        pool = Pool()
+        Group = pool.get('account.payment.group')
+        Receipt = pool.get('power.payment.receipt')
+        Slip = pool.get('power.payment.slip')
+        self.setup(company)
+        paid_by, paid = self.billed(company, 'bank')
+        short_of, unpaid = self.billed(company, 'bank', name='鈴木 花子')
+        group = Group.prepare(self.agents['bank'], DEBIT)
+        self.assertEqual(len(group.payments), 2)
+        self.assertEqual({p.amount for p in group.payments},
+            {paid.total_amount, unpaid.total_amount})
+        # a second batch of the same day finds nothing new
+        self.assertIsNone(Group.prepare(self.agents['bank'], DEBIT))
+        group.apply_results([
+                (paid_by.customer_number, True, '0', ''),
+                (short_of.customer_number, False, '1', '資金不足')])
+        self.assertEqual(paid.state, 'paid')
+        self.assertEqual(unpaid.state, 'posted')
+        failed, = [p for p in group.payments if p.state == 'failed']
+        self.assertEqual((failed.failure_code, failed.follow_up), ('1', 'slip'))
+        slip, = Slip.search([('invoice', '=', unpaid.id)])
+        self.assertEqual(slip.amount, int(unpaid.total_amount))
+        self.assertEqual(len(slip.barcode), 44)
+        # insufficient funds does not make the account invalid
+        self.assertEqual(short_of.payment_method.state, 'pending')
+        self.assertEqual(paid_by.payment_method.state, 'valid')
+        receipt, = Receipt.search([])
+        self.assertEqual((receipt.outcome, receipt.state, receipt.amount),
+            ('matched', 'booked', int(paid.total_amount)))
+        with self.assertRaises(Exception):
+            group.apply_results([])
+
+    @with_transaction()
+    @with_billing_company
+    def test_card_decline(self, company):
+        "A declined card: payment failed, card invalid, slip issued"
+        pool = Pool()
+        Group = pool.get('account.payment.group')
+        Slip = pool.get('power.payment.slip')
+        self.setup(company)
+        customer, invoice = self.billed(company, 'card')
+        group = Group.prepare(self.agents['card'], DUE)
+        group.apply_results([(customer.customer_number, False, 'G12',
+                    'カード利用不可')])
+        self.assertEqual(invoice.state, 'posted')
+        method = customer.payment_method
+        self.assertEqual((method.state, method.status_note),
+            ('invalid', 'G12 カード利用不可'))
+        self.assertEqual(len(Slip.search([('invoice', '=', invoice.id)])), 1)
+        # the next collection leaves the invalid card alone
+        self.assertIsNone(Group.prepare(self.agents['card'],
+                DUE + dt.timedelta(days=1)))
+
+    @with_transaction()
+    @with_billing_company
+    def test_card_number_never_stored(self, company):
+        "A full card number is refused anywhere on a payment method"
+        Method = Pool().get('power.payment.method')
+        self.setup(company)
+        customer, _ = self.billed(company)
+        for values in [{'card_masked': '4242424242424242'},
+                {'card_token': '4242 4242 4242 4242'}]:
+            with self.subTest(values=values), self.assertRaises(Exception):
+                Method.create([dict(party=customer.id, kind='card',
+                            agent=self.agents['card'].id,
+                            **{'card_token': 'tok', **values})])
+
+    @with_transaction()
+    @with_billing_company
+    def test_konbini_slip_paid(self, company):
+        "A konbini customer gets a slip with the bill; its payment reconciles"
+        pool = Pool()
+        Slip = pool.get('power.payment.slip')
+        Receipt = pool.get('power.payment.receipt')
+        self.setup(company)
+        customer, invoice = self.billed(company, 'konbini')
+        slip, = Slip.search([('invoice', '=', invoice.id)])
+        self.assertEqual(slip.due_date, DUE)
+        receipt, = Receipt.book('konbini', self.agents['konbini'],
+            DUE - dt.timedelta(days=3), [{'customer_number':
+                    customer.customer_number, 'amount': slip.amount,
+                    'reference': invoice.id}])
+        self.assertEqual(receipt.outcome, 'matched')
+        self.assertEqual(invoice.state, 'paid')
+
+    @with_transaction()
+    @with_billing_company
+    def test_partial_and_overpayment(self, company):
+        """A partial payment stays on the invoice; an overpayment's surplus
+        is a credit applied to the next bill"""
+        pool = Pool()
+        Receipt = pool.get('power.payment.receipt')
+        Invoice = pool.get('account.invoice')
+        self.setup(company)
+        agent = self.agents['bank']
+        customer, invoice = self.billed(company)
+        total = int(invoice.total_amount)
+        partial, = Receipt.book('transfer', agent, DUE,
+            [{'party': customer, 'amount': 1000, 'reference': invoice.id}])
+        self.assertEqual((partial.outcome, partial.state),
+            ('partial', 'review'))
+        invoice = Invoice(invoice.id)
+        self.assertEqual((invoice.state, int(invoice.amount_to_pay)),
+            ('posted', total - 1000))
+        over, = Receipt.book('transfer', agent, DUE,
+            [{'party': customer, 'amount': total - 1000 + 500,
+                    'reference': invoice.id}])
+        self.assertEqual((over.outcome, over.credit), ('overpaid', 500))
+        self.assertEqual(Invoice(invoice.id).state, 'paid')
+        Receipt.keep([over])
+        # the next month's bill is reduced by the credit
+        contract, = customer.power_contracts
+        self.fuel(dt.date(2025, 3, 1), '-6.20')
+        self.usage(contract, FEB10, dt.date(2025, 3, 11), '200')
+        BatchRun = pool.get('power.batch.run')
+        BatchRun.run_billing(dt.date(2025, 3, 13))
+        second, = [d.invoice for d in self.determinants(contract)
+            if d.invoice != invoice]
+        self.assertEqual(int(second.amount_to_pay),
+            int(second.total_amount) - 500)
+
+    @with_transaction()
+    @with_billing_company
+    def test_unknown_customer_in_suspense(self, company):
+        "A receipt of no known customer waits in suspense for a clerk"
+        pool = Pool()
+        Receipt = pool.get('power.payment.receipt')
+        Allocate = pool.get('power.payment.receipt.allocate', type='wizard')
+        self.setup(company)
+        customer, invoice = self.billed(company)
+        receipt, = Receipt.book('transfer', self.agents['bank'], DUE,
+            [{'customer_number': 'NOBODY', 'amount':
+                    int(invoice.total_amount)}])
+        self.assertEqual((receipt.outcome, receipt.party),
+            ('unmatched', None))
+        with Transaction().set_context(active_model=Receipt.__name__,
+                active_id=receipt.id, active_ids=[receipt.id]):
+            session_id, _, _ = Allocate.create()
+            Allocate.execute(session_id, {'start': {'receipt': receipt.id,
+                        'party': customer.id, 'invoice': None}}, 'allocate')
+        self.assertEqual(invoice.state, 'paid')
+        self.assertEqual((receipt.state, receipt.resolution),
+            ('done', 'allocated'))
+
+    @with_transaction()
+    @with_billing_company
+    def test_late_interest_on_next_bill(self, company):
+        "Paid 30 days late: 10% a year on the tax-excluded amount, untaxed"
+        pool = Pool()
+        Receipt = pool.get('power.payment.receipt')
+        Adjustment = pool.get('power.billing.adjustment')
+        self.setup(company)
+        customer, invoice = self.billed(company)
+        late = DUE + dt.timedelta(days=30)
+        Receipt.book('transfer', self.agents['bank'], late,
+            [{'party': customer, 'amount': int(invoice.total_amount)}])
+        adjustment, = Adjustment.search([('reason', '=', 'late_interest')])
+        expected = int(invoice.untaxed_amount) * 10 * 30 // (100 * 365)
+        self.assertEqual(adjustment.amount, expected)
+        self.assertFalse(adjustment.taxable)
+        contract, = customer.power_contracts
+        self.fuel(dt.date(2025, 3, 1), '-6.20')
+        self.usage(contract, FEB10, dt.date(2025, 3, 11), '200')
+        pool.get('power.batch.run').run_billing(dt.date(2025, 3, 13))
+        adjustment = Adjustment(adjustment.id)
+        second = adjustment.applied_in.invoice
+        line, = [l for l in second.lines if l.description.startswith('延滞')]
+        self.assertEqual((int(line.amount), line.taxes), (expected, ()))
+        tax, = second.taxes
+        self.assertEqual(int(tax.base), int(second.untaxed_amount) - expected)
+        self.assertEqual(second.total_amount,
+            second.untaxed_amount + second.tax_amount)
+
+    def dun(self, date):
+        Dunning = Pool().get('account.dunning')
+        with today(date):
+            Dunning.generate_dunnings(date)
+            dunnings = Dunning.search([('state', '=', 'draft')])
+            Dunning.process(dunnings)
+        return Dunning.search([])
+
+    @with_transaction()
+    @with_billing_company
+    def test_dunning_to_termination(self, company):
+        "Reminder, warning 20 days ahead, termination and the 廃止 request"
+        pool = Pool()
+        Request = pool.get('power.switching.request')
+        self.setup(company)
+        customer, invoice = self.billed(company)
+        contract, = customer.power_contracts
+        dunning, = self.dun(DUE + dt.timedelta(days=1))
+        self.assertEqual(dunning.level.power_action, 'reminder')
+        warned_on = DUE + dt.timedelta(days=20)
+        dunning, = self.dun(warned_on)
+        self.assertEqual(dunning.level.power_action, 'warning')
+        self.assertEqual(dunning.termination_date,
+            warned_on + dt.timedelta(days=20))
+        # not before the announced date
+        dunning, = self.dun(dunning.termination_date - dt.timedelta(days=1))
+        self.assertEqual(dunning.level.power_action, 'warning')
+        self.assertEqual(contract.state, 'active')
+        end = dunning.termination_date
+        dunning, = self.dun(end)
+        self.assertEqual(dunning.level.power_action, 'terminate')
+        self.assertEqual((contract.state, contract.end_date),
+            ('terminating', end))
+        request, = Request.search([('contract', '=', contract.id)])
+        self.assertEqual((request.kind, request.requested_date,
+                request.state), ('termination', end, 'sent'))
+
+    @with_transaction()
+    @with_billing_company
+    def test_payment_stops_termination(self, company):
+        "Paying after the warning, before the termination date, stops it"
+        pool = Pool()
+        Receipt = pool.get('power.payment.receipt')
+        Request = pool.get('power.switching.request')
+        self.setup(company)
+        customer, invoice = self.billed(company)
+        contract, = customer.power_contracts
+        self.dun(DUE + dt.timedelta(days=1))
+        dunning, = self.dun(DUE + dt.timedelta(days=20))
+        end = dunning.termination_date
+        with today(end - dt.timedelta(days=2)):
+            Receipt.book('transfer', self.agents['bank'],
+                end - dt.timedelta(days=2),
+                [{'party': customer, 'amount': int(invoice.total_amount)}])
+        self.dun(end)
+        self.assertEqual(contract.state, 'active')
+        self.assertFalse(Request.search([('contract', '=', contract.id)]))
+
+    @with_transaction()
+    @with_billing_company
+    def test_protected_customer_not_terminated(self, company):
+        "A protected customer gets reminders, never the termination"
+        pool = Pool()
+        Party = pool.get('party.party')
+        self.setup(company)
+        customer, invoice = self.billed(company)
+        Party.write([customer], {'payment_protected': True,
+                'protection_reason': '在宅医療機器'})
+        contract, = customer.power_contracts
+        for days in (1, 20, 60, 90):
+            dunning, = self.dun(DUE + dt.timedelta(days=days))
+        self.assertEqual(dunning.level.power_action, 'reminder')
+        self.assertTrue(dunning.protected)
+        self.assertEqual(contract.state, 'active')

@@ -1,0 +1,283 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The payment partners' files (layouts: docs/formats/zengin.md,
+card-agent.md, konbini.md).
+
+Out: the Zengin direct-debit request of a collection (one record per
+customer and debit date) and the card billing request. In: the bank's
+Zengin result, the card agent's result and monthly refresh (洗替), and
+the konbini agent's payment notices. Results fail or succeed the
+collection's payments and book the receipts (power_billing.payment)."""
+import datetime as dt
+from collections import defaultdict
+
+from power_core.formats import FormatError, card, konbini, zengin
+
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+
+from .edi import handler
+
+
+class Endpoint(metaclass=PoolMeta):
+    __name__ = 'power.edi.endpoint'
+    payment_agent = fields.Many2One(
+        'power.payment.agent', "Payment Agent", ondelete='RESTRICT',
+        states={
+            'invisible': Eval('partner') != 'payment',
+            'required': Eval('partner') == 'payment',
+            },
+        help="The bank, card agent or konbini agent this endpoint talks "
+        "to.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'send_collections': {
+                    'invisible': Eval('partner') != 'payment',
+                    'depends': ['partner'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button
+    def send_collections(cls, endpoints, date=None):
+        """Send the direct-debit requests of the debit dates within the
+        lead time, or the card charges due by today."""
+        pool = Pool()
+        Configuration = pool.get('power.configuration')
+        Calendar = pool.get('power.business.calendar')
+        from power_core.payments import debit_date
+        today = date or pool.get('ir.date').today()
+        settings = Configuration(1).payment_settings()
+        calendar = Calendar.calendar()
+        for endpoint in endpoints:
+            agent = endpoint.payment_agent
+            if not agent or agent.kind == 'konbini':
+                continue
+            if agent.kind == 'card':
+                endpoint.send_collection(today)
+                continue
+            horizon = calendar.add_business_days(today,
+                settings['debit_lead_days'])
+            dates, day = set(), today
+            while day <= horizon + dt.timedelta(days=31):
+                dates.add(debit_date(day, settings['debit_days'], calendar))
+                day += dt.timedelta(days=1)
+            for collection_date in sorted(d for d in dates
+                    if today < d <= horizon):
+                endpoint.send_collection(collection_date)
+
+    @classmethod
+    def cron_collect(cls):
+        "Scheduled action: the collection requests of the day."
+        cls.send_collections(cls.search([('partner', '=', 'payment')]))
+
+    def send_collection(self, collection_date):
+        "The request file of agent's collection of that date, or None."
+        pool = Pool()
+        Group = pool.get('account.payment.group')
+        Exchange = pool.get('power.edi.exchange')
+        agent = self.payment_agent
+        group = Group.prepare(agent, collection_date)
+        if group is None:
+            return None
+        payments = [p for p in group.payments if p.state == 'processing']
+        if agent.kind == 'bank':
+            data = self._zengin_request(agent, collection_date, payments)
+            name = f'ZENGIN_{agent.code}_{collection_date:%Y%m%d}.txt'
+            kind = 'zengin_request'
+        else:
+            data = card.write_request([card.Charge(str(p.id),
+                        p.party.customer_number,
+                        p.payment_method.card_token, int(p.amount),
+                        p.invoice.number if p.invoice else '')
+                    for p in payments])
+            name = f'CARD_REQ_{agent.code}_{collection_date:%Y%m%d}.csv'
+            kind = 'card_request'
+        exchange = Exchange.send_file(self, name, data, kind,
+            business_key=f'{kind} {agent.code} {collection_date}',
+            message=gettext('power_edi.msg_collection_sent',
+                count=len(payments),
+                amount=sum(int(p.amount) for p in payments)))
+        group.exchange = exchange
+        group.save()
+        return exchange
+
+    @staticmethod
+    def _zengin_request(agent, collection_date, payments):
+        by_customer = defaultdict(list)
+        for payment in payments:
+            by_customer[payment.party.customer_number].append(payment)
+        debits = []
+        for customer, items in sorted(by_customer.items()):
+            method = items[0].payment_method
+            debits.append(zengin.Debit(
+                    bank_code=method.bank.zengin_code,
+                    branch_code=method.bank_branch.code,
+                    account_type=method.account_type,
+                    account_number=method.account_number,
+                    holder=method.account_holder,
+                    amount=sum(int(p.amount) for p in items),
+                    customer_number=customer,
+                    new_code='1' if method.first_debit else '0',
+                    bank_name=zengin.zengin_kana(
+                        method.bank.name_kana or '', 'bank', 15),
+                    branch_name=zengin.zengin_kana(
+                        method.bank_branch.name_kana or '', 'branch', 15)))
+        header = zengin.Header(agent.biller_code,
+            agent.biller_name_kana or '', collection_date,
+            agent.bank.zengin_code, zengin.zengin_kana(
+                agent.bank.name_kana or '', 'bank', 15),
+            agent.bank_branch.code, zengin.zengin_kana(
+                agent.bank_branch.name_kana or '', 'branch', 15))
+        return zengin.encode(header, debits)
+
+
+class PaymentGroup(metaclass=PoolMeta):
+    __name__ = 'account.payment.group'
+    exchange = fields.Many2One('power.edi.exchange', "Request File",
+        readonly=True, ondelete='RESTRICT')
+
+
+class Exchange(metaclass=PoolMeta):
+    __name__ = 'power.edi.exchange'
+
+    @handler('payment')
+    def apply_payment(self):
+        "A file from a payment partner, by its kind."
+        data = self.data()
+        agent = self.endpoint.payment_agent
+        if agent is None:
+            raise FormatError("the endpoint has no payment agent", self.name)
+        if agent.kind == 'bank':
+            self._apply_zengin_result(agent, data)
+        elif agent.kind == 'card' and self.name.startswith('CARD_REFRESH'):
+            self._apply_card_refresh(data)
+        elif agent.kind == 'card':
+            self._apply_card_result(agent, data)
+        else:
+            self._apply_konbini_notice(agent, data)
+        self.save()
+
+    def _group(self, agent, date):
+        Group = Pool().get('account.payment.group')
+        groups = Group.search([('agent', '=', agent.id),
+                ('collection_date', '=', date)], limit=1)
+        if not groups:
+            raise FormatError(f"no collection of {agent.code} on {date} "
+                "was requested", self.name)
+        group, = groups
+        if group.results_received:
+            raise FormatError(f"the results of the collection of {date} "
+                "were applied already", self.name)
+        return group
+
+    def _apply_results(self, group, results):
+        succeeded, failed, receipts = group.apply_results(results,
+            source=self.name)
+        self.records = len(results)
+        self.applied_records = len(succeeded) + len(failed)
+        self.business_key = f'{self.kind} {group.collection_date}'
+        self.message = gettext('power_edi.msg_collection_result',
+            succeeded=len(succeeded), failed=len(failed),
+            amount=sum(r.amount for r in receipts))
+
+    def _apply_zengin_result(self, agent, data):
+        today = Pool().get('ir.date').today()
+        header, debits, _ = zengin.decode(data, year=today.year,
+            name=self.name, result=True)
+        date = header.debit_date
+        if date > today:   # MMDD of last December read in January
+            date = date.replace(year=date.year - 1)
+        self.kind = 'zengin_result'
+        self._apply_results(self._group(agent, date),
+            [(d.customer_number, d.debited, d.result,
+                    zengin.RESULTS.get(d.result, '')) for d in debits])
+
+    def _apply_card_result(self, agent, data):
+        pool = Pool()
+        Payment = pool.get('account.payment')
+        charges = card.read_result(data, self.name)
+        self.kind = 'card_result'
+        payments = Payment.browse([int(c.request_id) for c in charges
+                if c.request_id.isdigit()])
+        groups = {p.group for p in payments if p.group}
+        if len(groups) != 1 or len(payments) != len(charges):
+            raise FormatError("the results do not answer one card request "
+                "of ours", self.name)
+        group, = groups
+        if group.results_received:
+            raise FormatError("the results of this request were applied "
+                "already", self.name)
+        self._apply_results(group, [(c.customer_number, c.approved, c.code,
+                    card.DECLINE_CODES.get(c.code, '')) for c in charges])
+
+    def _apply_card_refresh(self, data):
+        Method = Pool().get('power.payment.method')
+        refreshes = card.read_refresh(data, self.name)
+        self.kind = 'card_refresh'
+        methods = {m.card_token: m for m in Method.search([
+                    ('kind', '=', 'card'),
+                    ('card_token', 'in', [r.token for r in refreshes]),
+                    ('state', '!=', 'ended')])}
+        changed = []
+        for refresh in refreshes:
+            method = methods.get(refresh.token)
+            if method is None:
+                continue
+            if refresh.status == 'invalid':
+                method.state = 'invalid'
+                method.status_note = (f'洗替 {refresh.code} '
+                    f'{card.DECLINE_CODES.get(refresh.code, "")}').strip()
+            else:
+                method.state = 'valid'
+                method.status_note = None
+                if refresh.expiry:
+                    method.card_expiry = refresh.expiry
+                if refresh.masked_number:
+                    method.card_masked = refresh.masked_number
+            changed.append(method)
+        Method.save(changed)
+        self.records = len(refreshes)
+        self.applied_records = len(changed)
+        self.message = gettext('power_edi.msg_card_refresh',
+            invalid=sum(1 for r in refreshes if r.status == 'invalid'),
+            renewed=sum(1 for r in refreshes if r.status == 'renewed'))
+
+    def _apply_konbini_notice(self, agent, data):
+        pool = Pool()
+        Slip = pool.get('power.payment.slip')
+        Receipt = pool.get('power.payment.receipt')
+        payments = konbini.read_payments(data, self.name)
+        self.kind = 'konbini_notice'
+        final = [p for p in payments if p.kind == 'final']
+        slips = {s.barcode: s for s in Slip.search([
+                    ('barcode', 'in', [p.barcode.data() for p in final])])}
+        by_day = defaultdict(list)
+        paid = []
+        for payment in final:
+            slip = slips.get(payment.barcode.data())
+            item = {'amount': payment.amount,
+                'source': f'{self.name} line {payment.line}'}
+            if slip:
+                item.update(party=slip.party, reference=slip.invoice.id)
+                slip.state = 'paid'
+                slip.paid_on = payment.paid_on
+                paid.append(slip)
+            else:
+                item['customer_number'] = payment.barcode.key
+            by_day[payment.paid_on].append(item)
+        receipts = []
+        for day, items in sorted(by_day.items()):
+            receipts += Receipt.book('konbini', agent, day, items,
+                source=self.name)
+        Slip.save(paid)
+        self.records = len(payments)
+        self.applied_records = len(final)
+        self.message = gettext('power_edi.msg_konbini_notice',
+            final=len(final), other=len(payments) - len(final),
+            amount=sum(r.amount for r in receipts))

@@ -1,0 +1,172 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The payment partners through the drop folders, against the simulators:
+a Zengin request, the bank's result and the reconciliation; card charges
+and the refresh; konbini payment notices."""
+import datetime as dt
+import tempfile
+import unittest
+from pathlib import Path
+from unittest import mock
+
+from power_core.simulators.payments import Bank, CardAgent, KonbiniAgent
+
+from trytond.modules.power_billing.payment import setup_collections
+from trytond.modules.power_billing.tests.tools import (
+    FEB10, JAN10, BillingHelpers, with_billing_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
+
+from ..edi import FileMoves
+
+DEBIT = dt.date(2025, 3, 5)
+
+
+class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
+    "Payment partners' files"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_edi')
+
+    def setUp(self):
+        super().setUp()
+        self.folder = Path(tempfile.mkdtemp(prefix='power-pay-'))
+
+    def endpoint(self, agent):
+        Endpoint = Pool().get('power.edi.endpoint')
+        folder = self.folder / agent.code
+        endpoint, = Endpoint.create([{'name': agent.name,
+                    'code': f'pay-{agent.code}', 'partner': 'payment',
+                    'payment_agent': agent.id,
+                    'inbox': str(folder / 'inbox'),
+                    'outbox': str(folder / 'outbox'),
+                    'archive': str(folder / 'archive'),
+                    'error_folder': str(folder / 'error')}])
+        return endpoint
+
+    def commit_files(self):
+        Transaction().join(FileMoves()).tpc_finish(Transaction())
+
+    def customer(self, company, kind, agent, name):
+        Method = Pool().get('power.payment.method')
+        contract = self.contract(company, name=name)
+        values = {}
+        if kind == 'card':
+            values = {'card_token': f'tok_{self.points}',
+                'card_masked': '************1111'}
+        elif kind == 'bank':
+            values = {'bank': agent.bank.id,
+                'bank_branch': agent.bank_branch.id, 'account_type': '1',
+                'account_number': f'{self.points}', 'account_holder': 'ﾃｽﾄ'}
+        Method.create([dict(party=contract.customer.id, kind=kind,
+                    start_date=dt.date(2024, 6, 1),
+                    agent=agent.id if kind != 'konbini' else None,
+                    **values)])
+        self.usage(contract, JAN10, FEB10, '259.6')
+        return contract
+
+    def invoice(self, contract):
+        determinant, = self.determinants(contract)
+        return determinant.invoice
+
+    @with_transaction()
+    @with_billing_company
+    def test_zengin_request_result_reconciliation(self, company):
+        "Zengin request → the bank's result → reconciled and followed up"
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        Slip = pool.get('power.payment.slip')
+        agents = setup_collections(company)
+        agent = agents['bank']
+        endpoint = self.endpoint(agent)
+        payer = self.customer(company, 'bank', agent, '山田 太郎')
+        failing = self.customer(company, 'bank', agent, '鈴木 花子')
+        self.bill()
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=DEBIT - dt.timedelta(days=4)):
+            Endpoint.send_collections([endpoint])
+        self.commit_files()
+        request, = Exchange.search([('kind', '=', 'zengin_request')])
+        self.assertEqual(request.name, 'ZENGIN_BANK_20250305.txt')
+        folder = self.folder / agent.code
+        bank = Bank(folder / 'outbox', folder / 'inbox',
+            {failing.customer.customer_number.lstrip('0'): '2'})
+        self.assertEqual(len(bank.process()), 1)
+        self.assertEqual(len(bank.requests[request.name]), 2)
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=DEBIT + dt.timedelta(days=2)):
+            Endpoint.poll([endpoint])
+        self.commit_files()
+        result, = Exchange.search([('kind', '=', 'zengin_result')])
+        self.assertEqual((result.state, result.records,
+                result.applied_records), ('applied', 2, 2))
+        self.assertEqual(self.invoice(payer).state, 'paid')
+        self.assertEqual(self.invoice(failing).state, 'posted')
+        # no such account (code 2): the account is invalid, a slip is sent
+        method = failing.customer.payment_method
+        self.assertEqual(method.state, 'invalid')
+        self.assertTrue(Slip.search([('party', '=', failing.customer.id)]))
+        # the same result file again: refused, nothing applied twice
+        result_file = (folder / 'archive' / result.name)
+        (folder / 'inbox' / 'again.txt').write_bytes(result_file.read_bytes())
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=DEBIT + dt.timedelta(days=2)):
+            Endpoint.poll([endpoint])
+        again, = Exchange.search([('name', '=', 'again.txt')])
+        self.assertEqual(again.state, 'duplicate')
+
+    @with_transaction()
+    @with_billing_company
+    def test_card_charges_and_refresh(self, company):
+        "Card charges, a decline, and the monthly refresh"
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        agents = setup_collections(company)
+        agent = agents['card']
+        endpoint = self.endpoint(agent)
+        good = self.customer(company, 'card', agent, '山田 太郎')
+        bad = self.customer(company, 'card', agent, '鈴木 花子')
+        self.bill()
+        due = self.invoice(good).payment_term_date
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=due):
+            Endpoint.send_collections([endpoint])
+            self.commit_files()
+            folder = self.folder / agent.code
+            simulator = CardAgent(folder / 'outbox', folder / 'inbox',
+                {bad.customer.payment_method.card_token: 'G54'}, today=due)
+            simulator.process()
+            Endpoint.poll([endpoint])
+            self.commit_files()
+        self.assertEqual(self.invoice(good).state, 'paid')
+        self.assertEqual(bad.customer.payment_method.state, 'invalid')
+        simulator.refresh('202504', invalid={
+                good.customer.payment_method.card_token})
+        Endpoint.poll([endpoint])
+        self.assertEqual(good.customer.payment_method.state, 'invalid')
+        self.assertTrue(good.customer.payment_method.status_note
+            .startswith('洗替 G12'))
+
+    @with_transaction()
+    @with_billing_company
+    def test_konbini_notice(self, company):
+        "A store payment of a slip's barcode reconciles its invoice"
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        Slip = pool.get('power.payment.slip')
+        agents = setup_collections(company)
+        agent = agents['konbini']
+        endpoint = self.endpoint(agent)
+        contract = self.customer(company, 'konbini', agent, '山田 太郎')
+        self.bill()
+        slip, = Slip.search([])
+        paid_on = slip.due_date - dt.timedelta(days=2)
+        KonbiniAgent(self.folder / agent.code / 'inbox').notice(
+            [slip.barcode], paid_on)
+        Endpoint.poll([endpoint])
+        self.assertEqual(self.invoice(contract).state, 'paid')
+        self.assertEqual((slip.state, slip.paid_on), ('paid', paid_on))

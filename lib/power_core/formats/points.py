@@ -1,0 +1,132 @@
+"""Point programme (ポイント事業者) files: layout version 1
+(docs/formats/points.md).
+
+- Member check (ours): the member IDs customers registered, to verify.
+- Member result (theirs): each ID valid or not, with a reason.
+- Grant request (ours): the points earned by each paid bill.
+- Grant result (theirs): each grant done or refused."""
+import csv
+import io
+from dataclasses import dataclass
+
+from power_core.formats import FormatError, csv_rows
+
+MEMBER_COLUMNS = ['customer_number', 'member_id']
+MEMBER_RESULT_COLUMNS = MEMBER_COLUMNS + ['status', 'reason']
+GRANT_COLUMNS = ['grant_id', 'customer_number', 'member_id', 'invoice',
+    'amount', 'points']
+GRANT_RESULT_COLUMNS = GRANT_COLUMNS + ['status', 'reason']
+MEMBER_STATUSES = ('valid', 'invalid')
+GRANT_STATUSES = ('granted', 'refused')
+
+
+@dataclass(frozen=True)
+class Member:
+    customer_number: str
+    member_id: str
+    status: str = None
+    reason: str = ''
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Grant:
+    grant_id: str
+    customer_number: str
+    member_id: str
+    invoice: str
+    amount: int
+    points: int
+    status: str = None
+    reason: str = ''
+    line: int = 0
+
+
+def points_for(amount, yen_per_point=200):
+    "Points a paid bill of amount yen earns: one per yen_per_point, down."
+    return max(int(amount), 0) // yen_per_point
+
+
+def check_member_id(member_id):
+    value = (member_id or '').strip()
+    if not (value.isascii() and value.isdigit() and 8 <= len(value) <= 16):
+        raise FormatError(f"member ID {value!r} is not 8 to 16 digits",
+            'member_id', value)
+    return value
+
+
+def _write(columns, rows):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\r\n')
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue().encode('utf-8')
+
+
+def write_members(members, result=False):
+    if result:
+        return _write(MEMBER_RESULT_COLUMNS, [[m.customer_number,
+                    m.member_id, m.status, m.reason] for m in members])
+    return _write(MEMBER_COLUMNS, [[m.customer_number, m.member_id]
+            for m in members])
+
+
+def write_grants(grants, result=False):
+    rows = []
+    for g in grants:
+        row = [g.grant_id, g.customer_number, g.member_id, g.invoice,
+            g.amount, g.points]
+        if result:
+            row += [g.status, g.reason]
+        rows.append(row)
+    return _write(GRANT_RESULT_COLUMNS if result else GRANT_COLUMNS, rows)
+
+
+def _int(text, field, where):
+    if not (text.isascii() and text.isdigit()):
+        raise FormatError(f"{field} {text!r} is not a whole number", where)
+    return int(text)
+
+
+def read_members(data, name='', result=True):
+    columns = MEMBER_RESULT_COLUMNS if result else MEMBER_COLUMNS
+    members, seen = [], set()
+    for number, v in csv_rows(data, columns, name, shift_jis=False,
+            strip=True):
+        where = f"{name} line {number}".strip()
+        if not v['customer_number']:
+            raise FormatError("customer_number is empty", where)
+        if v['customer_number'] in seen:
+            raise FormatError(
+                f"customer {v['customer_number']} appears twice", where)
+        seen.add(v['customer_number'])
+        status = v.get('status')
+        if result and status not in MEMBER_STATUSES:
+            raise FormatError(f"status {status!r} is none of "
+                f"{', '.join(MEMBER_STATUSES)}", where)
+        members.append(Member(v['customer_number'], v['member_id'], status,
+                v.get('reason', ''), number))
+    return members
+
+
+def read_grants(data, name='', result=True):
+    columns = GRANT_RESULT_COLUMNS if result else GRANT_COLUMNS
+    grants, seen = [], set()
+    for number, v in csv_rows(data, columns, name, shift_jis=False,
+            strip=True):
+        where = f"{name} line {number}".strip()
+        if not v['grant_id']:
+            raise FormatError("grant_id is empty", where)
+        if v['grant_id'] in seen:
+            raise FormatError(f"grant {v['grant_id']} appears twice", where)
+        seen.add(v['grant_id'])
+        status = v.get('status')
+        if result and status not in GRANT_STATUSES:
+            raise FormatError(f"status {status!r} is none of "
+                f"{', '.join(GRANT_STATUSES)}", where)
+        grants.append(Grant(v['grant_id'], v['customer_number'],
+                v['member_id'], v['invoice'],
+                _int(v['amount'], 'amount', where),
+                _int(v['points'], 'points', where), status,
+                v.get('reason', ''), number))
+    return grants
