@@ -27,6 +27,27 @@ class Determinant(metaclass=PoolMeta):
         help="The batch that sent this bill notice to the print shop.")
 
 
+class Slip(metaclass=PoolMeta):
+    __name__ = 'power.payment.slip'
+    print_exchange = fields.Many2One('power.edi.exchange', "Print Batch",
+        readonly=True, ondelete='RESTRICT')
+
+
+class Dunning(metaclass=PoolMeta):
+    __name__ = 'account.dunning'
+    print_exchange = fields.Many2One('power.edi.exchange', "Print Batch",
+        readonly=True, ondelete='RESTRICT',
+        help="The batch that sent this dunning's letter to the print shop.")
+
+    @classmethod
+    def process(cls, dunnings):
+        "A dunning processed at a new level has a new letter to print."
+        todo = [d for d in dunnings if not d.blocked and d.state == 'draft']
+        super().process(dunnings)
+        if todo:
+            cls.write(todo, {'print_exchange': None})
+
+
 class Endpoint(metaclass=PoolMeta):
     __name__ = 'power.edi.endpoint'
 
@@ -52,6 +73,10 @@ class Endpoint(metaclass=PoolMeta):
         them on paper, in batches of BATCH."""
         for endpoint in endpoints:
             while endpoint.send_notice_batch():
+                pass
+            while endpoint.send_slip_batch():
+                pass
+            while endpoint.send_dunning_batch():
                 pass
 
     @classmethod
@@ -100,6 +125,58 @@ class Endpoint(metaclass=PoolMeta):
         return exchange
 
 
+    def send_slip_batch(self, limit=BATCH):
+        "One batch of payment slips not printed yet; its exchange or None."
+        Slip = Pool().get('power.payment.slip')
+        from trytond.modules.power_billing.letters import slip_letters
+        slips = Slip.search([('state', '=', 'issued'),
+                ('print_exchange', '=', None)], order=[('id', 'ASC')],
+            limit=limit)
+        if not slips:
+            return None
+        return self._send_letters(slips, slip_letters(slips), 'SLIP',
+            'print_payment_slip')
+
+    def send_dunning_batch(self, limit=BATCH):
+        """One batch of the letters of processed dunnings (reminders,
+        termination warnings and notices); its exchange or None."""
+        Dunning = Pool().get('account.dunning')
+        from trytond.modules.power_billing.letters import dunning_letters
+        dunnings = Dunning.search([
+                ('state', 'in', ['waiting', 'final']),
+                ('level.power_action', '!=', None),
+                ('print_exchange', '=', None),
+                ], order=[('id', 'ASC')], limit=limit)
+        if not dunnings:
+            return None
+        return self._send_letters(dunnings, dunning_letters(dunnings),
+            'DUNNING', 'print_dunning_letter')
+
+    def _send_letters(self, records, letters, prefix, kind):
+        Exchange = Pool().get('power.edi.exchange')
+        from power_core.letters import render_batch as render_letters
+        pdf, pages = render_letters(letters)
+        items, page = [], 1
+        for letter, count in zip(letters, pages):
+            items.append(print_shop.Item(document_id=letter.document_id,
+                    kind=letter.kind, customer_number=letter.customer_number,
+                    name=letter.customer_name,
+                    postal_code=letter.postal_code, address=letter.address,
+                    first_page=page, pages=count, amount=letter.amount,
+                    due_date=letter.due_date))
+            page += count
+        data = print_shop.write_batch(items, pdf)
+        stamp = now().strftime('%Y%m%d%H%M%S')
+        name = f'{prefix}_{stamp}_{records[0].id:010d}.zip'
+        exchange = Exchange.send_file(self, name, data, kind,
+            business_key=f'{kind} {len(items)}',
+            message=gettext('power_edi.msg_print_batch', count=len(items),
+                pages=page - 1))
+        type(records[0]).write(list(records),
+            {'print_exchange': exchange.id})
+        return exchange
+
+
 class Exchange(metaclass=PoolMeta):
     __name__ = 'power.edi.exchange'
 
@@ -118,14 +195,17 @@ class Exchange(metaclass=PoolMeta):
         self.kind = 'print_ack'
         self.business_key = ack.batch
         self.records = len(ack.accepted) + len(ack.refused)
-        ids = {}
+        models = {'D': Determinant, 'S': pool.get('power.payment.slip'),
+            'L': pool.get('account.dunning')}
+        ids = {prefix: [] for prefix in models}
         for document, _ in ack.refused:
-            if document.startswith('D') and document[1:].isdigit():
-                ids[int(document[1:])] = document
-        refused = Determinant.search([('id', 'in', list(ids)),
-                ('print_exchange', '=', batch.id)])
+            if document[:1] in models and document[1:].isdigit():
+                ids[document[:1]].append(int(document[1:]))
         # refused documents go into the next batch once their data is fixed
-        Determinant.write(refused, {'print_exchange': None})
+        for prefix, Model in models.items():
+            refused = Model.search([('id', 'in', ids[prefix]),
+                    ('print_exchange', '=', batch.id)])
+            Model.write(refused, {'print_exchange': None})
         self.applied_records = len(ack.accepted)
         if ack.refused:
             self.message = '\n'.join(f'{document}: {reason}'

@@ -170,3 +170,66 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         Endpoint.poll([endpoint])
         self.assertEqual(self.invoice(contract).state, 'paid')
         self.assertEqual((slip.state, slip.paid_on), ('paid', paid_on))
+
+    @with_transaction()
+    @with_billing_company
+    def test_slips_and_dunning_letters_to_print_shop(self, company):
+        "Payment slips and dunning letters go to the print shop in batches"
+        from power_core.formats import print_shop
+        from power_core.simulators.print_shop import PrintShop
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        Dunning = pool.get('account.dunning')
+        agents = setup_collections(company)
+        slip_payer = self.customer(company, 'konbini', agents['konbini'],
+            '山田 太郎')
+        other = self.contract(company, name='鈴木 花子')
+        self.usage(other, JAN10, FEB10, '180')
+        late = self.customer(company, 'konbini', agents['konbini'],
+            '佐藤 一郎')
+        self.bill()
+        due = self.invoice(late).payment_term_date
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=due + dt.timedelta(days=1)):
+            Dunning.generate_dunnings(due + dt.timedelta(days=1))
+            Dunning.process(Dunning.search([('state', '=', 'draft')]))
+        endpoint, = Endpoint.search([('partner', '=', 'print')])
+        folder = self.folder / 'print'
+        for name in ('inbox', 'outbox', 'archive', 'error_folder'):
+            setattr(endpoint, name, str(folder / name))
+        endpoint.save()
+        Endpoint.send_print([endpoint])
+        self.commit_files()
+        slips, = Exchange.search([('kind', '=', 'print_payment_slip')])
+        items, pdf = print_shop.read_batch(
+            (folder / 'outbox' / slips.name).read_bytes())
+        self.assertEqual(sorted(i.name for i in items),
+            ['佐藤 一郎', '山田 太郎'])
+        self.assertEqual({i.kind for i in items}, {'payment_slip'})
+        self.assertTrue(pdf.startswith(b'%PDF'))
+        letters, = Exchange.search([('kind', '=', 'print_dunning_letter')])
+        items, _ = print_shop.read_batch(
+            (folder / 'outbox' / letters.name).read_bytes())
+        # every unpaid customer is reminded: the slip payers and the other
+        self.assertEqual({i.kind for i in items}, {'dunning_letter'})
+        self.assertIn('佐藤 一郎', [i.name for i in items])
+        self.assertEqual(len(items), 3)
+        del slip_payer
+        PrintShop(folder / 'outbox', folder / 'inbox').process()
+        Endpoint.poll([endpoint])
+        self.assertEqual({Exchange(slips.id).state,
+                Exchange(letters.id).state}, {'acknowledged'})
+        # processed again at the next level, the dunning has a new letter
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=due + dt.timedelta(days=20)):
+            Dunning.generate_dunnings(due + dt.timedelta(days=20))
+            Dunning.process(Dunning.search([('state', '=', 'draft')]))
+        Endpoint.send_print([endpoint])
+        warnings = Exchange.search([('kind', '=', 'print_dunning_letter')],
+            order=[('id', 'DESC')], limit=1)[0]
+        items, _ = print_shop.read_batch(
+            (folder / 'outbox' / warnings.name).read_bytes()
+            if (folder / 'outbox' / warnings.name).exists()
+            else warnings.content)
+        self.assertEqual({i.kind for i in items}, {'termination_warning'})

@@ -1,0 +1,84 @@
+"""Letters to customers printed by the print shop: payment slips (払込票)
+with the GS1-128 barcode of DOMAIN_FACTS §5.2, reminders (督促状), the
+termination warning (解約予告通知) and the termination notice (解約通知).
+
+A Letter holds what the customer reads; `render_batch` lays letters out
+with WeasyPrint from `templates/letter.html` (one page each) and returns
+the PDF and each letter's page count, as the bill notices do. The barcode
+is drawn by python-barcode (GS1-128) as inline SVG."""
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from .errors import ValidationError
+from .notice import Retailer, _environment, _refuse  # noqa: F401
+
+TITLES = {
+    'payment_slip': '電気料金払込票',
+    'dunning_letter': '電気料金お支払いのお願い（督促状）',
+    'termination_warning': '電気需給契約解約予告通知',
+    'termination_notice': '電気需給契約解約のお知らせ',
+    }
+
+
+@dataclass(frozen=True)
+class Letter:
+    kind: str                      # a key of TITLES
+    document_id: str
+    retailer: Retailer
+    customer_name: str
+    customer_number: str
+    postal_code: str
+    address: str
+    date: dt.date                  # the letter's date
+    paragraphs: tuple = ()
+    rows: tuple = ()               # (label, value) shown as a table
+    amount: int | None = None      # the amount to pay
+    due_date: dt.date | None = None
+    barcode: str | None = None     # 44 digits of a konbini slip
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def title(self):
+        return TITLES[self.kind]
+
+
+def barcode_svg(data):
+    "The GS1-128 barcode of 44 digits as an SVG element (string)."
+    import barcode
+    from barcode.writer import SVGWriter
+    if not (len(data) == 44 and data.isdigit()):
+        raise ValidationError(f"barcode data {data!r} is not 44 digits", data)
+    out = io.BytesIO()
+    barcode.get('gs1_128', data, writer=SVGWriter()).write(out, options={
+            'write_text': False, 'module_height': 12, 'module_width': 0.25,
+            'quiet_zone': 4})
+    svg = out.getvalue().decode('utf-8')
+    return svg[svg.index('<svg'):]
+
+
+def render_html(letters):
+    letters = list(letters)
+    if not letters:
+        raise ValidationError("There is no letter to print.", None)
+    for letter in letters:
+        if letter.kind not in TITLES:
+            raise ValidationError(f"letter kind {letter.kind!r} is none "
+                f"of {', '.join(TITLES)}", letter.kind)
+    barcodes = {l.document_id: barcode_svg(l.barcode) for l in letters
+        if l.barcode}
+    return _environment().get_template('letter.html').render(
+        letters=letters, barcodes=barcodes)
+
+
+def render_batch(letters):
+    """(PDF bytes, [pages of each letter]) of letters bound into one
+    document, for the print shop's index."""
+    import weasyprint
+    documents = [weasyprint.HTML(string=render_html([l]),
+            url_fetcher=_refuse).render() for l in letters]
+    if not documents:
+        raise ValidationError("There is no letter to print.", None)
+    pages = [page for document in documents for page in document.pages]
+    return (documents[0].copy(pages).write_pdf(),
+        [len(document.pages) for document in documents])
