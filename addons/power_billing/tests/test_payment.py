@@ -314,3 +314,72 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
         self.assertEqual(dunning.level.power_action, 'reminder')
         self.assertTrue(dunning.protected)
         self.assertEqual(contract.state, 'active')
+
+    @with_transaction()
+    @with_billing_company
+    def test_reports_match_the_ledger(self, company):
+        "Collection reports add up to the ledger to the yen"
+        import io
+
+        import openpyxl
+
+        from ..collection_report import build, produce
+        pool = Pool()
+        Receipt = pool.get('power.payment.receipt')
+        MoveLine = pool.get('account.move.line')
+        StatementLine = pool.get('account.statement.line')
+        Contract = pool.get('power.contract')
+        Output = pool.get('power.report.output')
+        self.setup(company)
+        agent = self.agents['bank']
+        paid_by, paid = self.billed(company, name='一 全額')
+        part_by, part = self.billed(company, name='二 一部')
+        over_by, over = self.billed(company, name='三 過入金')
+        owes, owed = self.billed(company, name='四 未払')
+        Receipt.book('transfer', agent, DUE, [
+                {'party': paid_by, 'amount': int(paid.total_amount)},
+                {'party': part_by, 'amount': 1000},
+                {'party': over_by, 'amount': int(over.total_amount) + 700},
+                {'customer_number': 'X9', 'amount': 555}])
+        contract, = owes.power_contracts
+        Contract.write([contract], {'end_date': DUE})
+        Contract.terminate([contract])
+        as_of = DUE + dt.timedelta(days=60)
+
+        ledger = sum(int(l.debit - l.credit) for l in MoveLine.search([
+                    ('account.type.receivable', '=', True),
+                    ('move.state', '=', 'posted')]))
+        for kind in ('ar_summary', 'ar_detail'):
+            with self.subTest(kind=kind):
+                table = build(kind, DUE, as_of)
+                self.assertEqual(sum(table.values(r)[
+                            [c.key for c in table.columns].index('open')]
+                        for r in table.rows), ledger)
+        statement_total = sum(int(l.amount) for l in StatementLine.search([
+                    ('date', '>=', DUE), ('date', '<=', as_of)]))
+        table = build('receipts_summary', DUE, as_of)
+        rows = list(table.rows)
+        self.assertEqual(sum(r['amount'] for r in rows), statement_total)
+        self.assertEqual(sum(r['allocated'] + r['credit'] for r in rows),
+            statement_total)
+        monthly = build('receipts_monthly', DUE, DUE)
+        self.assertEqual(sum(r['total'] for r in monthly.rows),
+            statement_total)
+        statement = build('statement', DUE.replace(day=1), as_of, over_by)
+        self.assertEqual(list(statement.rows)[-1]['balance'], -700)
+        agency = list(build('collection_agency', DUE, as_of).rows)
+        self.assertEqual([(r['customer'], r['amount']) for r in agency],
+            [('四 未払', int(owed.total_amount))])
+
+        name, data = produce('ar_detail', DUE, as_of)
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        self.assertEqual(sheet['A1'].value, f'売掛金明細表 {as_of} 現在')
+        header = [c.value for c in sheet[2]]
+        self.assertEqual(header[:3], ['お客さま番号', 'お客さま名', '請求書番号'])
+        last = [c.value for c in sheet[sheet.max_row]]
+        self.assertEqual((last[0], last[header.index('未収額')]),
+            ('合計', ledger))
+        self.assertEqual(sheet.freeze_panes, 'A3')
+        name, pdf = produce('receipts_detail', DUE, as_of, format='pdf')
+        self.assertTrue(pdf.startswith(b'%PDF'))
+        self.assertEqual(len(Output.search([])), 2)
