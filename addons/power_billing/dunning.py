@@ -105,8 +105,12 @@ class Dunning(metaclass=PoolMeta):
         for dunning in todo:
             action = dunning.level.power_action
             if action == 'warning' and not dunning.termination_date:
-                with Transaction().set_context(company=dunning.company.id):
-                    today = Date.today()
+                # a batch re-run for a past day gives its day in the context
+                today = Transaction().context.get('dunning_date')
+                if today is None:
+                    with Transaction().set_context(
+                            company=dunning.company.id):
+                        today = Date.today()
                 dunning.termination_date = core.termination_date(today,
                     settings['termination_notice_days'])
                 warned.append(dunning)

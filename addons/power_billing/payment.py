@@ -578,7 +578,7 @@ class PaymentGroup(metaclass=PoolMeta):
         if failed:
             Payment.fail(failed)
             Slip.issue([p.invoice for p in failed if p.invoice],
-                reissue=True)
+                reissue=True, on=self.collection_date)
         for note, methods in invalid.items():
             Method.mark({m for m in methods if m}, 'invalid', note)
         valid = {p.payment_method for p in succeeded
@@ -660,10 +660,10 @@ class Slip(ModelSQL, ModelView):
         return f'{invoice.id:012d}{invoice.party.id:09d}'
 
     @classmethod
-    def issue(cls, invoices, reissue=False, days=14):
+    def issue(cls, invoices, reissue=False, days=14, on=None):
         """A slip for each invoice still to pay (the previous slips of a
         reissued one made void): due on the invoice's due date, or days
-        from today for a reissue after a failed debit."""
+        from on (today) for a reissue after a failed debit."""
         pool = Pool()
         Agent = pool.get('power.payment.agent')
         agents = Agent.search([('kind', '=', 'konbini'),
@@ -671,7 +671,7 @@ class Slip(ModelSQL, ModelView):
         if not agents:
             return []
         agent, = agents
-        today = pool.get('ir.date').today()
+        today = on or pool.get('ir.date').today()
         slips, void = [], []
         with Transaction().set_context(with_payment=False):
             invoices = pool.get('account.invoice').browse(invoices)

@@ -454,4 +454,5 @@ class Cron(metaclass=PoolMeta):
             ('power.edi.endpoint|cron_plan', "Send the Supply Plan"),
             ('power.edi.endpoint|cron_collect',
                 "Send Direct-Debit and Card Requests"),
+            ('power.edi.endpoint|cron_points', "Send Point Programme Files"),
             ]

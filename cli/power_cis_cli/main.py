@@ -104,7 +104,11 @@ def prepare_demo(database, customers):
         else 'demo customers: already there')
 
     from .demo_billing import bill_demo_month, demo_usage
+    from .demo_collections import demo_methods
     context = {'company': company.id, 'language': 'en'}
+    site.in_transaction(database,
+        lambda transaction: demo_methods(company.id, log=_log),
+        context=context)
     readings = site.in_transaction(database,
         lambda transaction: demo_usage(company.id, log=_log), context=context)
     billed = 0
@@ -139,6 +143,10 @@ def prepare_demo(database, customers):
         site.in_transaction(database,
             lambda transaction: demo_hub(company.id, url, log=_log),
             context=context)
+        # terminations for non-payment file their 廃止 with the hub
+        from . import demo_collections
+        demo_collections.run(database, company.id, context,
+            site.in_transaction, log=_log)
     finally:
         server.shutdown()
         server.server_close()

@@ -233,3 +233,71 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
             if (folder / 'outbox' / warnings.name).exists()
             else warnings.content)
         self.assertEqual({i.kind for i in items}, {'termination_warning'})
+
+
+class PointProgrammeTestCase(BillingHelpers, unittest.TestCase):
+    "The point programme's files"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_edi')
+
+    @with_transaction()
+    @with_billing_company
+    def test_members_and_grants(self, company):
+        "Member IDs verified, paid bills granted points, bad IDs refused"
+        from power_core.simulators.points import PointProgramme
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        Party = pool.get('party.party')
+        Receipt = pool.get('power.payment.receipt')
+        Grant = pool.get('power.point.grant')
+        agents = setup_collections(company)
+        folder = Path(tempfile.mkdtemp(prefix='power-points-'))
+        endpoint, = Endpoint.search([('code', '=', 'points')])
+        for name in ('inbox', 'outbox', 'archive', 'error_folder'):
+            setattr(endpoint, name, str(folder / name))
+        endpoint.save()
+        member = self.contract(company, name='山田 太郎')
+        other = self.contract(company, name='鈴木 花子')
+        with self.assertRaises(Exception):
+            Party.write([member.customer], {'point_member_id': '12ab'})
+        Party.write([member.customer], {'point_member_id': '１２３４５６７８'})
+        self.assertEqual((member.customer.point_member_id,
+                member.customer.point_member_state),
+            ('12345678', 'unverified'))
+        Party.write([other.customer], {'point_member_id': '99999999'})
+        for contract in (member, other):
+            self.usage(contract, JAN10, FEB10, '259.6')
+        self.bill()
+        for contract in (member, other):
+            invoice, = [d.invoice for d in self.determinants(contract)]
+            Receipt.book('transfer', agents['bank'],
+                invoice.payment_term_date, [{'party': contract.customer,
+                        'amount': int(invoice.total_amount)}])
+        simulator = PointProgramme(folder / 'outbox', folder / 'inbox',
+            unknown={'99999999'})
+        Endpoint.send_points([endpoint])
+        self.commit_files()
+        simulator.process()
+        Endpoint.poll([endpoint])
+        self.assertEqual(member.customer.point_member_state, 'valid')
+        self.assertEqual(other.customer.point_member_state, 'invalid')
+        # grants go to valid members only
+        Endpoint.send_points([endpoint])
+        self.commit_files()
+        grant, = Grant.search([])
+        self.assertEqual((grant.party, grant.points, grant.state),
+            (member.customer, int(grant.amount) // 200, 'requested'))
+        simulator.process()
+        Endpoint.poll([endpoint])
+        self.assertEqual(Grant(grant.id).state, 'granted')
+        # nothing more to grant
+        Endpoint.send_points([endpoint])
+        self.assertEqual(len(Exchange.search([('kind', '=', 'point_grant')])),
+            1)
+
+    def commit_files(self):
+        Transaction().join(FileMoves()).tpc_finish(Transaction())

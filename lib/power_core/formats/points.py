@@ -7,6 +7,7 @@
 - Grant result (theirs): each grant done or refused."""
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 
 from power_core.formats import FormatError, csv_rows
@@ -48,7 +49,8 @@ def points_for(amount, yen_per_point=200):
 
 
 def check_member_id(member_id):
-    value = (member_id or '').strip()
+    "member_id with full-width digits made half-width, checked."
+    value = unicodedata.normalize('NFKC', member_id or '').strip()
     if not (value.isascii() and value.isdigit() and 8 <= len(value) <= 16):
         raise FormatError(f"member ID {value!r} is not 8 to 16 digits",
             'member_id', value)
