@@ -492,9 +492,13 @@ class PaymentGroup(metaclass=PoolMeta):
             invoices = [i for i in invoices
                 if i.payment_term_date <= collection_date]
         methods = {}
+        by_date = defaultdict(list)
         for invoice in invoices:
-            found = Method.for_parties([invoice.party.id], invoice.invoice_date)
-            methods[invoice.id] = found.get(invoice.party.id)
+            by_date[invoice.invoice_date].append(invoice)
+        for date, dated in by_date.items():
+            found = Method.for_parties({i.party.id for i in dated}, date)
+            for invoice in dated:
+                methods[invoice.id] = found.get(invoice.party.id)
         requested = {p.line.id for p in Payment.search([
                     ('line', 'in', [l.id for i in invoices
                             for l in i.lines_to_pay]),
@@ -1293,6 +1297,10 @@ def setup_collections(company):
     if not account_configuration.default_dunning_procedure:
         account_configuration.default_dunning_procedure = procedure
         account_configuration.save()
+        # customers created before have no procedure of their own
+        Party.write(Party.search([('customer_number', '!=', None),
+                    ('dunning_procedure', '=', None)]),
+            {'dunning_procedure': procedure.id})
     configuration = Configuration(1)
     if not configuration.non_payment_reason:
         reasons = Reason.search([('code', '=', 'NONPAY')], limit=1)

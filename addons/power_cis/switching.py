@@ -25,6 +25,7 @@ KINDS = [
     ('removal', "Termination with Removal (廃止・撤去)"),
     ('ampere_change', "Ampere Change (アンペア変更)"),
     ('info_change', "Customer Information Change (需要者情報変更)"),
+    ('relay', "Switching-Termination Relay (廃止取次)"),
     ]
 # Low-voltage service ids of the switching hub (DOMAIN_FACTS §3.2).
 SERVICE_IDS = {
@@ -35,6 +36,7 @@ SERVICE_IDS = {
     'switch_in': 'IF_10610',
     'info_change': 'IF_10810',
     'ampere_change': 'IF_10910',
+    'relay': 'IS_20110',
     }
 # Business days the hub has to answer before a request is overdue.
 ANSWER_DAYS = {
@@ -95,12 +97,14 @@ class Request(NumberedMixin, Workflow, ModelSQL, ModelView):
             })
     current_retailer = fields.Char(
         "Current Retailer", states={
-            'invisible': Eval('kind') != 'switch_in',
+            'invisible': ~Eval('kind').in_(['switch_in', 'relay']),
+            'required': Eval('kind') == 'relay',
             'readonly': Eval('state') != 'draft',
             })
     current_customer_number = fields.Char(
         "Customer Number at Current Retailer", states={
-            'invisible': Eval('kind') != 'switch_in',
+            'invisible': ~Eval('kind').in_(['switch_in', 'relay']),
+            'required': Eval('kind') == 'relay',
             'readonly': Eval('state') != 'draft',
             },
         help="Needed by the current retailer to accept the switch (廃止取次).")
@@ -386,6 +390,11 @@ class Request(NumberedMixin, Workflow, ModelSQL, ModelView):
         Contract.terminate([contract])
 
     _complete_removal = _complete_termination
+
+    def _complete_relay(self):
+        """The current retailer registered the termination of its supply
+        on the effective date (廃止取次): nothing changes on our side
+        until our own supply starts."""
 
     def _complete_ampere_change(self):
         "The new capacity applies from the effective date."

@@ -102,7 +102,7 @@ class Endpoint(metaclass=PoolMeta):
             business_key=f'{kind} {agent.code} {collection_date}',
             message=gettext('power_edi.msg_collection_sent',
                 count=len(payments),
-                amount=sum(int(p.amount) for p in payments)))
+                amount=f'{sum(int(p.amount) for p in payments):,}'))
         group.exchange = exchange
         group.save()
         return exchange
@@ -184,7 +184,7 @@ class Exchange(metaclass=PoolMeta):
         self.business_key = f'{self.kind} {group.collection_date}'
         self.message = gettext('power_edi.msg_collection_result',
             succeeded=len(succeeded), failed=len(failed),
-            amount=sum(r.amount for r in receipts))
+            amount=f'{sum(r.amount for r in receipts):,}')
 
     def _apply_zengin_result(self, agent, data):
         today = Pool().get('ir.date').today()
@@ -280,4 +280,4 @@ class Exchange(metaclass=PoolMeta):
         self.applied_records = len(final)
         self.message = gettext('power_edi.msg_konbini_notice',
             final=len(final), other=len(payments) - len(final),
-            amount=sum(r.amount for r in receipts))
+            amount=f'{sum(r.amount for r in receipts):,}')

@@ -183,8 +183,6 @@ def demo_summary(log=print):
 def run(database, company_id, context, in_transaction, log=print,
         today=None, seed=59):
     "The whole demo of collections (idempotent: skipped once done)."
-    from power_core.simulators.payments import Bank, CardAgent, KonbiniAgent
-    from power_core.simulators.print_shop import PrintShop
     today = today or dt.date.today()
     rng = random.Random(seed)
     already = in_transaction(database, lambda t: _done(), context=context)
@@ -192,7 +190,25 @@ def run(database, company_id, context, in_transaction, log=print,
         lambda t: demo_methods(company_id, log=log), context=context)
     if already:
         log('demo collections: already there')
-        return
+    else:
+        _collect(database, company_id, context, in_transaction, role, log,
+            today, rng, seed)
+    if not in_transaction(database, lambda t: _points_done(),
+            context=context):
+        # the point programme: members verified first, then their grants
+        from power_core.simulators.points import PointProgramme
+        for _ in range(2):
+            outbox, inbox = in_transaction(database,
+                lambda t: demo_points(log=log), context=context)
+            PointProgramme(outbox, inbox, unknown={'00000000'}).process()
+            in_transaction(database, lambda t: _poll_points(log=log),
+                context=context)
+
+
+def _collect(database, company_id, context, in_transaction, role, log,
+        today, rng, seed):
+    from power_core.simulators.payments import Bank, CardAgent, KonbiniAgent
+    from power_core.simulators.print_shop import PrintShop
     months = in_transaction(database, lambda t: demo_months(company_id),
         context=context)
     customers = in_transaction(database, lambda t: _numbers(), context=context)
@@ -236,6 +252,47 @@ def run(database, company_id, context, in_transaction, log=print,
     in_transaction(database, lambda t: _poll_print(), context=context)
     in_transaction(database, lambda t: demo_summary(log=log),
         context=context)
+
+
+def demo_points(log=print):
+    """One customer in five registered a point member ID (one of them
+    mistyped); the programme's files are sent; its folders."""
+    from trytond.pool import Pool
+    pool = Pool()
+    Party = pool.get('party.party')
+    Endpoint = pool.get('power.edi.endpoint')
+    parties = Party.search([('power_contracts', '!=', None),
+            ('point_member_id', '=', None)], order=[('id', 'ASC')])
+    members = [p for p in parties if p.id % 5 == 0]
+    for party in members:
+        party.point_member_id = f'{80000000 + party.id:08d}'
+    if members:
+        members[0].point_member_id = '00000000'
+        Party.save(members)
+    endpoint, = Endpoint.search([('code', '=', 'points')])
+    for exchange in filter(None, [endpoint.send_member_check(),
+                endpoint.send_grants()]):
+        log(f'demo points: sent {exchange.name} ({exchange.message})')
+    return str(endpoint.folder('outbox')), str(endpoint.folder('inbox'))
+
+
+def _poll_points(log=print):
+    from trytond.pool import Pool
+    pool = Pool()
+    Endpoint = pool.get('power.edi.endpoint')
+    Exchange = pool.get('power.edi.exchange')
+    endpoint, = Endpoint.search([('code', '=', 'points')])
+    Endpoint.poll([endpoint])
+    for record in Exchange.search([('endpoint', '=', endpoint.id),
+                ('direction', '=', 'in')]):
+        log(f'demo points: {record.name} {record.kind} {record.state}')
+
+
+def _points_done():
+    from trytond.pool import Pool
+    Exchange = Pool().get('power.edi.exchange')
+    return bool(Exchange.search([('kind', '=', 'point_grant_result')],
+            limit=1))
 
 
 def _done():

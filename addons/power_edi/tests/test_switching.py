@@ -86,6 +86,26 @@ class SwitchingHubTestCase(unittest.TestCase):
             self.assertEqual(len(self.exchanges('occto_status')), 4)
 
     @with_transaction()
+    def test_termination_relay(self):
+        "A 廃止取次 goes to the hub as IS_20110 and is followed to its result"
+        Request = Pool().get('power.switching.request')
+        company = create_company()
+        with set_company(company):
+            endpoint = self.endpoint()
+            request = self.request(company, 'relay',
+                '0300001111222233335555', current_retailer='A0001',
+                current_customer_number='7654321')
+            Request.send([request])
+            sent = self.hub.applications[request.hub_reference]
+            self.assertEqual((sent['ServiceId'],
+                    sent['CurrentCustomerNumber']), ('IS_20110', '7654321'))
+            for _ in range(2):
+                endpoint.query_hub()
+            self.assertEqual(request.state, 'completed')
+            self.assertIn(b'IS_20210', self.exchanges('occto_status')[0]
+                .content)
+
+    @with_transaction()
     def test_rejection_reason_from_the_hub(self):
         "The hub refuses: the request is rejected with the hub's reason"
         Request = Pool().get('power.switching.request')
