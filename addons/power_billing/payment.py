@@ -463,8 +463,9 @@ class PaymentGroup(metaclass=PoolMeta):
     @classmethod
     def prepare(cls, agent, collection_date, date=None):
         """A collection group of agent for collection_date: a payment per
-        posted invoice due in its window whose customer pays with agent's
-        kind, with what is left to pay; None when there is nothing."""
+        posted invoice in its window (debited that day for a bank, billed
+        by then for a card) whose customer pays with agent's kind, with
+        what is left to pay; None when there is nothing."""
         pool = Pool()
         Payment = pool.get('account.payment')
         Invoice = pool.get('account.invoice')
@@ -489,8 +490,9 @@ class PaymentGroup(metaclass=PoolMeta):
                     i.payment_term_date, settings['debit_days'], calendar)
                 == collection_date]
         else:
+            # cards are charged once billed, well before the due date
             invoices = [i for i in invoices
-                if i.payment_term_date <= collection_date]
+                if i.invoice_date <= collection_date]
         methods = {}
         by_date = defaultdict(list)
         for invoice in invoices:
@@ -1297,8 +1299,9 @@ def setup_collections(company):
     if not account_configuration.default_dunning_procedure:
         account_configuration.default_dunning_procedure = procedure
         account_configuration.save()
-        # customers created before have no procedure of their own
-        Party.write(Party.search([('customer_number', '!=', None),
+        # customers created before hold an empty procedure of their own
+        PartyProcedure = pool.get('party.party.dunning_procedure')
+        PartyProcedure.write(PartyProcedure.search([
                     ('dunning_procedure', '=', None)]),
             {'dunning_procedure': procedure.id})
     configuration = Configuration(1)

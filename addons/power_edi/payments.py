@@ -46,7 +46,7 @@ class Endpoint(metaclass=PoolMeta):
     @ModelView.button
     def send_collections(cls, endpoints, date=None):
         """Send the direct-debit requests of the debit dates within the
-        lead time, or the card charges due by today."""
+        lead time, or the card charges of the invoices billed by today."""
         pool = Pool()
         Configuration = pool.get('power.configuration')
         Calendar = pool.get('power.business.calendar')

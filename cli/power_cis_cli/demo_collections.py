@@ -86,8 +86,9 @@ def demo_months(company_id):
 
 
 def demo_send(month, today, log=print):
-    """Send the direct-debit and card requests of invoices due in month;
-    the endpoints' (code, outbox, inbox)."""
+    """Send the direct-debit requests of invoices due in month and the card
+    charges of the 10th, 20th and last day; the endpoints' (code, outbox,
+    inbox)."""
     from trytond.pool import Pool
     from power_core.payments import debit_date
     pool = Pool()
@@ -103,7 +104,7 @@ def demo_send(month, today, log=print):
         dates = set()
         while day < end:
             dates.add(debit_date(day, settings['debit_days'], calendar)
-                if code == 'bank' else end - dt.timedelta(days=1))
+                if code == 'bank' else debit_date(day, [10, 20, 31]))
             day += dt.timedelta(days=1)
         for date in sorted(d for d in dates if d < today):
             exchange = endpoint.send_collection(date)
