@@ -61,6 +61,10 @@ class Dunning(metaclass=PoolMeta):
         'get_protected', searcher='search_protected')
     power_action = fields.Function(fields.Selection(ACTIONS, "Action"),
         'get_power_action')
+    letter_email = fields.Many2One('ir.email', "Letter Mailed",
+        readonly=True, ondelete='SET NULL',
+        help="The e-mail that carried this level's letter to a customer who "
+        "chose electronic notices.")
 
     @classmethod
     def __setup__(cls):
@@ -119,6 +123,32 @@ class Dunning(metaclass=PoolMeta):
         cls.save(warned)
         if terminate:
             cls.terminate_contracts(terminate)
+
+    @classmethod
+    def mail_letters(cls, dunnings):
+        """E-mail the letter (PDF) of each dunning whose customer chose
+        electronic notices and has an e-mail address; the dunnings
+        mailed."""
+        pool = Pool()
+        Email = pool.get('ir.email')
+        from power_core.letters import render_batch
+        from .letters import dunning_letters
+        mailed = []
+        for dunning in dunnings:
+            party = dunning.line.party
+            if party.paper_notice or not party.email or dunning.letter_email:
+                continue
+            letter, = dunning_letters([dunning])
+            pdf, _ = render_batch([letter])
+            body = '<br/>'.join([f'{letter.customer_name} 様', ''] + list(
+                    letter.paragraphs) + ['', f'{letter.retailer.name}'])
+            dunning.letter_email = Email.send(to=party.email,
+                subject=f'【{letter.retailer.name}】{letter.title}',
+                body=body, files=[(f'{letter.document_id}.pdf', pdf)],
+                record=[cls.__name__, dunning.id])
+            mailed.append(dunning)
+        cls.save(mailed)
+        return mailed
 
     @classmethod
     def terminate_contracts(cls, dunnings):

@@ -3,6 +3,8 @@
 """The letters of collections as core Letters: payment slips (払込票) and
 the letters of dunning levels (督促状, 解約予告通知, 解約通知). The print
 shop connector (power_edi) sends them in batches."""
+import datetime as dt
+
 from power_core.letters import Letter
 from power_core.notice import jdate
 
@@ -87,4 +89,45 @@ def dunning_letters(dunnings):
                 paragraphs=paragraphs, rows=tuple(rows),
                 amount=dunning.amount_due, due_date=dunning.termination_date,
                 **_addressee(party, invoice)))
+    return letters
+
+
+def conclusion_letters(contracts):
+    """The post-contract documents (契約締結後交付書面) of contracts: the
+    terms of the contract and the text of the post-contract document in
+    force on its start date."""
+    pool = Pool()
+    configuration = pool.get('power.configuration')(1)
+    Document = pool.get('power.explanation.document')
+    today = pool.get('ir.date').today()
+    from power_core.ids import supply_point as spid
+    letters = []
+    for contract in contracts:
+        version = contract.version_at(contract.start_date) or (
+            contract.versions[0] if contract.versions else None)
+        document = Document.current('post', contract.start_date or today)
+        retailer = _retailer(contract.company, configuration)
+        point = contract.supply_point
+        rows = [('契約番号', contract.number or ''),
+            ('ご契約者', (version.holder_name if version else '')
+                or contract.customer.name),
+            ('供給地点特定番号', spid.format(point.number)),
+            ('需要場所', point.address or ''),
+            ('供給開始予定日', jdate(contract.start_date)),
+            ('料金メニュー', version.menu.name if version else ''),
+            ('契約容量', f'{version.capacity.normalize():f}'
+                f'{version.capacity_unit or ""}' if version else ''),
+            ('契約締結日', jdate((contract.create_date or dt.datetime.now())
+                    .date())),
+            ('小売電気事業者登録番号', retailer.retailer_registration)]
+        paragraphs = ['このたびは電気需給契約をお申し込みいただき、ありがとう'
+            'ございます。電気事業法第2条の14に基づき、ご契約の内容を'
+            'お知らせします。']
+        if document:
+            paragraphs += [p.strip() for p in document.content.split('\n')
+                if p.strip()]
+            paragraphs.append(f'（{document.name} {document.version}）')
+        letters.append(Letter('conclusion_notice', f'C{contract.id:010d}',
+                retailer, date=today, paragraphs=tuple(paragraphs),
+                rows=tuple(rows), **_addressee(contract.customer)))
     return letters

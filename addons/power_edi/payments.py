@@ -11,10 +11,12 @@ collection's payments and book the receipts (power_billing.payment)."""
 import datetime as dt
 from collections import defaultdict
 
-from power_core.formats import FormatError, card, konbini, zengin
+from power_core.formats import FormatError, card, konbini, registration
+from power_core.formats import zengin
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
@@ -58,6 +60,7 @@ class Endpoint(metaclass=PoolMeta):
             agent = endpoint.payment_agent
             if not agent or agent.kind == 'konbini':
                 continue
+            endpoint.send_registrations()
             if agent.kind == 'card':
                 endpoint.send_collection(today)
                 continue
@@ -107,6 +110,35 @@ class Endpoint(metaclass=PoolMeta):
         group.save()
         return exchange
 
+    def send_registrations(self):
+        """Ask the bank or the card agent to confirm the payment methods
+        registered since the last check; the exchange or None."""
+        pool = Pool()
+        Method = pool.get('power.payment.method')
+        Exchange = pool.get('power.edi.exchange')
+        agent = self.payment_agent
+        methods = Method.search([('agent', '=', agent.id),
+                ('state', '=', 'pending'),
+                ('registration_exchange', '=', None)],
+            order=[('id', 'ASC')])
+        if not methods:
+            return None
+        checks = [registration.Check(m.party.customer_number,
+                token=m.card_token or '',
+                bank_code=m.bank.zengin_code if m.bank else '',
+                branch_code=m.bank_branch.code if m.bank_branch else '',
+                account_type=m.account_type or '',
+                account_number=m.account_number or '',
+                holder=m.account_holder or '') for m in methods]
+        stamp = now().strftime('%Y%m%d%H%M%S')
+        exchange = Exchange.send_file(self, f'REG_{agent.code}_{stamp}.csv',
+            registration.write_checks(checks, agent.kind),
+            'registration_check', business_key=f'registrations {stamp}',
+            message=gettext('power_edi.msg_registrations_sent',
+                count=len(methods)))
+        Method.write(methods, {'registration_exchange': exchange.id})
+        return exchange
+
     @staticmethod
     def _zengin_request(agent, collection_date, payments):
         by_customer = defaultdict(list)
@@ -137,6 +169,13 @@ class Endpoint(metaclass=PoolMeta):
         return zengin.encode(header, debits)
 
 
+class PaymentMethod(metaclass=PoolMeta):
+    __name__ = 'power.payment.method'
+    registration_exchange = fields.Many2One('power.edi.exchange',
+        "Registration Check", readonly=True, ondelete='RESTRICT',
+        help="The file that asked the bank or card agent to confirm it.")
+
+
 class PaymentGroup(metaclass=PoolMeta):
     __name__ = 'account.payment.group'
     exchange = fields.Many2One('power.edi.exchange', "Request File",
@@ -153,7 +192,9 @@ class Exchange(metaclass=PoolMeta):
         agent = self.endpoint.payment_agent
         if agent is None:
             raise FormatError("the endpoint has no payment agent", self.name)
-        if agent.kind == 'bank':
+        if self.name.startswith('REG_RESULT'):
+            self._apply_registrations(agent, data)
+        elif agent.kind == 'bank':
             self._apply_zengin_result(agent, data)
         elif agent.kind == 'card' and self.name.startswith('CARD_REFRESH'):
             self._apply_card_refresh(data)
@@ -215,6 +256,32 @@ class Exchange(metaclass=PoolMeta):
                 "already", self.name)
         self._apply_results(group, [(c.customer_number, c.approved, c.code,
                     card.DECLINE_CODES.get(c.code, '')) for c in charges])
+
+    def _apply_registrations(self, agent, data):
+        Method = Pool().get('power.payment.method')
+        results = registration.read_results(data, self.name)
+        self.kind = 'registration_result'
+        methods = {m.party.customer_number.lstrip('0'): m
+            for m in Method.search([('agent', '=', agent.id),
+                    ('state', '=', 'pending'),
+                    ('registration_exchange', '!=', None)])}
+        changed = []
+        for result in results:
+            method = methods.get(result.customer_number.lstrip('0'))
+            if method is None:
+                raise FormatError(f"customer {result.customer_number} has "
+                    "no registration waiting for its check",
+                    f"{self.name} line {result.line}")
+            method.state = 'valid' if result.ok else 'invalid'
+            method.status_note = (None if result.ok
+                else f'{result.code} {result.reason}'.strip())
+            changed.append(method)
+        Method.save(changed)
+        self.records = len(results)
+        self.applied_records = len(changed)
+        self.message = gettext('power_edi.msg_registrations',
+            ok=sum(1 for r in results if r.ok),
+            ng=sum(1 for r in results if not r.ok))
 
     def _apply_card_refresh(self, data):
         Method = Pool().get('power.payment.method')

@@ -1,10 +1,14 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
-"""Bill notices to the print shop (印刷代行) for customers who receive them
-on paper: a batch (one PDF and its index) goes to the print endpoint's
-outbox; the print shop's acknowledgement marks the batch acknowledged and
-puts the documents it could not print back in line for the next batch,
-with the reason on the exchange."""
+"""Documents to the print shop (印刷代行) in batches (one PDF and its
+index): bill notices of the customers who get them on paper, payment slips
+with their barcode, the letters of dunning levels (e-mailed instead to the
+customers who chose electronic notices) and post-contract documents
+(契約締結後交付書面). The print shop's acknowledgement marks the batch
+acknowledged and puts the documents it could not print back in line for
+the next batch, with the reason on the exchange."""
+import datetime as dt
+
 from power_core.formats import FormatError
 from power_core.formats import print_shop
 from power_core.notice import render_batch
@@ -18,6 +22,8 @@ from trytond.pyson import Eval
 from .edi import handler
 
 BATCH = 500
+# post-contract documents go out for the contracts concluded this recently
+CONCLUSION_DAYS = 30
 
 
 class Determinant(metaclass=PoolMeta):
@@ -45,7 +51,15 @@ class Dunning(metaclass=PoolMeta):
         todo = [d for d in dunnings if not d.blocked and d.state == 'draft']
         super().process(dunnings)
         if todo:
-            cls.write(todo, {'print_exchange': None})
+            cls.write(todo, {'print_exchange': None, 'letter_email': None})
+
+
+class Contract(metaclass=PoolMeta):
+    __name__ = 'power.contract'
+    conclusion_exchange = fields.Many2One('power.edi.exchange',
+        "Post-contract Document Batch", readonly=True, ondelete='RESTRICT',
+        help="The print batch that sent the post-contract document "
+        "(契約締結後交付書面).")
 
 
 class Endpoint(metaclass=PoolMeta):
@@ -77,6 +91,8 @@ class Endpoint(metaclass=PoolMeta):
             while endpoint.send_slip_batch():
                 pass
             while endpoint.send_dunning_batch():
+                pass
+            while endpoint.send_conclusion_batch():
                 pass
 
     @classmethod
@@ -139,20 +155,46 @@ class Endpoint(metaclass=PoolMeta):
 
     def send_dunning_batch(self, limit=BATCH):
         """One batch of the letters of processed dunnings (reminders,
-        termination warnings and notices); its exchange or None."""
+        termination warnings and notices) to print; those of customers who
+        chose electronic notices are e-mailed instead. Its exchange or
+        None."""
         Dunning = Pool().get('account.dunning')
         from trytond.modules.power_billing.letters import dunning_letters
-        dunnings = Dunning.search([
-                ('state', 'in', ['waiting', 'final']),
-                ('level.power_action', '!=', None),
-                ('print_exchange', '=', None),
-                ], order=[('id', 'ASC')], limit=limit)
+        domain = [
+            ('state', 'in', ['waiting', 'final']),
+            ('level.power_action', '!=', None),
+            ('print_exchange', '=', None),
+            ('letter_email', '=', None),
+            ]
+        # customers who chose electronic notices get their letter by mail
+        Dunning.mail_letters(Dunning.search(domain + [
+                    ('line.party.paper_notice', '=', False)]))
+        dunnings = Dunning.search(domain, order=[('id', 'ASC')], limit=limit)
         if not dunnings:
             return None
         return self._send_letters(dunnings, dunning_letters(dunnings),
             'DUNNING', 'print_dunning_letter')
 
-    def _send_letters(self, records, letters, prefix, kind):
+    def send_conclusion_batch(self, limit=BATCH, days=CONCLUSION_DAYS):
+        """One batch of post-contract documents (契約締結後交付書面) of the
+        contracts concluded in the last days not sent yet; its exchange
+        or None."""
+        pool = Pool()
+        Contract = pool.get('power.contract')
+        from trytond.modules.power_billing.letters import conclusion_letters
+        since = now() - dt.timedelta(days=days)
+        contracts = Contract.search([
+                ('state', 'in', ['applying', 'active']),
+                ('conclusion_exchange', '=', None),
+                ('create_date', '>=', since),
+                ], order=[('id', 'ASC')], limit=limit)
+        if not contracts:
+            return None
+        return self._send_letters(contracts, conclusion_letters(contracts),
+            'CONCLUSION', 'print_conclusion_notice', field='conclusion_exchange')
+
+    def _send_letters(self, records, letters, prefix, kind,
+            field='print_exchange'):
         Exchange = Pool().get('power.edi.exchange')
         from power_core.letters import render_batch as render_letters
         pdf, pages = render_letters(letters)
@@ -172,8 +214,7 @@ class Endpoint(metaclass=PoolMeta):
             business_key=f'{kind} {len(items)}',
             message=gettext('power_edi.msg_print_batch', count=len(items),
                 pages=page - 1))
-        type(records[0]).write(list(records),
-            {'print_exchange': exchange.id})
+        type(records[0]).write(list(records), {field: exchange.id})
         return exchange
 
 
@@ -196,16 +237,18 @@ class Exchange(metaclass=PoolMeta):
         self.business_key = ack.batch
         self.records = len(ack.accepted) + len(ack.refused)
         models = {'D': Determinant, 'S': pool.get('power.payment.slip'),
-            'L': pool.get('account.dunning')}
+            'L': pool.get('account.dunning'), 'C': pool.get('power.contract')}
         ids = {prefix: [] for prefix in models}
         for document, _ in ack.refused:
             if document[:1] in models and document[1:].isdigit():
                 ids[document[:1]].append(int(document[1:]))
         # refused documents go into the next batch once their data is fixed
         for prefix, Model in models.items():
+            field = ('conclusion_exchange' if prefix == 'C'
+                else 'print_exchange')
             refused = Model.search([('id', 'in', ids[prefix]),
-                    ('print_exchange', '=', batch.id)])
-            Model.write(refused, {'print_exchange': None})
+                    (field, '=', batch.id)])
+            Model.write(refused, {field: None})
         self.applied_records = len(ack.accepted)
         if ack.refused:
             self.message = '\n'.join(f'{document}: {reason}'

@@ -18,6 +18,7 @@ TITLES = {
     'dunning_letter': '電気料金お支払いのお願い（督促状）',
     'termination_warning': '電気需給契約解約予告通知',
     'termination_notice': '電気需給契約解約のお知らせ',
+    'conclusion_notice': '電気需給契約のご契約内容（契約締結後交付書面）',
     }
 
 

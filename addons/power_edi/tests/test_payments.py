@@ -101,6 +101,11 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
                 return_value=DEBIT + dt.timedelta(days=2)):
             Endpoint.poll([endpoint])
         self.commit_files()
+        # the new accounts were checked first: one is confirmed, the
+        # closed one refused
+        check, = Exchange.search([('kind', '=', 'registration_result')])
+        self.assertEqual((check.records, check.applied_records), (2, 2))
+        self.assertEqual(payer.customer.payment_method.state, 'valid')
         result, = Exchange.search([('kind', '=', 'zengin_result')])
         self.assertEqual((result.state, result.records,
                 result.applied_records), ('applied', 2, 2))
@@ -186,6 +191,11 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
             '山田 太郎')
         other = self.contract(company, name='鈴木 花子')
         self.usage(other, JAN10, FEB10, '180')
+        # she chose electronic notices: her letters come by e-mail
+        pool.get('party.party').write([other.customer], {
+                'paper_notice': False, 'contact_mechanisms': [('create', [{
+                                'type': 'email',
+                                'value': 'hanako@example.jp'}])]})
         late = self.customer(company, 'konbini', agents['konbini'],
             '佐藤 一郎')
         self.bill()
@@ -211,10 +221,15 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         letters, = Exchange.search([('kind', '=', 'print_dunning_letter')])
         items, _ = print_shop.read_batch(
             (folder / 'outbox' / letters.name).read_bytes())
-        # every unpaid customer is reminded: the slip payers and the other
+        # every unpaid customer is reminded: the slip payers on paper, the
+        # other by e-mail with the letter attached
         self.assertEqual({i.kind for i in items}, {'dunning_letter'})
-        self.assertIn('佐藤 一郎', [i.name for i in items])
-        self.assertEqual(len(items), 3)
+        self.assertEqual(sorted(i.name for i in items),
+            ['佐藤 一郎', '山田 太郎'])
+        mailed, = Dunning.search([('letter_email', '!=', None)])
+        self.assertEqual(mailed.line.party, other.customer)
+        self.assertEqual(mailed.letter_email.recipients, 'hanako@example.jp')
+        self.assertIn('督促状', mailed.letter_email.subject)
         del slip_payer
         PrintShop(folder / 'outbox', folder / 'inbox').process()
         Endpoint.poll([endpoint])
@@ -233,6 +248,42 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
             if (folder / 'outbox' / warnings.name).exists()
             else warnings.content)
         self.assertEqual({i.kind for i in items}, {'termination_warning'})
+
+
+    @with_transaction()
+    @with_billing_company
+    def test_post_contract_documents_to_print_shop(self, company):
+        "Each concluded contract's 契約締結後交付書面 is printed once"
+        from power_core.formats import print_shop
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        Document = pool.get('power.explanation.document')
+        Document.create([{'code': 'POST1', 'name': '契約締結後交付書面',
+                    'kind': 'post', 'version': '2025.1',
+                    'valid_from': dt.date(2024, 1, 1),
+                    'content': '供給条件は電気需給約款のとおりです。\n'
+                    '解約はお客さまセンターで承ります。'}])
+        first = self.contract(company, name='山田 太郎')
+        second = self.contract(company, name='鈴木 花子')
+        endpoint, = Endpoint.search([('partner', '=', 'print')])
+        folder = self.folder / 'print'
+        for name in ('inbox', 'outbox', 'archive', 'error_folder'):
+            setattr(endpoint, name, str(folder / name))
+        endpoint.save()
+        Endpoint.send_print([endpoint])
+        self.commit_files()
+        batch, = Exchange.search([('kind', '=', 'print_conclusion_notice')])
+        items, pdf = print_shop.read_batch(
+            (folder / 'outbox' / batch.name).read_bytes())
+        self.assertEqual([(i.kind, i.name) for i in items],
+            [('conclusion_notice', '山田 太郎'),
+                ('conclusion_notice', '鈴木 花子')])
+        self.assertEqual((first.conclusion_exchange,
+                second.conclusion_exchange), (batch, batch))
+        Endpoint.send_print([endpoint])
+        self.assertEqual(len(Exchange.search(
+                    [('kind', '=', 'print_conclusion_notice')])), 1)
 
 
 class PointProgrammeTestCase(BillingHelpers, unittest.TestCase):

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from power_core.formats import card, konbini, zengin
+from power_core.formats import card, konbini, registration, zengin
 
 
 def _drop(folder, name, data):
@@ -24,6 +24,24 @@ def _drop(folder, name, data):
     return name
 
 
+def _registrations(outbox, inbox, kind, refusal):
+    """Answer the registration checks in outbox: refused (with the code
+    refusal gives) or accepted."""
+    written = []
+    for path in sorted(Path(outbox).glob('REG_*.csv')):
+        checks = registration.read_checks(path.read_bytes(), kind, path.name)
+        results = []
+        for check in checks:
+            code = refusal(check)
+            results.append(registration.Result(check.customer_number,
+                    'ng' if code else 'ok', code or '',
+                    '登録できません' if code else ''))
+        written.append(_drop(inbox, path.name.replace('REG_', 'REG_RESULT_'),
+                registration.write_results(results)))
+        path.unlink()
+    return written
+
+
 class Bank:
     "A bank collecting by direct debit (口座振替)."
 
@@ -33,7 +51,8 @@ class Bank:
         self.requests = {}
 
     def process(self):
-        written = []
+        written = _registrations(self.outbox, self.inbox, 'bank',
+            lambda c: self.failures.get(c.customer_number.lstrip('0')))
         for path in sorted(self.outbox.glob('ZENGIN_*.txt')):
             header, debits, _ = zengin.decode(path.read_bytes(),
                 name=path.name, result=False)
@@ -58,7 +77,8 @@ class CardAgent:
         self.tokens = {}                         # token → customer number
 
     def process(self):
-        written = []
+        written = _registrations(self.outbox, self.inbox, 'card',
+            lambda c: self.declines.get(c.token))
         for path in sorted(self.outbox.glob('CARD_REQ_*.csv')):
             charges = card.read_request(path.read_bytes(), path.name)
             results = []

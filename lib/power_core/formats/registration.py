@@ -1,0 +1,100 @@
+"""Payment method registration checks: layout version 1
+(docs/formats/registration.md).
+
+Before a new bank account is debited (口座振替依頼書の登録確認) or a new card
+token is charged, the CIS asks the bank or the card agent whether it is
+registered and usable; the answer marks the payment method valid or
+invalid. UTF-8 CSV, CRLF, a header line. A card check carries the token
+only, never a card number."""
+import csv
+import io
+from dataclasses import dataclass
+
+from power_core.formats import FormatError, csv_rows
+from power_core.payments import find_card_number
+
+BANK_COLUMNS = ['customer_number', 'bank_code', 'branch_code',
+    'account_type', 'account_number', 'holder']
+CARD_COLUMNS = ['customer_number', 'token']
+RESULT_COLUMNS = ['customer_number', 'status', 'code', 'reason']
+STATUSES = ('ok', 'ng')
+
+
+@dataclass(frozen=True)
+class Check:
+    customer_number: str
+    token: str = ''                 # card
+    bank_code: str = ''             # bank
+    branch_code: str = ''
+    account_type: str = ''
+    account_number: str = ''
+    holder: str = ''
+
+
+@dataclass(frozen=True)
+class Result:
+    customer_number: str
+    status: str
+    code: str = ''
+    reason: str = ''
+    line: int = 0
+
+    @property
+    def ok(self):
+        return self.status == 'ok'
+
+
+def _write(columns, rows):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\r\n')
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue().encode('utf-8')
+
+
+def write_checks(checks, kind):
+    "A check request of kind 'bank' or 'card'."
+    if kind == 'card':
+        for check in checks:
+            if find_card_number(check.token):
+                raise FormatError("a card check carries tokens only",
+                    check.customer_number)
+        return _write(CARD_COLUMNS, [[c.customer_number, c.token]
+                for c in checks])
+    return _write(BANK_COLUMNS, [[c.customer_number, c.bank_code,
+                c.branch_code, c.account_type, c.account_number, c.holder]
+            for c in checks])
+
+
+def read_checks(data, kind, name=''):
+    columns = CARD_COLUMNS if kind == 'card' else BANK_COLUMNS
+    return [Check(**{k: v for k, v in values.items()})
+        for _, values in csv_rows(data, columns, name, shift_jis=False,
+            strip=True)]
+
+
+def write_results(results):
+    return _write(RESULT_COLUMNS, [[r.customer_number, r.status, r.code,
+                r.reason] for r in results])
+
+
+def read_results(data, name=''):
+    "[Result]; every line checked before any is returned."
+    results, seen = [], set()
+    for number, v in csv_rows(data, RESULT_COLUMNS, name, shift_jis=False,
+            strip=True):
+        where = f"{name} line {number}".strip()
+        if not v['customer_number']:
+            raise FormatError("customer_number is empty", where)
+        if v['customer_number'] in seen:
+            raise FormatError(f"customer {v['customer_number']} appears "
+                "twice", where)
+        seen.add(v['customer_number'])
+        if v['status'] not in STATUSES:
+            raise FormatError(f"status {v['status']!r} is none of "
+                f"{', '.join(STATUSES)}", where)
+        if v['status'] == 'ng' and not v['code']:
+            raise FormatError("a refusal needs its code", where)
+        results.append(Result(v['customer_number'], v['status'], v['code'],
+                v['reason'], number))
+    return results
