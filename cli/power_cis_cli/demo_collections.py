@@ -217,6 +217,7 @@ def _collect(database, company_id, context, in_transaction, role, log,
     months = in_transaction(database, lambda t: demo_months(company_id),
         context=context)
     customers = in_transaction(database, lambda t: _numbers(), context=context)
+    card_agent = None
     closed = customers.get(next(iter(sorted(
                     p for p in customers if p % 10 == 3)), None), None)
     for n, month in enumerate(months):
@@ -234,7 +235,8 @@ def _collect(database, company_id, context, in_transaction, role, log,
             if code == 'bank':
                 Bank(outbox, inbox, failures).process()
             elif code == 'card':
-                CardAgent(outbox, inbox, declines, today=month).process()
+                card_agent = CardAgent(outbox, inbox, declines, today=month)
+                card_agent.process()
         in_transaction(database, lambda t: demo_poll(log=log),
             context=context)
         paid = in_transaction(database,
@@ -244,6 +246,13 @@ def _collect(database, company_id, context, in_transaction, role, log,
         for day, barcodes in sorted(paid.items()):
             KonbiniAgent(inbox).notice(barcodes, day,
                 name=f'KONBINI_{day:%Y%m%d}_{n:02d}.csv')
+        in_transaction(database, lambda t: demo_poll(log=log),
+            context=context)
+    # the card agent's monthly refresh (洗替): one card has lapsed
+    if card_agent and card_agent.tokens:
+        lapsed = sorted(card_agent.tokens)[-1]
+        card_agent.refresh(f'{today:%Y%m}', invalid={lapsed},
+            renewed={sorted(card_agent.tokens)[0]: '203112'})
         in_transaction(database, lambda t: demo_poll(log=log),
             context=context)
     # dunning over the last three months, as the daily job would have

@@ -144,9 +144,14 @@ def prepare_demo(database, customers):
             lambda transaction: demo_hub(company.id, url, log=_log),
             context=context)
         # terminations for non-payment file their 廃止 with the hub
+        # dunning letters of customers who chose e-mail go to the mail sink
         from . import demo_collections
-        demo_collections.run(database, company.id, context,
-            site.in_transaction, log=_log)
+        sink = mailsink.start(site.root() / 'var' / 'mail', port=_mail_port())
+        try:
+            demo_collections.run(database, company.id, context,
+                site.in_transaction, log=_log)
+        finally:
+            sink.stop()
     finally:
         server.shutdown()
         server.server_close()

@@ -95,7 +95,8 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         folder = self.folder / agent.code
         bank = Bank(folder / 'outbox', folder / 'inbox',
             {failing.customer.customer_number.lstrip('0'): '2'})
-        self.assertEqual(len(bank.process()), 1)
+        # the registration check of the new accounts and the debit result
+        self.assertEqual(len(bank.process()), 2)
         self.assertEqual(len(bank.requests[request.name]), 2)
         with mock.patch.object(pool.get('ir.date'), 'today',
                 return_value=DEBIT + dt.timedelta(days=2)):
@@ -209,7 +210,10 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         for name in ('inbox', 'outbox', 'archive', 'error_folder'):
             setattr(endpoint, name, str(folder / name))
         endpoint.save()
-        Endpoint.send_print([endpoint])
+        with mock.patch('trytond.ir.email_.send_message_transactional') \
+                as send:
+            Endpoint.send_print([endpoint])
+        self.assertEqual(send.call_count, 1)
         self.commit_files()
         slips, = Exchange.search([('kind', '=', 'print_payment_slip')])
         items, pdf = print_shop.read_batch(
@@ -240,7 +244,11 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
                 return_value=due + dt.timedelta(days=20)):
             Dunning.generate_dunnings(due + dt.timedelta(days=20))
             Dunning.process(Dunning.search([('state', '=', 'draft')]))
-        Endpoint.send_print([endpoint])
+        with mock.patch('trytond.ir.email_.send_message_transactional') \
+                as send:
+            Endpoint.send_print([endpoint])
+        # her warning goes by e-mail too
+        self.assertEqual(send.call_count, 1)
         warnings = Exchange.search([('kind', '=', 'print_dunning_letter')],
             order=[('id', 'DESC')], limit=1)[0]
         items, _ = print_shop.read_batch(
