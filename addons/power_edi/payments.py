@@ -228,12 +228,20 @@ class Exchange(metaclass=PoolMeta):
             amount=f'{sum(r.amount for r in receipts):,}')
 
     def _apply_zengin_result(self, agent, data):
+        Group = Pool().get('account.payment.group')
         today = Pool().get('ir.date').today()
         header, debits, _ = zengin.decode(data, year=today.year,
             name=self.name, result=True)
-        date = header.debit_date
-        if date > today:   # MMDD of last December read in January
-            date = date.replace(year=date.year - 1)
+        # the file gives the debit day without its year: the latest
+        # collection of that day still waiting for its results
+        day = (header.debit_date.month, header.debit_date.day)
+        waiting = [g for g in Group.search([('agent', '=', agent.id),
+                    ('results_received', '=', False),
+                    ('collection_date', '<=', today)],
+                order=[('collection_date', 'DESC')])
+            if (g.collection_date.month, g.collection_date.day) == day]
+        date = (waiting[0].collection_date if waiting
+            else header.debit_date)
         self.kind = 'zengin_result'
         self._apply_results(self._group(agent, date),
             [(d.customer_number, d.debited, d.result,

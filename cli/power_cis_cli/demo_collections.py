@@ -108,6 +108,10 @@ def demo_send(month, today, log=print):
             dates.add(debit_date(day, settings['debit_days'], calendar)
                 if code == 'bank' else debit_date(day, [10, 20, 31]))
             day += dt.timedelta(days=1)
+        registrations = endpoint.send_registrations()
+        if registrations:
+            log(f'demo collections: {registrations.name} '
+                f'({registrations.message})')
         for date in sorted(d for d in dates if d < today):
             exchange = endpoint.send_collection(date)
             if exchange:
@@ -217,25 +221,28 @@ def _collect(database, company_id, context, in_transaction, role, log,
     months = in_transaction(database, lambda t: demo_months(company_id),
         context=context)
     customers = in_transaction(database, lambda t: _numbers(), context=context)
-    card_agent = None
+    current = today.replace(day=1)
+    previous = (current - dt.timedelta(days=1)).replace(day=1)
     closed = customers.get(next(iter(sorted(
                     p for p in customers if p % 10 == 3)), None), None)
+    card_payer = next((p for p in sorted(customers) if p % 10 == 6), None)
+    card_agent = None
     for n, month in enumerate(months):
         folders = in_transaction(database,
             lambda t: demo_send(month, today, log=log), context=context)
         failures = {customers[p].lstrip('0'): '1' for p in customers
             if p % 10 < 6 and rng.random() < 0.04}
-        if n == len(months) - 1 and closed:
-            failures[closed.lstrip('0')] = '2'
-        declines = {}
-        if n == len(months) - 1:
-            card_payer = next(p for p in sorted(customers) if p % 10 == 6)
-            declines[f'tok_demo_{card_payer:06d}'] = 'G54'
+        if month == current and closed:
+            failures[closed.lstrip('0')] = '2'     # the account was closed
         for code, outbox, inbox in folders:
             if code == 'bank':
                 Bank(outbox, inbox, failures).process()
             elif code == 'card':
-                card_agent = CardAgent(outbox, inbox, declines, today=month)
+                if card_agent is None:
+                    card_agent = CardAgent(outbox, inbox)
+                if month == previous and card_payer:
+                    card_agent.declines[f'tok_demo_{card_payer:06d}'] = 'G54'
+                card_agent.today = month
                 card_agent.process()
         in_transaction(database, lambda t: demo_poll(log=log),
             context=context)
