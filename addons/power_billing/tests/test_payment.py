@@ -7,7 +7,8 @@ import unittest
 from unittest import mock
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
 from ..payment import setup_collections
@@ -30,6 +31,13 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module('power_billing')
+
+    @classmethod
+    def tearDownClass(cls):
+        # the scenario doctests run next in this process and restore their
+        # own database (PostgreSQL refuses to create it over this one)
+        drop_db()
+        super().tearDownClass()
 
     def billed(self, company, method=None, name='山田 太郎', **values):
         """A contract of a customer paying by method, billed for January:

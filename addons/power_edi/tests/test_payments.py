@@ -15,7 +15,8 @@ from trytond.modules.power_billing.payment import setup_collections
 from trytond.modules.power_billing.tests.tools import (
     FEB10, JAN10, BillingHelpers, with_billing_company)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
 from ..edi import FileMoves
@@ -30,6 +31,13 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module('power_edi')
+
+    @classmethod
+    def tearDownClass(cls):
+        # the scenario doctests run next in this process and restore their
+        # own database (PostgreSQL refuses to create it over this one)
+        drop_db()
+        super().tearDownClass()
 
     def setUp(self):
         super().setUp()
@@ -304,6 +312,13 @@ class PointProgrammeTestCase(BillingHelpers, unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module('power_edi')
+
+    @classmethod
+    def tearDownClass(cls):
+        # the scenario doctests run next in this process and restore their
+        # own database (PostgreSQL refuses to create it over this one)
+        drop_db()
+        super().tearDownClass()
 
     @with_transaction()
     @with_billing_company
