@@ -40,8 +40,8 @@ def demo_server():
     # the README's demo command: prepare the database, then serve it
     server = subprocess.Popen(
         # fewer customers than the README's 200: the same data, the
-        # preparation (13 months billed and collected) in a third of the time
-        [power_cis, 'demo', '--database', DATABASE, '--customers', '80',
+        # preparation (13 months billed and collected) in a quarter of the time
+        [power_cis, 'demo', '--database', DATABASE, '--customers', '50',
             '--listen', f'127.0.0.1:{port}'],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}/#{DATABASE}'
