@@ -49,3 +49,12 @@ def csv_rows(data, columns, name='', shift_jis=True, strip=False):
                 f'{name} line {number}'.strip())
         rows.append((number, dict(zip(columns, line))))
     return rows
+
+
+def csv_bytes(columns, rows):
+    "A CSV file of our layouts: UTF-8, CRLF, the header line, then rows."
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\r\n')
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue().encode('utf-8')

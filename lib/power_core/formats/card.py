@@ -9,12 +9,10 @@ passing the Luhn check) is refused whole.
 - Billing result (the agent's): approved or declined, with its code.
 - Refresh result (洗替, monthly, the agent's): whether each stored card is
   still valid, renewed (new expiry, maybe a new masked number) or invalid."""
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_rows
+from power_core.formats import FormatError, csv_bytes, csv_rows
 from power_core.payments import find_card_number
 
 REQUEST_COLUMNS = ['request_id', 'customer_number', 'token', 'amount',
@@ -66,14 +64,6 @@ class Refresh:
     line: int = 0
 
 
-def _write(columns, rows):
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\r\n')
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue().encode('utf-8')
-
-
 def _no_card_numbers(data, name):
     text = data.decode('utf-8', 'replace')
     for number, line in enumerate(text.splitlines(), 1):
@@ -84,19 +74,19 @@ def _no_card_numbers(data, name):
 
 
 def write_request(charges):
-    return _write(REQUEST_COLUMNS, [[c.request_id, c.customer_number,
+    return csv_bytes(REQUEST_COLUMNS, [[c.request_id, c.customer_number,
                 c.token, c.amount, c.invoice] for c in charges])
 
 
 def write_result(charges):
-    return _write(RESULT_COLUMNS, [[c.request_id, c.customer_number,
+    return csv_bytes(RESULT_COLUMNS, [[c.request_id, c.customer_number,
                 c.token, c.amount, c.invoice, c.status, c.code,
                 c.authorization, f'{c.processed:%Y%m%d}']
             for c in charges])
 
 
 def write_refresh(refreshes):
-    return _write(REFRESH_COLUMNS, [[r.token, r.customer_number, r.status,
+    return csv_bytes(REFRESH_COLUMNS, [[r.token, r.customer_number, r.status,
                 r.expiry, r.masked_number, r.code] for r in refreshes])
 
 

@@ -5,12 +5,10 @@
 - Member result (theirs): each ID valid or not, with a reason.
 - Grant request (ours): the points earned by each paid bill.
 - Grant result (theirs): each grant done or refused."""
-import csv
-import io
 import unicodedata
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_rows
+from power_core.formats import FormatError, csv_bytes, csv_rows
 
 MEMBER_COLUMNS = ['customer_number', 'member_id']
 MEMBER_RESULT_COLUMNS = MEMBER_COLUMNS + ['status', 'reason']
@@ -57,19 +55,11 @@ def check_member_id(member_id):
     return value
 
 
-def _write(columns, rows):
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\r\n')
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue().encode('utf-8')
-
-
 def write_members(members, result=False):
     if result:
-        return _write(MEMBER_RESULT_COLUMNS, [[m.customer_number,
+        return csv_bytes(MEMBER_RESULT_COLUMNS, [[m.customer_number,
                     m.member_id, m.status, m.reason] for m in members])
-    return _write(MEMBER_COLUMNS, [[m.customer_number, m.member_id]
+    return csv_bytes(MEMBER_COLUMNS, [[m.customer_number, m.member_id]
             for m in members])
 
 
@@ -81,7 +71,7 @@ def write_grants(grants, result=False):
         if result:
             row += [g.status, g.reason]
         rows.append(row)
-    return _write(GRANT_RESULT_COLUMNS if result else GRANT_COLUMNS, rows)
+    return csv_bytes(GRANT_RESULT_COLUMNS if result else GRANT_COLUMNS, rows)
 
 
 def _int(text, field, where):

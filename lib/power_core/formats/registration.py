@@ -6,11 +6,9 @@ token is charged, the CIS asks the bank or the card agent whether it is
 registered and usable; the answer marks the payment method valid or
 invalid. UTF-8 CSV, CRLF, a header line. A card check carries the token
 only, never a card number."""
-import csv
-import io
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_rows
+from power_core.formats import FormatError, csv_bytes, csv_rows
 from power_core.payments import find_card_number
 
 BANK_COLUMNS = ['customer_number', 'bank_code', 'branch_code',
@@ -44,14 +42,6 @@ class Result:
         return self.status == 'ok'
 
 
-def _write(columns, rows):
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\r\n')
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue().encode('utf-8')
-
-
 def write_checks(checks, kind):
     "A check request of kind 'bank' or 'card'."
     if kind == 'card':
@@ -59,9 +49,9 @@ def write_checks(checks, kind):
             if find_card_number(check.token):
                 raise FormatError("a card check carries tokens only",
                     check.customer_number)
-        return _write(CARD_COLUMNS, [[c.customer_number, c.token]
+        return csv_bytes(CARD_COLUMNS, [[c.customer_number, c.token]
                 for c in checks])
-    return _write(BANK_COLUMNS, [[c.customer_number, c.bank_code,
+    return csv_bytes(BANK_COLUMNS, [[c.customer_number, c.bank_code,
                 c.branch_code, c.account_type, c.account_number, c.holder]
             for c in checks])
 
@@ -74,7 +64,7 @@ def read_checks(data, kind, name=''):
 
 
 def write_results(results):
-    return _write(RESULT_COLUMNS, [[r.customer_number, r.status, r.code,
+    return csv_bytes(RESULT_COLUMNS, [[r.customer_number, r.status, r.code,
                 r.reason] for r in results])
 
 
