@@ -8,20 +8,10 @@ Outcomes are chosen by the caller (for tests and the demo): a result code
 per customer number for the bank, a decline code per token for the card
 agent; everything else succeeds."""
 import datetime as dt
-import os
 from pathlib import Path
 
 from power_core.formats import card, konbini, registration, zengin
-
-
-def _drop(folder, name, data):
-    "Write a file the way a transfer product does: complete or not at all."
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f'.{name}.part'
-    temporary.write_bytes(data)
-    os.replace(temporary, folder / name)
-    return name
+from power_core.simulators import drop
 
 
 def _registrations(outbox, inbox, kind, refusal):
@@ -36,7 +26,7 @@ def _registrations(outbox, inbox, kind, refusal):
             results.append(registration.Result(check.customer_number,
                     'ng' if code else 'ok', code or '',
                     '登録できません' if code else ''))
-        written.append(_drop(inbox, path.name.replace('REG_', 'REG_RESULT_'),
+        written.append(drop(inbox, path.name.replace('REG_', 'REG_RESULT_'),
                 registration.write_results(results)))
         path.unlink()
     return written
@@ -61,7 +51,7 @@ class Bank:
                 for d in debits]
             data = zengin.encode(header, zengin.with_results(debits,
                     results), result=True)
-            written.append(_drop(self.inbox,
+            written.append(drop(self.inbox,
                     path.name.replace('ZENGIN_', 'ZENGIN_RESULT_'), data))
             path.unlink()
         return written
@@ -91,7 +81,7 @@ class CardAgent:
                         code=code or '',
                         authorization='' if code else f'{n:06d}',
                         processed=self.today))
-            written.append(_drop(self.inbox,
+            written.append(drop(self.inbox,
                     path.name.replace('CARD_REQ_', 'CARD_RES_'),
                     card.write_result(results)))
             path.unlink()
@@ -111,7 +101,7 @@ class CardAgent:
                         renewed[token]))
             else:
                 rows.append(card.Refresh(token, customer, 'valid'))
-        return _drop(self.inbox, f'CARD_REFRESH_{month}.csv',
+        return drop(self.inbox, f'CARD_REFRESH_{month}.csv',
             card.write_refresh(rows))
 
 
@@ -129,5 +119,5 @@ class KonbiniAgent:
                 '0001', f'{n:06d}', paid_on + dt.timedelta(days=3), n)
             for n, b in enumerate(barcodes, 1)]
         name = name or f'KONBINI_{paid_on:%Y%m%d}.csv'
-        return _drop(self.inbox, name,
+        return drop(self.inbox, name,
             konbini.write_payments(payments, paid_on))

@@ -1,10 +1,10 @@
 """The point programme (ポイント事業者): picks up our member checks and grant
 requests from the outbox and answers each in our inbox. Member IDs in
 `unknown` are invalid; grants to them are refused."""
-import os
 from pathlib import Path
 
 from power_core.formats import points
+from power_core.simulators import drop
 
 
 class PointProgramme:
@@ -12,13 +12,6 @@ class PointProgramme:
     def __init__(self, outbox, inbox, unknown=()):
         self.outbox, self.inbox = Path(outbox), Path(inbox)
         self.unknown = set(unknown)
-
-    def _drop(self, name, data):
-        self.inbox.mkdir(parents=True, exist_ok=True)
-        temporary = self.inbox / f'.{name}.part'
-        temporary.write_bytes(data)
-        os.replace(temporary, self.inbox / name)
-        return name
 
     def process(self):
         written = []
@@ -29,7 +22,7 @@ class PointProgramme:
                     'invalid' if m.member_id in self.unknown else 'valid',
                     '会員番号が見つかりません' if m.member_id in self.unknown
                     else '') for m in members]
-            written.append(self._drop(path.name.replace('MEMBER_',
+            written.append(drop(self.inbox, path.name.replace('MEMBER_',
                         'MEMBER_RESULT_'), points.write_members(answers,
                         result=True)))
             path.unlink()
@@ -41,7 +34,7 @@ class PointProgramme:
                     'refused' if g.member_id in self.unknown else 'granted',
                     '会員番号が無効です' if g.member_id in self.unknown
                     else '') for g in grants]
-            written.append(self._drop(path.name.replace('GRANT_',
+            written.append(drop(self.inbox, path.name.replace('GRANT_',
                         'GRANT_RESULT_'), points.write_grants(answers,
                         result=True)))
             path.unlink()
