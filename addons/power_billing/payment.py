@@ -402,6 +402,102 @@ class PaymentMethod(ModelSQL, ModelView):
         cls.write(list(methods), {'state': state, 'status_note': note})
 
 
+_APPLICATION_PAYMENT = {
+    'invisible': ~Eval('kind').in_(['switch_in', 'move_in']),
+    'readonly': ~Eval('state').in_(['draft', 'received']),
+    }
+
+
+def _application_payment(kind, required=False):
+    states = dict(_APPLICATION_PAYMENT)
+    states['invisible'] |= Eval('payment_kind') != kind
+    if required:
+        states['required'] = Eval('payment_kind') == kind
+    return states
+
+
+class Application(metaclass=PoolMeta):
+    """The payment method a new customer chose on the application; approval
+    registers it (a card by the agent's token only)."""
+    __name__ = 'power.application'
+    payment_kind = fields.Selection(
+        [(None, '')] + METHOD_KINDS, "Payment Method",
+        states=_APPLICATION_PAYMENT)
+    card_token = fields.Char(
+        "Card Token", strip=True, states=_application_payment('card', True),
+        help="The payment agent's token; the card number never reaches us.")
+    card_masked = fields.Char(
+        "Card Number", strip=True, states=_application_payment('card'))
+    payment_bank = fields.Many2One(
+        'bank', "Bank", ondelete='RESTRICT',
+        states=_application_payment('bank', True))
+    payment_branch = fields.Many2One(
+        'power.bank.branch', "Branch", ondelete='RESTRICT',
+        domain=[('bank', '=', Eval('payment_bank', -1))],
+        states=_application_payment('bank', True))
+    account_type = fields.Selection(
+        [(None, '')] + sorted(ACCOUNT_TYPES.items()), "Account Type",
+        states=_application_payment('bank', True))
+    account_number = fields.Char(
+        "Account Number", size=7, strip=True,
+        states=_application_payment('bank', True))
+    account_holder = fields.Char(
+        "Account Holder (Kana)", states=_application_payment('bank', True))
+    payment_method = fields.Many2One(
+        'power.payment.method', "Registered Method", readonly=True,
+        states={'invisible': ~Eval('payment_method')})
+
+    @classmethod
+    def copy(cls, applications, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('payment_method', None)
+        return super().copy(applications, default=default)
+
+    @classmethod
+    def validate_fields(cls, applications, field_names):
+        super().validate_fields(applications, field_names)
+        for application in applications:
+            for value in (application.card_token, application.card_masked,
+                    application.note):
+                if value and core.find_card_number(value):
+                    raise PaymentError(gettext(
+                            'power_billing.msg_card_number_stored'))
+
+    def _approve_new_supply(self, kind):
+        super()._approve_new_supply(kind)
+        if self.payment_kind:
+            self._register_payment_method()
+
+    def _register_payment_method(self):
+        pool = Pool()
+        Method = pool.get('power.payment.method')
+        Agent = pool.get('power.payment.agent')
+        values = {
+            'party': self.customer.id,
+            'kind': self.payment_kind,
+            'start_date': self.received_at.date(),
+            }
+        if self.payment_kind in {'card', 'bank'}:
+            agents = Agent.search([('kind', '=', self.payment_kind)],
+                order=[('sequence', 'ASC'), ('id', 'ASC')], limit=1)
+            if not agents:
+                raise PaymentError(gettext('power_billing.msg_no_agent',
+                        kind=self.payment_kind))
+            values['agent'] = agents[0].id
+        if self.payment_kind == 'card':
+            values.update(card_token=self.card_token,
+                card_masked=self.card_masked)
+        elif self.payment_kind == 'bank':
+            values.update(bank=self.payment_bank.id,
+                bank_branch=self.payment_branch.id,
+                account_type=self.account_type,
+                account_number=self.account_number,
+                account_holder=self.account_holder,
+                mandate_date=self.received_at.date())
+        method, = Method.create([values])
+        self.payment_method = method
+
+
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
     payment_methods = fields.One2Many(

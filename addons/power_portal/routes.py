@@ -1,0 +1,937 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The consumer portal's pages (Japanese): simulation, application,
+registration and login, and the member area. Every member route reads the
+customer from the session and every record through `owned`, so changing an
+id in a URL shows nothing of anybody else."""
+import datetime as dt
+import html
+import json
+import mimetypes
+import time
+from decimal import Decimal
+
+from werkzeug.exceptions import NotFound
+
+from power_core import capacity as capacity_rules, portal as core
+from power_core.errors import PowerCoreError
+from power_core.tariff.rating import Usage, rate
+
+from trytond.config import config
+from trytond.exceptions import UserError
+from trytond.protocols.wrappers import Response
+from trytond.transaction import Transaction
+
+from .site import STATIC, PortalError, owned, rate_limit, route, today
+
+# {database: (expiry, data)}: the offered menus and regulated values for
+# the simulation, kept five minutes per process
+_simulation_cache = {}
+SIMULATION_CACHE_SECONDS = 300
+
+EXPLANATIONS = {
+    'basic_table': '契約アンペア（容量）に応じて毎月かかる定額の料金です。',
+    'basic_per_unit': '契約容量1あたりの単価×契約容量で毎月かかる料金です。',
+    'demand_basic': '過去1年の最大需要電力（契約電力）×単価で決まる基本料金です。',
+    'energy_tiers': ('使用量（kWh）に応じた料金です。使用量が多い段階ほど単価が高く'
+        'なります（3段階料金）。'),
+    'tou_energy': '時間帯ごとの単価×その時間帯の使用量の料金です。',
+    'fuel_adjustment': ('燃料価格の変動を反映する単価×使用量です。燃料価格が下がると'
+        'マイナス（差引き）になります。'),
+    'renewable_surcharge': ('再生可能エネルギー発電促進賦課金です。全国一律の単価×使用量'
+        'で、国が毎年度定めます。'),
+    'subsidy': '国の電気・ガス料金負担軽減支援による値引きです。',
+    'discount_percent': 'プランの割引です。',
+    'minimum': '使用量が少ない月の最低料金です。',
+    'fixed': '毎月定額の料金（または割引）です。',
+    'formula': 'プランの計算式による料金です。',
+    }
+PAYMENT_STATUS = {'unpaid': '未払い（お支払い期日前）', 'overdue': 'お支払い期日超過',
+    'paid': 'お支払い済み', 'credited': '取消し（再請求済み）',
+    'carried': '次回請求で精算', None: ''}
+APPLICATION_STATES = {'draft': '受付前', 'received': '受付済み（確認中）',
+    'approved': '手続き中', 'rejected': 'お受けできませんでした',
+    'cancelled': '取消し'}
+REQUEST_STATES = {'draft': '準備中', 'sent': '送配電事業者へ申請中',
+    'accepted': '承認済み', 'rejected': '差戻し', 'completed': '完了',
+    'cancelled': '取消し'}
+CHANGE_KINDS = {'ampere_change': 'アンペア変更', 'name_change': '名義変更',
+    'plan_change': '料金プラン変更', 'move_out': '引越し（ご利用の停止）'}
+KIND_LABELS = dict(core.KINDS, **CHANGE_KINDS)
+CONTRACT_STATES = {'draft': '準備中', 'applying': 'お手続き中',
+    'active': 'ご利用中', 'terminating': '解約手続き中',
+    'terminated': 'ご利用終了', 'cancelled': '取消し'}
+STATIC_FILES = {'portal.css', 'portal.js', 'slip-help.svg'}
+
+
+# --- helpers -----------------------------------------------------------
+
+def limit(name, default):
+    "Attempts allowed per address and hour ([power_portal] name)."
+    return config.getint('power_portal', name, default=default)
+
+
+def _month(text, default):
+    try:
+        return dt.date.fromisoformat(f'{text}-01') if text else default
+    except ValueError:
+        return default
+
+
+def _date(text, default):
+    try:
+        return dt.date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+def _int(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        raise PortalError(404, 'お探しのページは見つかりませんでした。') from None
+
+
+def send_mail(page, to, subject, text, record):
+    "A plain Japanese mail through Tryton's ir.email, kept on the record."
+    Email = page.pool.get('ir.email')
+    body = html.escape(text).replace('\n', '<br/>')
+    return Email.send(to=to, subject=subject, body=body, record=record)
+
+
+def absolute(page, path, **params):
+    return page.request.host_url.rstrip('/') + page.url(path, **params)
+
+
+def offered_menus(pool, area=None):
+    "The menus offered on the portal (in area, a grid area code)."
+    Menu = pool.get('power.rate_menu')
+    menus = Menu.search([('portal_offered', '=', True)],
+        order=[('sequence', 'ASC'), ('id', 'ASC')])
+    if area:
+        menus = [m for m in menus
+            if not m.areas or area in {a.code for a in m.areas}]
+    return menus
+
+
+def simulation_data(pool):
+    """(core menus by code, regulated values, {code: {component code:
+    kind}}), cached for five minutes per database: the simulation must
+    answer in a few milliseconds."""
+    key = Transaction().database.name
+    expiry, cached = _simulation_cache.get(key, (0, None))
+    if cached is not None and expiry > time.monotonic():
+        return cached
+    from trytond.modules.power_billing.regulated import regulated_values
+    menus, kinds = {}, {}
+    for menu in offered_menus(pool):
+        core_menu = menu.to_core()
+        if core_menu.versions:
+            menus[menu.code] = core_menu
+            kinds[menu.code] = {c.code: c.kind
+                for v in core_menu.versions for c in v.components}
+    data = (menus, regulated_values(), kinds)
+    _simulation_cache[key] = (
+        time.monotonic() + SIMULATION_CACHE_SECONDS, data)
+    return data
+
+
+def reference_month(regulated, area):
+    """The latest month up to last month with the area's fuel cost
+    adjustment known (the simulation rates real prices, not guesses)."""
+    last = core.add_months(today().replace(day=1), -1)
+    by_kind = {}
+    for (a, kind, m) in regulated.fuel:
+        if a == area and m <= last:
+            by_kind.setdefault(kind, set()).add(m)
+    months = sorted(set.intersection(*by_kind.values())) if by_kind else []
+    return months[-1] if months else last
+
+
+def explain(bill, kinds):
+    "The bill's lines with the explanation of their component."
+    lines = []
+    for line in bill.lines:
+        kind = kinds.get(line.code, kinds.get(line.code.split('_')[0]))
+        lines.append({'label': line.label, 'quantity': line.quantity,
+                'unit_price': line.unit_price, 'amount': line.amount,
+                'kind': kind, 'explanation': EXPLANATIONS.get(kind, '')})
+    return lines
+
+
+def capacity_choices(menus):
+    "The capacities offered by menus, as '30A' strings, smallest first."
+    choices = set()
+    for menu in menus:
+        for option in menu.capacity_options:
+            choices.add((menu.capacity_unit, Decimal(option.capacity)))
+    return [f'{value.normalize():f}{unit}'
+        for unit, value in sorted(choices)]
+
+
+def _simulate(page, area, capacity_text, months):
+    """Quotes of the offered menus of area for months [(month, kWh)] at
+    capacity_text ('30A'); with their explained lines."""
+    menus, regulated, kinds = simulation_data(page.pool)
+    capacity = capacity_rules.parse(capacity_text)
+    candidates = [m for code, m in menus.items()
+        if m.capacity_unit == capacity.unit]
+    area_menus = {m.code for m in offered_menus(page.pool, area)}
+    candidates = [m for m in candidates if m.code in area_menus]
+    quotes = core.simulate(
+        candidates, regulated, area, capacity.value, months)
+    return [{'quote': q, 'name': q.menu.name,
+            'lines': explain(q.bills[-1], kinds[q.menu.code])
+            if q.bills else []} for q in quotes]
+
+
+# --- static files ----------------------------------------------------
+
+@route('/static/<name>')
+def static(page, name):
+    if name not in STATIC_FILES:
+        raise NotFound()
+    content = (STATIC / name).read_bytes()
+    response = Response(content,
+        content_type=mimetypes.guess_type(name)[0] or 'text/plain')
+    response.headers['Cache-Control'] = 'public, max-age=3600'
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    return response
+
+
+# --- public pages ------------------------------------------------------
+
+@route('/')
+def index(page):
+    if page.user:
+        return page.redirect('/dashboard')
+    return page.render('index.html',
+        menus=offered_menus(page.pool))
+
+
+@route('/simulate')
+def simulate(page):
+    pool = page.pool
+    args = page.request.args
+    Area = pool.get('power.grid_area')
+    areas = Area.search([], order=[('code', 'ASC')])
+    menus = offered_menus(pool)
+    values = {'area': args.get('area', '03'),
+        'capacity': args.get('capacity', '30A'),
+        'mode': args.get('mode', 'household'),
+        'kwh': args.get('kwh', ''), 'household': args.get('household', '2')}
+    errors, results, month = {}, None, None
+    if args.get('run'):
+        if values['area'] not in {a.code for a in areas}:
+            errors['area'] = 'エリアを選択してください。'
+        if values['capacity'] not in capacity_choices(menus):
+            errors['capacity'] = '契約容量を選択してください。'
+        months = []
+        _, regulated, _ = simulation_data(pool)
+        month = reference_month(regulated, values['area'])
+        if values['mode'] == 'kwh':
+            try:
+                kwh = int(core.normalize_digits(values['kwh']))
+                if not 0 <= kwh <= 100000:
+                    raise ValueError
+                months = [(month, kwh)]
+            except ValueError:
+                errors['kwh'] = '1か月の使用量を0以上の整数（kWh）で入力してください。'
+        else:
+            try:
+                year = core.household_year(values['household'])
+            except PowerCoreError:
+                errors['household'] = '世帯のタイプを選択してください。'
+            else:
+                months = [(m, year[m.month])
+                    for m in core.months_back(month, 12)]
+        if not errors:
+            results = _simulate(page, values['area'], values['capacity'],
+                months)
+    return page.render('simulate.html', areas=areas, values=values,
+        errors=errors, results=results, month=month,
+        capacities=capacity_choices(menus),
+        households=core.HOUSEHOLDS)
+
+
+def _application_options(page, values):
+    menus = offered_menus(page.pool)
+    chosen = [m for m in menus if m.code == values.get('menu')]
+    capacities = capacity_choices(chosen or menus)
+    return menus, [c for c in capacities]
+
+
+@route('/apply', methods=['GET', 'POST'])
+def apply(page):
+    form = page.form
+    values = {k: v for k, v in form.items()
+        if k not in {'csrf_token', 'step', 'go'}} if (
+        page.request.method == 'POST') else {
+        'kind': page.request.args.get('kind', 'switch_in'),
+        'menu': page.request.args.get('menu', ''),
+        'capacity': page.request.args.get('capacity', '')}
+    step = form.get('step') if form.get('step') in core.STEP_CODES else (
+        core.STEP_CODES[0])
+    index = core.STEP_CODES.index(step)
+    go = form.get('go', '')
+    errors = {}
+    if page.request.method == 'POST':
+        if go == 'back':
+            index = max(0, index - 1)
+        elif go in {'next', 'submit'}:
+            clean, errors = _check_step(page, step, values)
+            values.update(clean)
+            if not errors and go == 'submit' and step == 'confirm':
+                for other in core.STEP_CODES:
+                    clean, errors = _check_step(page, other, values)
+                    if errors:
+                        index = core.STEP_CODES.index(other)
+                        break
+                    values.update(clean)
+                else:
+                    application = _create_application(page, values)
+                    return page.render('applied.html',
+                        application=application, values=values)
+            elif not errors:
+                index = min(index + 1, len(core.STEP_CODES) - 1)
+    return _render_step(page, index, values, errors)
+
+
+def _check_step(page, step, values):
+    pool = page.pool
+    menus, capacities = _application_options(page, values)
+    clean, errors = core.check_application_step(step, values,
+        menus=[m.code for m in menus], capacities=capacities,
+        today=today())
+    if step == 'payment' and clean.get('payment_kind') == 'bank' and (
+            not errors):
+        if not _bank_branch(pool, clean['bank_code'], clean['branch_code']):
+            errors['branch_code'] = ('金融機関コード・支店コードに該当する口座振替'
+                '取扱店が見つかりません。')
+    return clean, errors
+
+
+def _bank_branch(pool, bank_code, branch_code):
+    Branch = pool.get('power.bank.branch')
+    branches = Branch.search([('bank.zengin_code', '=', bank_code),
+            ('code', '=', branch_code)], limit=1)
+    return branches[0] if branches else None
+
+
+def _render_step(page, index, values, errors):
+    step = core.APPLICATION_STEPS[index]
+    menus, capacities = _application_options(page, values)
+    Document = page.pool.get('power.explanation.document')
+    document = Document.current('pre', today())
+    menu = next((m for m in menus if m.code == values.get('menu')), None)
+    hidden = {k: v for k, v in values.items() if k not in step.fields}
+    if step.code == 'payment':
+        hidden.pop('card_number', None)
+    return page.render('apply.html', steps=core.APPLICATION_STEPS,
+        index=index, step=step, values=values, hidden=hidden,
+        errors=errors, menus=menus, capacities=capacities, menu=menu,
+        document=document, kinds=core.KINDS,
+        payment_kinds=core.PAYMENT_KINDS, account_types=core.ACCOUNT_TYPES,
+        labels=core.LABELS, card_agent=config.get(
+            'power_portal', 'card_agent_url',
+            default='http://127.0.0.1:8091'))
+
+
+def _create_application(page, values):
+    pool = page.pool
+    Application = pool.get('power.application')
+    Document = pool.get('power.explanation.document')
+    Menu = pool.get('power.rate_menu')
+    menu, = Menu.search([('code', '=', values['menu'])], limit=1)
+    capacity = capacity_rules.parse(values['capacity'])
+    document = Document.current('pre', today())
+    if not document:
+        raise PortalError(503, '現在お申込みを受け付けられません。')
+    from trytond.modules.power_cis.common import now
+    moment = now()
+    data = {
+        'company': page.company.id,
+        'kind': values['kind'],
+        'channel': 'portal',
+        'received_at': moment,
+        'requested_date': (dt.date.fromisoformat(values['requested_date'])
+            if values.get('requested_date') else None),
+        'applicant_name': values['holder_name'],
+        'applicant_name_kana': values['holder_kana'],
+        'holder_name': values['holder_name'],
+        'holder_name_kana': values['holder_kana'],
+        'phone': values['phone'],
+        'email': values['email'],
+        'postal_code': values['postal_code'],
+        'address': values['address'],
+        'supply_point_number': values['supply_point'],
+        'current_retailer': values.get('current_retailer'),
+        'current_customer_number': values.get('current_customer_number'),
+        'menu': menu.id,
+        'capacity': capacity.value,
+        'explanation_document': document.id,
+        'explained_at': moment,
+        'consent': True,
+        'payment_kind': values['payment_kind'],
+        }
+    if values['payment_kind'] == 'card':
+        data.update(card_token=values['card_token'],
+            card_masked=values.get('card_masked'))
+    elif values['payment_kind'] == 'bank':
+        branch = _bank_branch(pool, values['bank_code'],
+            values['branch_code'])
+        data.update(payment_bank=branch.bank.id, payment_branch=branch.id,
+            account_type=values['account_type'],
+            account_number=values['account_number'],
+            account_holder=values['account_holder'])
+    application, = Application.create([data])
+    Application.receive([application])
+    send_mail(page, values['email'],
+        f'【{page.company.rec_name}】お申込みを受け付けました（{application.number}）',
+        _application_mail(page, application, values, menu, document),
+        [Application.__name__, application.id])
+    return application
+
+
+def _application_mail(page, application, values, menu, document):
+    return '\n'.join([
+        f"{values['holder_name']} 様",
+        '',
+        f'{page.company.rec_name}の電気のお申込みをいただき、ありがとうございます。',
+        '以下の内容で受け付けました。',
+        '',
+        f'受付番号：{application.number}',
+        f"お申込みの種類：{core.KINDS[values['kind']]}",
+        f"供給地点特定番号：{values['supply_point']}",
+        f'料金プラン：{menu.name}（{values["capacity"]}）',
+        f"お支払い方法：{core.PAYMENT_KINDS[values['payment_kind']]}",
+        f'ご同意いただいた書面：{document.name}（{document.version}）',
+        '',
+        '送配電事業者への手続きが終わり、ご契約が成立しましたら、'
+        '契約締結後交付書面をお送りします。',
+        'お申込みの状況は、会員登録のうえマイページでご確認いただけます。',
+        ])
+
+
+# --- registration and login --------------------------------------------
+
+@route('/register', methods=['GET', 'POST'])
+def register(page):
+    values, errors = {}, {}
+    if page.request.method == 'POST':
+        rate_limit(page, 'register', limit('register_limit', 10))
+        form = page.form
+        values, errors = core.check_fields(form,
+            ['customer_number', 'supply_point', 'email'])
+        problem = core.check_password(
+            form.get('password', ''), form.get('password2', ''))
+        if problem:
+            errors['password'] = problem
+        if not errors:
+            user = _register(page, values, form['password'])
+            if user is None:
+                errors['form'] = ('ご入力の内容ではご登録できません。お客さま番号・'
+                    '供給地点特定番号をご確認ください。すでにご登録済みの場合は'
+                    'ログインまたはパスワードの再設定をご利用ください。')
+            else:
+                return page.render('message.html', title='確認メールを送信しました',
+                    message=f"{values['email']} 宛てに確認メールをお送りしました。"
+                    'メールのリンクを開いて、登録を完了してください。')
+    return page.render('register.html', values=values, errors=errors)
+
+
+def _register(page, values, password):
+    pool = page.pool
+    Party = pool.get('party.party')
+    Contract = pool.get('power.contract')
+    WebUser = pool.get('web.user')
+    parties = Party.search(
+        [('customer_number', '=', values['customer_number'])], limit=1)
+    if not parties:
+        return None
+    party, = parties
+    if not Contract.search([('customer', '=', party.id),
+                ('supply_point.number', '=', values['supply_point'])],
+            limit=1):
+        return None
+    if WebUser.search(['OR', ('email', '=', values['email']),
+                ('party', '=', party.id)], limit=1):
+        return None
+    user = WebUser(email=values['email'], password=password, party=party)
+    user.set_email_token()
+    user.save()
+    send_mail(page, user.email,
+        f'【{page.company.rec_name}】会員登録の確認',
+        '\n'.join([f'{party.name} 様', '',
+                'マイページの会員登録を受け付けました。',
+                '次のリンクを開いて、メールアドレスの確認を完了してください。', '',
+                absolute(page, '/verify', token=user.email_token), '',
+                'お心当たりのない場合は、このメールを破棄してください。']),
+        ['web.user', user.id])
+    return user
+
+
+@route('/verify', readonly=False)
+def verify(page):
+    WebUser = page.pool.get('web.user')
+    token = page.request.args.get('token', '')
+    users = WebUser.validate_email_token([token]) if token else []
+    if not users:
+        return page.error(400, '確認用のリンクが無効か、すでに使用されています。')
+    return page.render('message.html', title='登録が完了しました',
+        message='メールアドレスを確認しました。ログインしてマイページをご利用ください。',
+        link=('/login', 'ログイン'))
+
+
+@route('/login', methods=['GET', 'POST'])
+def login(page):
+    values, error = {}, None
+    next_ = page.request.values.get('next', '')
+    if not next_.startswith(page.base + '/') or '//' in next_[1:]:
+        next_ = ''
+    if page.request.method == 'POST':
+        WebUser = page.pool.get('web.user')
+        email = page.form.get('email', '').strip().lower()
+        values = {'email': email}
+        user = WebUser.authenticate(email, page.form.get('password', ''))
+        if user and not user.email_valid:
+            error = ('メールアドレスの確認が済んでいません。登録時にお送りした確認メールの'
+                'リンクを開いてください。')
+        elif user and user.party:
+            page.login(user)
+            response = page.redirect('/dashboard')
+            if next_:
+                response.headers['Location'] = next_
+            return response
+        else:
+            error = 'メールアドレスまたはパスワードが正しくありません。'
+    return page.render('login.html', values=values, error=error, next=next_)
+
+
+@route('/logout', methods=['POST'])
+def logout(page):
+    page.logout()
+    return page.redirect('/')
+
+
+@route('/reset', methods=['GET', 'POST'])
+def reset(page):
+    if page.request.method == 'POST':
+        rate_limit(page, 'reset', limit('reset_limit', 10))
+        values, errors = core.check_fields(page.form, ['email'])
+        if errors:
+            return page.render('reset.html', values=page.form, errors=errors)
+        WebUser = page.pool.get('web.user')
+        users = WebUser.search([('email', '=', values['email'])], limit=1)
+        now = dt.datetime.now()
+        if users and not (users[0].reset_password_token_expire
+                and users[0].reset_password_token_expire > now):
+            user, = users
+            user.set_reset_password_token()
+            user.save()
+            send_mail(page, user.email,
+                f'【{page.company.rec_name}】パスワード再設定のご案内',
+                '\n'.join(['パスワード再設定のお申込みを受け付けました。',
+                        '次のリンクから新しいパスワードを設定してください'
+                        '（有効期限24時間）。', '',
+                        absolute(page, '/reset/confirm', email=user.email,
+                            token=user.reset_password_token), '',
+                        'お心当たりのない場合は、このメールを破棄してください。']),
+                ['web.user', user.id])
+        # the same answer whether the address is registered or not
+        return page.render('message.html', title='メールを送信しました',
+            message='ご登録のメールアドレスであれば、パスワード再設定のご案内を'
+            'お送りしました。')
+    return page.render('reset.html', values={}, errors={})
+
+
+@route('/reset/confirm', methods=['GET', 'POST'])
+def reset_confirm(page):
+    email = page.request.values.get('email', '')
+    token = page.request.values.get('token', '')
+    error = None
+    if page.request.method == 'POST':
+        error = core.check_password(page.form.get('password', ''),
+            page.form.get('password2', ''))
+        if not error:
+            WebUser = page.pool.get('web.user')
+            if WebUser.set_password_token(
+                    email, token, page.form['password']):
+                return page.render('message.html',
+                    title='パスワードを変更しました',
+                    message='新しいパスワードでログインしてください。',
+                    link=('/login', 'ログイン'))
+            error = 'リンクが無効か、有効期限が切れています。もう一度お手続きください。'
+    return page.render('reset_confirm.html', email=email, token=token,
+        error=error)
+
+
+# --- member area -------------------------------------------------------
+
+def _contracts(page):
+    Contract = page.pool.get('power.contract')
+    return Contract.search([('customer', '=', page.party.id)],
+        order=[('start_date', 'DESC'), ('id', 'DESC')])
+
+
+def _period_start(page, contract):
+    "The first day of the current billing period (the last reading day)."
+    Confirmed = page.pool.get('power.usage.confirmed')
+    usages = Confirmed.search([
+            ('supply_point', '=', contract.supply_point.id),
+            ('superseded', '=', None),
+            ('end', '<=', today())],
+        order=[('end', 'DESC')], limit=1)
+    if usages:
+        return usages[0].end
+    return contract.start_date or today().replace(day=1)
+
+
+def _determinants(page, contracts, limit=None):
+    Determinant = page.pool.get('power.billing.determinant')
+    return Determinant.search([
+            ('contract', 'in', [c.id for c in contracts])],
+        order=[('end', 'DESC'), ('revision', 'DESC')], limit=limit)
+
+
+@route('/dashboard', login=True)
+def dashboard(page):
+    Interval = page.pool.get('power.usage.interval')
+    contracts = _contracts(page)
+    current = []
+    for contract in contracts:
+        so_far = None
+        if contract.state in {'active', 'terminating'}:
+            start = _period_start(page, contract)
+            days = Interval.daily_kwh(contract.supply_point.id, start,
+                today() + dt.timedelta(days=1))
+            so_far = (start, sum(days.values(), Decimal(0)), len(days))
+        current.append((contract, so_far))
+    bills = [d for d in _determinants(page, contracts, limit=5)
+        if d.state != 'cancelled']
+    return page.render('dashboard.html', contracts=current,
+        last_bill=bills[0] if bills else None,
+        states=CONTRACT_STATES, payment_status=PAYMENT_STATUS)
+
+
+def _usage_contract(page):
+    contracts = _contracts(page)
+    if not contracts:
+        raise PortalError(404, 'ご契約が見つかりません。')
+    if page.request.args.get('contract'):
+        return owned(page, 'power.contract',
+            _int(page.request.args['contract'])), contracts
+    return contracts[0], contracts
+
+
+def _usage_data(page, contract, view):
+    """(title, header, rows, chart) of view 'day', 'month' or 'year' for
+    contract."""
+    pool = page.pool
+    Interval = pool.get('power.usage.interval')
+    args = page.request.args
+    point = contract.supply_point
+    if view == 'day':
+        day = _date(args.get('date'), today() - dt.timedelta(days=1))
+        records = Interval.search([('supply_point', '=', point.id),
+                ('date', '=', day), ('superseded', '=', None)], limit=1)
+        values = ([Decimal(v) / 10 for v in records[0].profile().tenths]
+            if records else [])
+        labels = core.slot_labels()
+        rows = [(label, f'{v:.1f}') for label, v in zip(labels, values)]
+        chart = {'type': 'bar', 'x': labels,
+            'series': {'使用量（kWh）': [float(v) for v in values]}}
+        return (f'{day:%Y年%m月%d日}の30分ごとの使用量', ['時刻', '使用量(kWh)'],
+            rows, chart, {'date': day.isoformat(),
+                'prev': (day - dt.timedelta(days=1)).isoformat(),
+                'next': (day + dt.timedelta(days=1)).isoformat()})
+    if view == 'month':
+        month = _month(args.get('month'), today().replace(day=1))
+        start, end = core.month_period(month)
+        days = Interval.daily_kwh(point.id, start, end)
+        last_year = Interval.daily_kwh(point.id, core.add_months(start, -12),
+            core.add_months(end, -12))
+        dates = core.month_days(month)
+        rows = [(d.isoformat(), f'{days[d]:.1f}' if d in days else '',
+                f'{last_year[core.add_months(d, -12)]:.1f}'
+                if core.add_months(d, -12) in last_year else '')
+            for d in dates]
+        chart = {'type': 'bar', 'x': [f'{d.day}日' for d in dates],
+            'series': {'今年（kWh）': [float(days[d]) if d in days else None
+                    for d in dates],
+                '前年同月（kWh）': [float(last_year[core.add_months(d, -12)])
+                    if core.add_months(d, -12) in last_year else None
+                    for d in dates]}}
+        return (f'{month:%Y年%m月}の日ごとの使用量',
+            ['日付', '使用量(kWh)', '前年同日(kWh)'], rows, chart,
+            {'month': f'{month:%Y-%m}',
+                'prev': f'{core.add_months(month, -1):%Y-%m}',
+                'next': f'{core.add_months(month, 1):%Y-%m}'})
+    # year: 13 billed months with charges and the same month a year before
+    determinants = [d for d in _determinants(page, [contract], limit=40)
+        if d.state != 'cancelled']
+    by_month = {}
+    for d in sorted(determinants, key=lambda d: (d.end, d.revision)):
+        kwh, total = by_month.get(d.end.replace(day=1), (0, 0))
+        by_month[d.end.replace(day=1)] = (kwh + int(d.kwh), total + d.total)
+    last = max(by_month) if by_month else today().replace(day=1)
+    months = core.months_back(last, 13)
+    rows, kwh, totals, before = [], [], [], []
+    for m in months:
+        this = by_month.get(m)
+        prior = by_month.get(core.add_months(m, -12))
+        rows.append((f'{m:%Y-%m}', this[0] if this else '',
+                this[1] if this else '', prior[0] if prior else ''))
+        kwh.append(this[0] if this else None)
+        totals.append(this[1] if this else None)
+        before.append(prior[0] if prior else None)
+    chart = {'type': 'bar', 'x': [f'{m:%Y/%m}' for m in months],
+        'series': {'使用量（kWh）': kwh, '前年同月（kWh）': before},
+        'line': {'ご請求額（円）': totals}}
+    return ('直近13か月の使用量とご請求額',
+        ['検針月', '使用量(kWh)', 'ご請求額(円)', '前年同月(kWh)'], rows, chart,
+        {})
+
+
+@route('/usage', login=True)
+def usage(page):
+    contract, contracts = _usage_contract(page)
+    view = page.request.args.get('view', 'year')
+    if view not in {'day', 'month', 'year'}:
+        view = 'year'
+    title, header, rows, chart, nav = _usage_data(page, contract, view)
+    return page.render('usage.html', contract=contract, contracts=contracts,
+        view=view, title=title, header=header, rows=rows,
+        chart=json.dumps(chart, ensure_ascii=False).replace('</', '<\\/'),
+        nav=nav,
+        has_data=any(any(v not in (None, '') for v in row[1:])
+            for row in rows))
+
+
+@route('/usage.csv', login=True)
+def usage_csv(page):
+    contract, _ = _usage_contract(page)
+    view = page.request.args.get('view', 'year')
+    if view not in {'day', 'month', 'year'}:
+        view = 'year'
+    title, header, rows, _, nav = _usage_data(page, contract, view)
+    suffix = nav.get('date') or nav.get('month') or 'monthly'
+    return page.download(core.usage_csv(header, rows),
+        f'usage-{contract.number}-{suffix}.csv', 'text/csv; charset=utf-8')
+
+
+@route('/bills', login=True)
+def bills(page):
+    determinants = _determinants(page, _contracts(page), limit=60)
+    return page.render('bills.html', bills=determinants,
+        payment_status=PAYMENT_STATUS)
+
+
+@route('/bills/<bill_id>', login=True)
+def bill(page, bill_id):
+    determinant = owned(page, 'power.billing.determinant', _int(bill_id))
+    return page.render('bill.html', bill=determinant,
+        payment_status=PAYMENT_STATUS)
+
+
+@route('/bills/<bill_id>/pdf', login=True)
+def bill_pdf(page, bill_id):
+    determinant = owned(page, 'power.billing.determinant', _int(bill_id))
+    Notice = page.pool.get('power.billing.notice', type='report')
+    ext, content, _, _ = Notice.execute([determinant.id], {})
+    return page.download(bytes(content),
+        f'bill-{determinant.contract.number}-{determinant.end:%Y%m}.{ext}',
+        'application/pdf')
+
+
+@route('/settings/paper', methods=['POST'], login=True)
+def paper(page):
+    Party = page.pool.get('party.party')
+    party = Party(page.party.id)
+    party.paper_notice = page.form.get('paper') == 'yes'
+    party.save()
+    return page.redirect('/bills', saved='paper')
+
+
+# --- changes -----------------------------------------------------------
+
+def _active_contracts(page):
+    return [c for c in _contracts(page) if c.state == 'active']
+
+
+def _plan_comparison(page, contract):
+    """[(menu, simulated total of the last 12 billed months, difference to
+    the current menu)] on the contract's own usage; cheapest first."""
+    menus, regulated, _ = simulation_data(page.pool)
+    determinants = [d for d in _determinants(page, [contract], limit=24)
+        if d.state != 'cancelled'][:12]
+    if not determinants or contract.menu.code not in menus:
+        return []
+    area = contract.supply_point.area.code if (
+        contract.supply_point.area) else '03'
+    results = []
+    for code, menu in menus.items():
+        if menu.capacity_unit != contract.capacity_unit:
+            continue
+        try:
+            total = sum(rate(menu, Usage(d.start, d.end, Decimal(d.kwh),
+                        Decimal(contract.capacity), area), regulated).total
+                for d in determinants)
+        except PowerCoreError:
+            continue
+        results.append([code, menu.name, total])
+    current = next((r[2] for r in results if r[0] == contract.menu.code),
+        None)
+    return sorted([(code, name, total,
+                total - current if current is not None else None)
+            for code, name, total in results], key=lambda r: r[2]), len(
+        determinants)
+
+
+@route('/changes', methods=['GET', 'POST'], login=True)
+def changes(page):
+    pool = page.pool
+    Application = pool.get('power.application')
+    contracts = _active_contracts(page)
+    errors, values = {}, dict(page.form)
+    done = None
+    contract = None
+    if page.request.method == 'POST':
+        kind = page.form.get('kind')
+        if kind not in CHANGE_KINDS:
+            raise PortalError(400, 'お手続きの種類を選択してください。')
+        contract = owned(page, 'power.contract', _int(page.form.get('contract')))
+        if contract.state != 'active':
+            raise PortalError(400, 'このご契約は変更できません。')
+        data, errors = _check_change(page, kind, contract)
+        if not errors:
+            application, = Application.create([dict(data,
+                        company=page.company.id, kind=kind,
+                        channel='portal', customer=page.party.id,
+                        contract=contract.id)])
+            Application.receive([application])
+            if page.party.email:
+                send_mail(page, page.party.email,
+                    f'【{page.company.rec_name}】{CHANGE_KINDS[kind]}のお申込みを'
+                    f'受け付けました（{application.number}）',
+                    f'{page.party.name} 様\n\n{CHANGE_KINDS[kind]}のお申込みを'
+                    f'受け付けました。\n受付番号：{application.number}\n'
+                    'お手続きの状況はマイページでご確認いただけます。',
+                    [Application.__name__, application.id])
+            done = application
+            values = {}
+    selected = contract or (contracts[0] if contracts else None)
+    if page.request.args.get('contract'):
+        selected = owned(page, 'power.contract',
+            _int(page.request.args['contract']))
+    comparison, months = ([], 0)
+    if selected and selected.menu:
+        result = _plan_comparison(page, selected)
+        if result:
+            comparison, months = result
+    applications = Application.search([('customer', '=', page.party.id)],
+        order=[('received_at', 'DESC')], limit=20)
+    capacities = []
+    if selected and selected.menu:
+        capacities = [f'{Decimal(o.capacity).normalize():f}'
+            for o in selected.menu.capacity_options]
+    return page.render('changes.html', contracts=contracts,
+        selected=selected, comparison=comparison, months=months,
+        applications=applications, errors=errors, values=values, done=done,
+        kinds=CHANGE_KINDS, all_kinds=KIND_LABELS,
+        states=APPLICATION_STATES, request_states=REQUEST_STATES,
+        capacities=capacities, menus=offered_menus(page.pool))
+
+
+def _check_change(page, kind, contract):
+    form = page.form
+    errors = {}
+    if kind == 'ampere_change':
+        options = {f'{Decimal(o.capacity).normalize():f}'
+            for o in contract.menu.capacity_options}
+        capacity = core.check_choice(form, 'capacity', options, errors)
+        if capacity and Decimal(capacity) == contract.capacity:
+            errors['capacity'] = '現在と異なる契約容量を選択してください。'
+        return ({'capacity': Decimal(capacity)} if capacity else {}), errors
+    if kind == 'name_change':
+        values, errors = core.check_fields(form, ['holder_name', 'holder_kana'])
+        return ({'holder_name': values.get('holder_name'),
+                'holder_name_kana': values.get('holder_kana')}), errors
+    if kind == 'plan_change':
+        menus = {m.code: m for m in offered_menus(page.pool)
+            if m.capacity_unit == contract.capacity_unit}
+        code = core.check_choice(form, 'menu', menus, errors)
+        if code and code == contract.menu.code:
+            errors['menu'] = '現在と異なる料金プランを選択してください。'
+        return ({'menu': menus[code].id} if code and not errors else {}), (
+            errors)
+    # move-out
+    values, errors = core.check_fields(form, ['requested_date'],
+        today=today() + dt.timedelta(days=1))
+    return ({'requested_date': values['requested_date']}
+        if 'requested_date' in values else {}), errors
+
+
+# --- points and inquiries ---------------------------------------------
+
+@route('/points', methods=['GET', 'POST'], login=True)
+def points(page):
+    Party = page.pool.get('party.party')
+    party = Party(page.party.id)
+    errors, saved = {}, False
+    if page.request.method == 'POST':
+        values, errors = core.check_fields(page.form, ['member_id'])
+        if not errors:
+            try:
+                party.point_member_id = values['member_id']
+                party.save()
+                saved = True
+            except UserError as error:
+                Transaction().rollback()
+                errors['member_id'] = error.message
+                party = Party(page.party.id)
+    Grant = page.pool.get('power.point.grant')
+    grants = Grant.search([('party', '=', party.id)],
+        order=[('id', 'DESC')], limit=24)
+    return page.render('points.html', party=party, grants=grants,
+        errors=errors, saved=saved)
+
+
+@route('/inquiries', methods=['GET', 'POST'], login=True)
+def inquiries(page):
+    Inquiry = page.pool.get('power.inquiry')
+    Category = page.pool.get('power.inquiry.category')
+    categories = Category.search([], order=[('sequence', 'ASC'), ('id', 'ASC')])
+    errors, values, created = {}, {}, None
+    if page.request.method == 'POST':
+        values, errors = core.check_fields(page.form, ['subject', 'contents'])
+        category = core.check_choice(page.form, 'category',
+            [c.id for c in categories], errors)
+        if category:
+            values['category'] = category
+        if not errors:
+            contracts = _contracts(page)
+            created, = Inquiry.create([{
+                        'company': page.company.id,
+                        'channel': 'portal',
+                        'category': int(values['category']),
+                        'customer': page.party.id,
+                        'contract': contracts[0].id if contracts else None,
+                        'caller_name': page.party.name,
+                        'contact': page.party.email,
+                        'subject': values['subject'],
+                        'contents': values['contents'],
+                        }])
+            values = {}
+    records = Inquiry.search([('customer', '=', page.party.id)],
+        order=[('received_at', 'DESC')], limit=50)
+    return page.render('inquiries.html', inquiries=records, errors=errors,
+        values=values, created=created,
+        categories=[(c.id, c.name) for c in categories])
+
+
+@route('/inquiries/<inquiry_id>', login=True)
+def inquiry(page, inquiry_id):
+    record = owned(page, 'power.inquiry', _int(inquiry_id))
+    replies = [r for r in record.responses if r.kind in {'mail', 'letter'}]
+    return page.render('inquiry.html', inquiry=record, replies=replies)

@@ -1,0 +1,243 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The portal's plumbing: one decorator turns a function into a route of
+/<database>/portal with a transaction, the customer's session, the CSRF
+check of every POST, the security headers and Japanese error pages; pages
+are Jinja2 templates rendered on the server."""
+import datetime as dt
+import functools
+import ipaddress
+import logging
+from pathlib import Path
+from urllib.parse import urlencode
+
+import jinja2
+from werkzeug.exceptions import HTTPException
+
+from power_core import notice, portal as core
+
+from trytond.config import config
+from trytond.exceptions import RateLimitException, UserError, UserWarning
+from trytond.protocols.wrappers import Response, with_pool, with_transaction
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+logger = logging.getLogger(__name__)
+
+PREFIX = '/<database_name>/portal'
+SESSION_COOKIE = 'portal_session'
+CSRF_COOKIE = 'portal_csrf'
+CSRF_FIELD = 'csrf_token'
+HERE = Path(__file__).parent
+STATIC = HERE / 'static'
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(HERE / 'templates')),
+    autoescape=True, trim_blocks=True, lstrip_blocks=True)
+_env.filters.update(yen=lambda v: notice.yen(v) + '円', number=notice.number,
+    jdate=notice.jdate, price=notice.price)
+
+
+def session_timeout():
+    return config.getint('session', 'web_timeout', default=30 * 24 * 60 * 60)
+
+
+def _loopback(host):
+    host = (host or '').rsplit(':', 1)[0].strip('[]')
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class PortalError(Exception):
+    "A refusal shown to the customer with its HTTP status."
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Page:
+    "One request of the portal: its customer, CSRF token and response."
+
+    def __init__(self, request, pool):
+        self.request = request
+        self.pool = pool
+        self.database = pool.database_name
+        self.base = f'/{self.database}/portal'
+        self.cookies = {}
+        self.csrf = request.cookies.get(CSRF_COOKIE) or core.new_token()
+        if request.cookies.get(CSRF_COOKIE) != self.csrf:
+            self.cookies[CSRF_COOKIE] = (self.csrf, None)
+        self.session = request.cookies.get(SESSION_COOKIE)
+        self.user = None
+        if self.session:
+            WebUser = pool.get('web.user')
+            user = WebUser.get_user(self.session)
+            if user and user.active and user.party:
+                self.user = user
+        Company = pool.get('company.company')
+        companies = Company.search([], order=[('id', 'ASC')], limit=1)
+        self.company = companies[0] if companies else None
+
+    @property
+    def party(self):
+        return self.user.party if self.user else None
+
+    @property
+    def form(self):
+        return self.request.form
+
+    @property
+    def secure(self):
+        """Cookies are Secure except on plain HTTP to this machine (the demo
+        and the tests), where a browser would not send them back."""
+        return self.request.scheme == 'https' or not _loopback(
+            self.request.host)
+
+    def url(self, path='/', **params):
+        params = {k: v for k, v in params.items() if v not in (None, '')}
+        return self.base + path + ('?' + urlencode(params) if params else '')
+
+    def check_csrf(self):
+        submitted = self.request.form.get(CSRF_FIELD)
+        if not core.tokens_match(self.request.cookies.get(CSRF_COOKIE),
+                submitted):
+            raise PortalError(403, 'フォームの有効期限が切れたか、不正な送信です。'
+                'お手数ですが、ページを読み込み直してもう一度お試しください。')
+
+    def login(self, user):
+        self.user = user
+        self.session = user.new_session()
+        self.cookies[SESSION_COOKIE] = (self.session, session_timeout())
+        # a new CSRF token after login (no fixation of the anonymous one)
+        self.csrf = core.new_token()
+        self.cookies[CSRF_COOKIE] = (self.csrf, None)
+
+    def logout(self):
+        if self.session:
+            self.pool.get('web.user.session').remove(self.session)
+        self.user = None
+        self.cookies[SESSION_COOKIE] = ('', 0)
+
+    def render(self, template, status=200, **values):
+        body = _env.get_template(template).render(
+            page=self, csrf_field=CSRF_FIELD, today=today(), **values)
+        return self.finish(Response(
+                body, status=status, content_type='text/html; charset=utf-8'))
+
+    def redirect(self, path, **params):
+        response = Response('', status=303)
+        response.headers['Location'] = self.url(path, **params)
+        return self.finish(response)
+
+    def download(self, content, filename, content_type):
+        response = Response(content, content_type=content_type)
+        response.headers['Content-Disposition'] = (
+            f"attachment; filename*=UTF-8''{filename}")
+        return self.finish(response)
+
+    def finish(self, response):
+        for name, (value, max_age) in self.cookies.items():
+            response.set_cookie(name, value, max_age=max_age,
+                path=self.base, secure=self.secure, httponly=True,
+                samesite='Lax')
+        headers = response.headers
+        headers['X-Content-Type-Options'] = 'nosniff'
+        headers['X-Frame-Options'] = 'DENY'
+        headers['Referrer-Policy'] = 'same-origin'
+        headers['Cache-Control'] = 'no-store'
+        headers['Content-Security-Policy'] = (
+            "default-src 'self'; img-src 'self' data:; "
+            "style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            f"connect-src 'self' {card_agent_origin()}; frame-ancestors 'none'; "
+            "form-action 'self'")
+        return response
+
+    def error(self, status, message):
+        return self.render('message.html', status=status,
+            title='エラー' if status >= 500 else 'ご確認ください',
+            message=message, back=True)
+
+
+def card_agent_origin():
+    "Where the card agent's tokenisation page lives (config or the demo's)."
+    return config.get('power_portal', 'card_agent_url',
+        default='http://127.0.0.1:8091').rstrip('/')
+
+
+def today():
+    return Transaction().context.get('date') or dt.date.today()
+
+
+def route(path, methods=('GET',), login=False, readonly=None):
+    """Register func(page, **view_args) at /<database>/portal<path>.
+
+    Every POST must carry the CSRF token of the cookie; login=True sends
+    visitors without a session to the login page; UserError becomes a
+    Japanese page with the message, never a stack trace."""
+    def decorator(func):
+        @functools.wraps(func)
+        def endpoint(request, pool, **kwargs):
+            try:
+                page = Page(request, pool)
+            except HTTPException:
+                raise
+            try:
+                if request.method == 'POST':
+                    page.check_csrf()
+                if login and not page.user:
+                    return page.redirect('/login', next=request.full_path
+                        if request.method == 'GET' else None)
+                context = {'language': 'ja'}
+                if page.company:
+                    context['company'] = page.company.id
+                with Transaction().set_context(**context):
+                    return func(page, **kwargs)
+            except PortalError as error:
+                Transaction().rollback()
+                return page.error(error.status, error.message)
+            except RateLimitException:
+                Transaction().rollback()
+                return page.error(429, '試行回数が上限を超えました。しばらく時間を'
+                    'おいてからお試しください。')
+            except (UserError, UserWarning) as error:
+                Transaction().rollback()
+                return page.error(400, error.message)
+        wrapped = with_pool(with_transaction(
+                readonly=readonly, context={'language': 'ja'})(endpoint))
+        # the module may be imported under two names (trytond.modules.X
+        # and its entry point): register each page once
+        if not any(r.rule == PREFIX + path
+                for r in app.url_map.iter_rules()):
+            app.route(PREFIX + path, methods=list(methods))(wrapped)
+        return func
+    return decorator
+
+
+def owned(page, model, record_id, field='customer'):
+    """The record of the logged-in customer, or a 404 that says nothing
+    about whether it exists for someone else."""
+    Model = page.pool.get(model)
+    records = Model.search([
+            ('id', '=', int(record_id)),
+            (field, '=', page.party.id),
+            ], limit=1)
+    if not records:
+        raise PortalError(404, 'お探しのページは見つかりませんでした。')
+    return records[0]
+
+
+def rate_limit(page, kind, limit, seconds=3600):
+    "Refuse more than limit attempts of kind from one address in seconds."
+    Attempt = page.pool.get('power.portal.attempt')
+    address = page.request.remote_addr or ''
+    if Attempt.count(kind, address, seconds) >= limit:
+        raise RateLimitException()
+    with Transaction().new_transaction() as transaction:
+        Attempt.add(kind, address)
+        transaction.commit()

@@ -1,0 +1,442 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The portal through HTTP (werkzeug's test client on trytond's WSGI app):
+simulation, application, registration and login, member pages, and the
+security rules: nobody reads another customer's records by changing an id,
+and no form is accepted without its CSRF token."""
+import datetime as dt
+import re
+import unittest
+from decimal import Decimal
+from unittest import mock
+from urllib.parse import unquote, urlsplit
+
+from werkzeug.test import Client
+
+from power_core.data import MENUS
+from power_core.tariff.menu import load_menus
+from power_core.tariff.rating import Usage, rate
+
+from trytond.pool import Pool
+from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+from trytond.transaction import Transaction, TransactionError
+from trytond.wsgi import app
+
+from .. import routes
+
+from trytond.modules.power_billing.tests.tools import (
+    FEB10, JAN10, BillingHelpers, billing_company)
+
+PASSWORD = 'secret-pass-2026'
+SEND = 'trytond.ir.email_.send_message_transactional'
+
+
+def token(body):
+    match = re.search(r'name="csrf_token" value="([^"]+)"', body)
+    return match.group(1) if match else None
+
+
+def _mail_link(send, path):
+    "The link to path in the last mail sent."
+    message = send.call_args[0][0]
+    text = message.get_body(('plain',)).get_content() if hasattr(
+        message, 'get_body') else str(message)
+    match = re.search(r'(http://\S*' + re.escape(path) + r'\S*)', text)
+    return unquote(match.group(1)).replace('&amp;', '&')
+
+
+class PortalTestCase(BillingHelpers, unittest.TestCase):
+    "Consumer portal"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_portal')
+        helper = cls()
+        helper.points = 0
+        extras = {}
+        while True:
+            with Transaction().start(DB_NAME, 0, **extras) as transaction:
+                try:
+                    with billing_company() as company:
+                        cls.data = helper.create_data(company)
+                except TransactionError as error:
+                    transaction.rollback()
+                    error.fix(extras)
+                    continue
+                transaction.commit()
+            break
+
+    @classmethod
+    def tearDownClass(cls):
+        drop_db()
+        super().tearDownClass()
+
+    def create_data(self, company):
+        pool = Pool()
+        Menu = pool.get('power.rate_menu')
+        Document = pool.get('power.explanation.document')
+        Interval = pool.get('power.usage.interval')
+        WebUser = pool.get('web.user')
+        Inquiry = pool.get('power.inquiry')
+        Bank = pool.get('bank')
+        Branch = pool.get('power.bank.branch')
+        Party = pool.get('party.party')
+        from power_core.usage import DayProfile
+        from trytond.modules.power_billing.payment import setup_collections
+        setup_collections(company)
+        menus = Menu.search([('customer_class', '=', 'low_lighting')])
+        Menu.write(menus, {'portal_offered': True})
+        Document.create([{'code': 'pre', 'name': '契約締結前交付書面',
+                    'kind': 'pre', 'version': '2026.1',
+                    'valid_from': dt.date(2024, 1, 1),
+                    'content': '供給条件の説明：料金、契約期間、解約の方法…'}])
+        bank, = Bank.create([{'party': Party.create([{'name': 'みずほ'}])[0].id,
+                    'zengin_code': '0001'}])
+        Branch.create([{'bank': bank.id, 'code': '001', 'name': '東京営業部'}])
+        Category = pool.get('power.inquiry.category')
+        category, = Category.create([{'code': 'contract',
+                    'name': 'ご契約について'}])
+        data = {}
+        for key, name in [('a', '山田 太郎'), ('b', '佐藤 花子')]:
+            contract = self.contract(company, name=name)
+            self.usage(contract, JAN10, FEB10, '259.6')
+            day = DayProfile(JAN10 + dt.timedelta(days=3),
+                tuple(range(48)), 'M' * 48)
+            Interval.receive([(contract.supply_point.id, day)])
+            customer = contract.customer
+            user = WebUser(email=f'{key}@example.jp', password=PASSWORD,
+                party=customer, email_valid=True)
+            user.save()
+            inquiry, = Inquiry.create([{'company': company.id,
+                        'customer': customer.id, 'channel': 'portal',
+                        'category': category.id,
+                        'subject': f'{key} の質問', 'contents': '秘密の内容'}])
+            data[key] = {'contract': contract.id, 'customer': customer.id,
+                'customer_number': customer.customer_number,
+                'supply_point': contract.supply_point.number,
+                'inquiry': inquiry.id, 'day': day.date}
+        data['category'] = category.id
+        self.bill()
+        Determinant = pool.get('power.billing.determinant')
+        for key in ['a', 'b']:
+            determinant, = Determinant.search(
+                [('contract', '=', data[key]['contract'])])
+            data[key]['bill'] = determinant.id
+            data[key]['total'] = determinant.total
+        # a third customer who has not registered yet
+        contract = self.contract(company, name='鈴木 一郎')
+        data['c'] = {'customer_number': contract.customer.customer_number,
+            'supply_point': contract.supply_point.number}
+        return data
+
+    # --- helpers -------------------------------------------------------
+
+    def client(self):
+        return Client(app)
+
+    def url(self, path):
+        return f'/{DB_NAME}/portal{path}'
+
+    def get(self, client, path, **kwargs):
+        response = client.get(self.url(path), **kwargs)
+        return response, response.get_data().decode('utf-8', 'replace')
+
+    def post(self, client, path, data, csrf=True):
+        if csrf:
+            _, body = self.get(client, '/login')
+            data = dict(data, csrf_token=token(body))
+        response = client.post(self.url(path), data=data)
+        return response, response.get_data(as_text=True)
+
+    def login(self, key='a'):
+        client = self.client()
+        response, _ = self.post(client, '/login',
+            {'email': f'{key}@example.jp', 'password': PASSWORD})
+        self.assertEqual(response.status_code, 303, response.get_data())
+        return client
+
+    # --- public pages --------------------------------------------------
+
+    def test_simulation(self):
+        "The simulation rates each offered menu like the billing engine"
+        client = self.client()
+        response, body = self.get(client,
+            '/simulate?run=1&area=03&capacity=30A&mode=kwh&kwh=300')
+        self.assertEqual(response.status_code, 200)
+        month = re.search(r'(\d{4})年(\d+)月の単価で', body)
+        self.assertTrue(month, body[:2000])
+        start = dt.date(int(month.group(1)), int(month.group(2)), 1)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        # the same month rated independently with the data pack
+        menu = load_menus(MENUS)['tepco-juryo-b']
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            from trytond.modules.power_billing.regulated import (
+                regulated_values)
+            regulated = regulated_values()
+        bill = rate(menu, Usage(start, end, Decimal(300), Decimal(30), '03',
+                charge_month=start, usage_month=start),
+            regulated)
+        self.assertIn(f'{bill.total:,}円', body)
+        self.assertIn('再生可能エネルギー発電促進賦課金です', body)
+        # a typical household over a year
+        response, body = self.get(client,
+            '/simulate?run=1&area=03&capacity=30A&mode=household&household=2')
+        self.assertIn('年額', body)
+        # bad input: a message next to the field, nothing rated
+        response, body = self.get(client,
+            '/simulate?run=1&area=03&capacity=30A&mode=kwh&kwh=abc')
+        self.assertIn('0以上の整数', body)
+        self.assertNotIn('試算結果', body)
+
+    def test_application(self):
+        "An application walks its steps, keeps values going back, lands in the CIS"
+        client = self.client()
+        _, body = self.get(client, '/apply')
+        csrf = token(body)
+        supply = {'csrf_token': csrf, 'step': 'supply', 'go': 'next',
+            'kind': 'switch_in', 'supply_point': '０３００００２２２２３３３３４４４４５５５５',
+            'postal_code': '1000001', 'address': '東京都千代田区千代田1-1',
+            'current_retailer': '東京電力エナジーパートナー',
+            'current_customer_number': '1234567890'}
+        # a bad postal code: the Japanese message, the values kept
+        response = client.post(self.url('/apply'),
+            data=dict(supply, postal_code='12-34'))
+        body = response.get_data(as_text=True)
+        self.assertIn('郵便番号は7桁の数字で入力してください', body)
+        self.assertIn('東京都千代田区千代田1-1', body)
+        values = dict(supply)
+        steps = [
+            ('supply', {}),
+            ('holder', {'holder_name': '高橋 次郎', 'holder_kana': 'たかはし じろう',
+                    'phone': '090-1234-5678', 'email': 'jiro@example.jp'}),
+            ('plan', {'menu': 'tepco-juryo-b', 'capacity': '40A'}),
+            ('payment', {'payment_kind': 'bank', 'bank_code': '0001',
+                    'branch_code': '001', 'account_type': '1',
+                    'account_number': '1234567',
+                    'account_holder': 'タカハシ ジロウ'}),
+            ('explanation', {'consent': 'yes'}),
+            ]
+        for step, fields in steps:
+            values.update(fields, step=step, go='next')
+            response = client.post(self.url('/apply'), data=values)
+            body = response.get_data(as_text=True)
+            self.assertNotIn('入力内容をご確認ください', body, step)
+            values = dict(re.findall(
+                    r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                    body))
+        self.assertIn('入力内容の確認', body)
+        self.assertIn('タカハシ ジロウ', body)
+        # back from the confirmation: the consent is still checked
+        response = client.post(self.url('/apply'),
+            data=dict(values, go='back'))
+        self.assertIn('value="yes" checked', response.get_data(as_text=True))
+        with mock.patch(SEND) as send:
+            response = client.post(self.url('/apply'),
+                data=dict(values, go='submit'))
+        body = response.get_data(as_text=True)
+        self.assertIn('お申込みを受け付けました', body)
+        number = re.search(r'id="application-number">([^<]+)<', body).group(1)
+        self.assertEqual(send.call_count, 1)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Application = Pool().get('power.application')
+            application, = Application.search([('number', '=', number)])
+            self.assertEqual(application.state, 'received')
+            self.assertEqual(application.channel, 'portal')
+            self.assertEqual(application.applicant_name_kana, 'タカハシ ジロウ')
+            self.assertEqual(application.supply_point_number,
+                '0300002222333344445555')
+            self.assertTrue(application.consent)
+            self.assertEqual(application.explanation_document.version,
+                '2026.1')
+            self.assertEqual(application.payment_kind, 'bank')
+            self.assertEqual(application.capacity, Decimal(40))
+
+    def test_card_number_refused(self):
+        "A card number typed into any application field is refused there"
+        client = self.client()
+        _, body = self.get(client, '/apply')
+        response = client.post(self.url('/apply'), data={
+                'csrf_token': token(body), 'step': 'holder', 'go': 'next',
+                'holder_name': '4242 4242 4242 4242', 'holder_kana': 'ア',
+                'phone': '0312345678', 'email': 'x@example.jp'})
+        self.assertIn('カード番号はこの画面に入力しないでください',
+            response.get_data(as_text=True))
+
+    # --- security ------------------------------------------------------
+
+    def test_csrf(self):
+        "A form without its CSRF token, or with another's, is refused"
+        client = self.client()
+        self.get(client, '/login')
+        for data in [{}, {'csrf_token': 'forged'}]:
+            response = client.post(self.url('/login'), data=dict(data,
+                    email='a@example.jp', password=PASSWORD))
+            self.assertEqual(response.status_code, 403)
+            self.assertNotIn('portal_session', response.headers.get(
+                    'Set-Cookie', ''))
+        member = self.login('a')
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Application = Pool().get('power.application')
+            before = Application.search_count([])
+        response = member.post(self.url('/changes'), data={
+                'kind': 'ampere_change', 'contract': self.data['a']['contract'],
+                'capacity': '40'})
+        self.assertEqual(response.status_code, 403)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            self.assertEqual(Application.search_count([]), before)
+
+    def test_other_customer(self):
+        "A member cannot read another customer's records by changing an id"
+        client = self.login('a')
+        other = self.data['b']
+        for path in [f"/bills/{other['bill']}",
+                f"/bills/{other['bill']}/pdf",
+                f"/usage?contract={other['contract']}",
+                f"/usage?contract={other['contract']}&view=day"
+                f"&date={other['day']}",
+                f"/usage.csv?contract={other['contract']}",
+                f"/inquiries/{other['inquiry']}",
+                f"/changes?contract={other['contract']}"]:
+            response, body = self.get(client, path)
+            self.assertEqual(response.status_code, 404, path)
+            self.assertNotIn('佐藤', body, path)
+            self.assertNotIn('b の質問', body, path)
+        response, _ = self.post(client, '/changes', {
+                'kind': 'ampere_change', 'contract': other['contract'],
+                'capacity': '40'})
+        self.assertEqual(response.status_code, 404)
+        # and their own records are there
+        own = self.data['a']
+        response, body = self.get(client, f"/bills/{own['bill']}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f"{own['total']:,}円", body)
+        # anonymous: every member page sends to the login page
+        for path in ['/dashboard', f"/bills/{own['bill']}/pdf", '/usage']:
+            response, _ = self.get(self.client(), path)
+            self.assertEqual(response.status_code, 303)
+            self.assertIn('/login', response.headers['Location'])
+
+    # --- members -------------------------------------------------------
+
+    def test_registration(self):
+        "Registration with the customer number, e-mail check, login, reset"
+        client = self.client()
+        c = self.data['c']
+        form = {'customer_number': c['customer_number'],
+            'supply_point': '03' + '9' * 20, 'email': 'ichiro@example.jp',
+            'password': 'abcdefghij1', 'password2': 'abcdefghij1'}
+        with mock.patch(SEND) as send:
+            _, body = self.post(client, '/register', form)
+            self.assertIn('ご入力の内容ではご登録できません', body)
+            _, body = self.post(client, '/register',
+                dict(form, supply_point=c['supply_point'], password2='x'))
+            self.assertIn('確認用パスワードが一致しません', body)
+            _, body = self.post(client, '/register',
+                dict(form, supply_point=c['supply_point']))
+            self.assertIn('確認メールをお送りしました', body)
+            link = _mail_link(send, '/verify')
+        response, body = self.post(client, '/login',
+            {'email': 'ichiro@example.jp', 'password': 'abcdefghij1'})
+        self.assertIn('メールアドレスの確認が済んでいません', body)
+        response = client.get(urlsplit(link).path + '?' + urlsplit(link).query)
+        self.assertIn('登録が完了しました', response.get_data(as_text=True))
+        response, _ = self.post(client, '/login',
+            {'email': 'ichiro@example.jp', 'password': 'abcdefghij1'})
+        self.assertEqual(response.status_code, 303)
+        _, body = self.get(client, '/dashboard')
+        self.assertIn('鈴木 一郎 様のマイページ', body)
+        # password reset
+        with mock.patch(SEND) as send:
+            _, body = self.post(client, '/reset', {'email': 'ichiro@example.jp'})
+            link = _mail_link(send, '/reset/confirm')
+        parts = urlsplit(link)
+        query = dict(p.split('=', 1) for p in parts.query.split('&'))
+        _, body = self.post(client, '/reset/confirm', dict(query,
+                password='newpassword99', password2='newpassword99'))
+        self.assertIn('パスワードを変更しました', body)
+        response, _ = self.post(self.client(), '/login',
+            {'email': 'ichiro@example.jp', 'password': 'newpassword99'})
+        self.assertEqual(response.status_code, 303)
+
+    def test_member_pages(self):
+        "Dashboard, usage charts and CSV, bills and PDF, changes, points, inquiries"
+        client = self.login('a')
+        own = self.data['a']
+        _, body = self.get(client, '/dashboard')
+        self.assertIn('前回のご請求', body)
+        self.assertIn(f"{own['total']:,}円", body)
+        _, body = self.get(client, '/usage')
+        self.assertIn('id="chart-data"', body)
+        self.assertIn('"使用量（kWh）": [null', body)
+        self.assertIn('<td class="num">260</td>', body)
+        _, body = self.get(client, f"/usage?view=day&date={own['day']}")
+        self.assertIn('"使用量（kWh）": [0.0, 0.1, 0.2', body)
+        response, _ = self.get(client, f"/usage.csv?view=day&date={own['day']}")
+        csv = response.get_data().decode('utf-8-sig').splitlines()
+        self.assertEqual(csv[0], '時刻,使用量(kWh)')
+        self.assertEqual(csv[2], '0:30,0.1')
+        response, _ = self.get(client, f"/bills/{own['bill']}/pdf")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.get_data().startswith(b'%PDF'))
+        response, _ = self.post(client, '/settings/paper', {'paper': 'yes'})
+        self.assertEqual(response.status_code, 303)
+        with mock.patch(SEND):
+            _, body = self.post(client, '/changes', {
+                    'kind': 'ampere_change', 'contract': own['contract'],
+                    'capacity': '40'})
+        self.assertIn('アンペア変更のお申込みを受け付けました', body)
+        self.assertIn('現在のプラン', body)
+        _, body = self.post(client, '/changes', {
+                'kind': 'move_out', 'contract': own['contract'],
+                'requested_date': '2000-01-01'})
+        self.assertIn('本日以降の日付', body)
+        _, body = self.post(client, '/points', {'member_id': 'PT-0001234'})
+        self.assertIn('会員IDは8〜16桁の数字で入力してください', body)
+        _, body = self.post(client, '/points', {'member_id': '１２３４-５６７８-９０'})
+        self.assertIn('会員IDを登録しました', body)
+        _, body = self.post(client, '/inquiries', {
+                'subject': '引越しについて', 'contents': '来月引越します。',
+                'category': ''})
+        self.assertIn('お問い合わせの種類を選択してください', body)
+        _, body = self.post(client, '/inquiries', {
+                'subject': '引越しについて', 'contents': '来月引越します。',
+                'category': str(self.data['category'])})
+        self.assertIn('お問い合わせを受け付けました', body)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            pool = Pool()
+            Party = pool.get('party.party')
+            party = Party(own['customer'])
+            self.assertTrue(party.paper_notice)
+            self.assertEqual(party.point_member_id, '1234567890')
+            Application = pool.get('power.application')
+            change, = Application.search([('customer', '=', party.id),
+                    ('kind', '=', 'ampere_change')])
+            self.assertEqual((change.state, change.channel, change.capacity),
+                ('received', 'portal', Decimal(40)))
+            Inquiry = pool.get('power.inquiry')
+            self.assertTrue(Inquiry.search([('customer', '=', party.id),
+                        ('subject', '=', '引越しについて')]))
+
+    def test_rate_limit(self):
+        "Registration attempts from one address are limited"
+        client = self.client()
+        form = {'customer_number': 'X', 'supply_point': '1',
+            'email': 'x@example.jp', 'password': 'a', 'password2': 'a'}
+        with mock.patch.object(routes, 'limit', return_value=3):
+            codes = [self.post(client, '/register', form)[0].status_code
+                for _ in range(5)]
+        self.assertEqual(codes[-1], 429)
+        self.assertIn(200, codes)
+
+    def test_security_headers(self):
+        "Session cookies are HTTP-only; pages forbid framing"
+        response, _ = self.post(self.client(), '/login',
+            {'email': 'a@example.jp', 'password': PASSWORD})
+        cookie = [c for c in response.headers.getlist('Set-Cookie')
+            if c.startswith('portal_session=')][0]
+        self.assertIn('HttpOnly', cookie)
+        self.assertIn('Max-Age', cookie)
+        self.assertIn('SameSite=Lax', cookie)
+        self.assertEqual(response.headers['X-Frame-Options'], 'DENY')
+
