@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the suite needs from this repository's own files:
 # the Python venv (.venv), the five add-ons and power_core (editable), and the
-# sao web client (sao/). With --browser also Debian's chromium for browser tests.
+# sao web client (sao/). With --browser also Debian's chromium for browser tests,
+# with --bench the load tool of the benchmarks (locust).
 # Idempotent: a second run only checks what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +11,11 @@ PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 SAO_VERSION=8.0
 want_browser=0
+want_bench=0
 for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=1 ;;
+        --bench) want_bench=1 ;;
         *) echo "setup: unknown option $arg" >&2; exit 2 ;;
     esac
 done
@@ -79,6 +82,12 @@ if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+fi
+if [ "$want_bench" = 1 ] && [ ! -x .venv/bin/locust ]; then
+    say "installing the benchmark tools (locust)"
+    .venv/bin/pip install -q -c constraints.txt -c constraints-bench.txt \
+        -r requirements-bench.txt >var/setup-bench.log 2>&1 \
+        || { tail -n 20 var/setup-bench.log >&2; exit 1; }
 fi
 mkdir -p var
 say "ready: $ROOT/.venv, sao $(cat sao/.installed)"

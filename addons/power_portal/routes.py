@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from werkzeug.exceptions import NotFound
 
-from power_core import capacity as capacity_rules, portal as core
+from power_core import capacity as capacity_rules, notice, portal as core
 from power_core.errors import PowerCoreError
 from power_core.tariff.rating import Usage, rate
 
@@ -46,6 +46,8 @@ EXPLANATIONS = {
     'fixed': '毎月定額の料金（または割引）です。',
     'formula': 'プランの計算式による料金です。',
     }
+PER_KWH = {'energy_tiers', 'tou_energy', 'fuel_adjustment',
+    'renewable_surcharge', 'subsidy'}
 PAYMENT_STATUS = {'unpaid': '未払い（お支払い期日前）', 'overdue': 'お支払い期日超過',
     'paid': 'お支払い済み', 'credited': '取消し（再請求済み）',
     'carried': '次回請求で精算', None: ''}
@@ -153,8 +155,17 @@ def explain(bill, kinds):
     lines = []
     for line in bill.lines:
         kind = kinds.get(line.code, kinds.get(line.code.split('_')[0]))
-        lines.append({'label': line.label, 'quantity': line.quantity,
-                'unit_price': line.unit_price, 'amount': line.amount,
+        quantity = notice.number(line.quantity)
+        unit_price = notice.price(line.unit_price)
+        if kind in PER_KWH:
+            quantity, unit_price = f'{quantity} kWh', f'{unit_price} 円/kWh'
+        elif kind == 'discount_percent':
+            quantity = f'{notice.yen(line.quantity)}円'
+            unit_price = f'{notice.number(-line.unit_price * 100)}%引き'
+        elif kind in {'basic_table', 'minimum', 'fixed', 'formula'}:
+            quantity = unit_price = ''
+        lines.append({'label': line.label, 'quantity': quantity,
+                'unit_price': unit_price, 'amount': line.amount,
                 'kind': kind, 'explanation': EXPLANATIONS.get(kind, '')})
     return lines
 

@@ -32,6 +32,11 @@ def _mail_port():
     return int(os.environ.get('POWER_MAIL_PORT', mailsink.PORT))
 
 
+def _card_port():
+    "The port of the card agent's tokenisation simulator (POWER_CARD_PORT)."
+    return int(os.environ.get('POWER_CARD_PORT', 8091))
+
+
 def _hub_port():
     "The port of the switching hub simulator (POWER_HUB_PORT, 8090)."
     return int(os.environ.get('POWER_HUB_PORT', 8090))
@@ -155,7 +160,9 @@ def prepare_demo(database, customers):
     finally:
         server.shutdown()
         server.server_close()
-
+    from .demo_portal import demo_portal
+    site.in_transaction(database,
+        lambda transaction: demo_portal(log=_log), context=context)
 
 
 def _create_staff(company):
@@ -212,8 +219,14 @@ def serve(database, listen=None):
         _log(f'mail: kept in {site.root() / "var" / "mail"} '
             f'(local SMTP on port {_mail_port()})')
     from power_core.simulators import switching_hub
+    from power_core.simulators.payments import start_tokens
     _, hub_url, hub = switching_hub.start(_hub_port())
     _log(f'switching hub simulator: {hub_url} (Integration ▸ Endpoints)')
+    # the card agent's tokenisation page the portal's application uses
+    _, card_url, card_agent = start_tokens(_card_port())
+    os.environ['TRYTOND_POWER_PORTAL__CARD_AGENT_URL'] = card_url
+    _log(f'card agent simulator: {card_url}/tokens')
+    _log(f'consumer portal: http://{listen}/{database}/portal/')
     _log('stop with Ctrl+C')
     server = subprocess.Popen([
             site.bin_path('trytond'), '-c', *configs, '-d', database])
@@ -225,8 +238,9 @@ def serve(database, listen=None):
     try:
         return server.wait()
     finally:
-        hub.shutdown()
-        hub.server_close()
+        for partner in (hub, card_agent):
+            partner.shutdown()
+            partner.server_close()
         if sink:
             sink.stop()
 

@@ -28,8 +28,9 @@ from power_core.formats import csv_bytes
 from power_core.formats.zengin import ACCOUNT_TYPES as ZENGIN_ACCOUNT_TYPES
 from power_core.ids import supply_point
 from power_core.payments import find_card_number
-from power_core.simulators.grid import SEASON
-from power_core.tariff.rating import Usage, rate
+from power_core.simulators.grid import SEASON, SHAPE
+from power_core.tariff.formula import round_half_up
+from power_core.tariff.rating import Usage, band_kwh, rate
 from power_core.text import normalize_digits
 
 # a household of level 1.0 uses about 260 kWh in an average month; the
@@ -98,20 +99,76 @@ class Quote:
         return sum(b.kwh for b in self.bills)
 
 
+def typical_interval(month, kwh):
+    """The month's kWh spread over its half hours like a household's day
+    (morning and evening peaks, more at home on weekends): what a
+    time-of-use menu needs to split the usage into its bands."""
+    weights = []
+    for date in month_days(month):
+        weekend = date.weekday() >= 5
+        for slot, shape in enumerate(SHAPE):
+            if weekend and 14 <= slot <= 34:
+                shape *= 1.25
+            start = dt.datetime.combine(date, dt.time()) + dt.timedelta(
+                minutes=30 * slot)
+            weights.append((start, Decimal(str(shape))))
+    total = sum(w for _, w in weights)
+    return tuple((start, (Decimal(kwh) * w / total).quantize(
+                Decimal('0.001'))) for start, w in weights)
+
+
+def _tou_component(menu, start, end):
+    "The time-of-use component in force over [start, end), or None."
+    version = menu.versions_between(start, end)[-1][0]
+    return next((c for c in version.components if c.kind == 'tou_energy'),
+        None)
+
+
+# (menu, its versions, month) → {band: share of the month's kWh}
+_BAND_SHARES = {}
+
+
+def typical_bands(menu, month, kwh):
+    """A typical household's kWh of month per time-of-use band of menu,
+    in whole kWh adding up to kwh (the bands' shares of the typical day are
+    computed once per menu and month)."""
+    start, end = month_period(month)
+    component = _tou_component(menu, start, end)
+    key = (menu.code, tuple(v.valid_from for v in menu.versions), start)
+    shares = _BAND_SHARES.get(key)
+    if shares is None:
+        scale = Decimal(100000)
+        usage = Usage(start, end, scale, Decimal(0),
+            interval=typical_interval(start, scale))
+        shares = {band: value / scale for band, value in
+            band_kwh(component, usage, scale).items()}
+        _BAND_SHARES[key] = shares
+    kwh = round_half_up(Decimal(kwh))
+    bands = {band: round_half_up(kwh * share)
+        for band, share in shares.items()}
+    last = list(bands)[-1]
+    bands[last] += kwh - sum(bands.values())
+    return bands
+
+
 def simulate(menus, regulated, area, capacity, months):
     """Rate months ([(first day of month, kWh)]) on each menu; return one
     Quote per menu, cheapest first, the menus that cannot rate it (capacity
-    not offered, no version in force) last with the reason."""
+    not offered, no version in force) last with the reason. A time-of-use
+    menu rates the kWh split into its bands like a typical household's
+    half hours (typical_bands)."""
     quotes = []
     for menu in menus:
         bills = []
         try:
             for month, kwh in months:
                 start, end = month_period(month)
+                bands = (typical_bands(menu, start, kwh)
+                    if _tou_component(menu, start, end) else None)
                 bills.append(rate(menu, Usage(
                             start, end, Decimal(kwh), Decimal(capacity),
-                            area, charge_month=start, usage_month=start),
-                        regulated))
+                            area, band_kwh=bands, charge_month=start,
+                            usage_month=start), regulated))
         except PowerCoreError as error:
             quotes.append(Quote(menu, error=str(error)))
             continue

@@ -29,11 +29,19 @@ def _free_port():
 
 @pytest.fixture(scope='session')
 def demo_server():
-    "Prepare the demo database and serve it; yield the web client URL."
+    """Prepare the demo database and serve it; yield the web client URL.
+    POWER_BROWSER_SERVER=http://host:port (with POWER_BROWSER_DATABASE and
+    the server's log in tests/artifacts/demo-server.log) reuses a running
+    demo server instead, to rerun the tests while developing."""
+    running = os.environ.get('POWER_BROWSER_SERVER')
+    if running:
+        yield f"{running.rstrip('/')}/#{DATABASE}"
+        return
     power_cis = str(Path(sys.executable).parent / 'power-cis')
     env = {**os.environ, 'POWER_CIS_ROOT': str(ROOT),
         'POWER_MAIL_PORT': str(_free_port()),
-        'POWER_HUB_PORT': str(_free_port())}
+        'POWER_HUB_PORT': str(_free_port()),
+        'POWER_CARD_PORT': str(_free_port())}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     log = open(ARTIFACTS / 'demo-server.log', 'w')

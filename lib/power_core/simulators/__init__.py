@@ -2,7 +2,9 @@
 partner's format (through the same codecs) so that tests, benchmarks and
 the demo run the full round trip."""
 import os
+import threading
 from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 
 def drop(folder, name, data):
@@ -14,3 +16,17 @@ def drop(folder, name, data):
     temporary.write_bytes(data)
     os.replace(temporary, folder / name)
     return name
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(application, port=0):
+    """Serve a WSGI application on 127.0.0.1:port (0: any free port) in a
+    daemon thread, without request logs; the server (shutdown() stops it)."""
+    server = make_server('127.0.0.1', port, application,
+        handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

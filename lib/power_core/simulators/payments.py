@@ -8,10 +8,12 @@ Outcomes are chosen by the caller (for tests and the demo): a result code
 per customer number for the bank, a decline code per token for the card
 agent; everything else succeeds."""
 import datetime as dt
+import json
+import secrets
 from pathlib import Path
 
 from power_core.formats import card, konbini, registration, zengin
-from power_core.simulators import drop
+from power_core.simulators import drop, serve
 
 
 def _registrations(outbox, inbox, kind, refusal):
@@ -121,3 +123,68 @@ class KonbiniAgent:
         name = name or f'KONBINI_{paid_on:%Y%m%d}.csv'
         return drop(self.inbox, name,
             konbini.write_payments(payments, paid_on))
+
+
+class TokenService:
+    """The card agent's tokenisation endpoint (a WSGI application): the
+    customer's browser posts the card number here, never to the retailer,
+    and gets back a token and the masked number for the retailer's form.
+
+    POST /tokens {"number": "4242 4242 4242 4242", "expiry": "12/29"} →
+    201 {"token": "tok_…", "masked": "************4242", "expiry": "202912"};
+    400 {"message": …} for a number failing the Luhn check or a bad expiry.
+    Cross-origin requests are allowed, as a real agent's script does."""
+
+    def __init__(self, today=None):
+        self.today = today or dt.date.today()
+        self.cards = {}                          # token → (masked, expiry)
+
+    def tokenize(self, number, expiry):
+        "(token, masked, YYYYMM) or raise ValueError with the reason."
+        from stdnum import luhn
+        digits = ''.join(c for c in str(number) if c.isdigit())
+        if not 13 <= len(digits) <= 19 or not luhn.is_valid(digits):
+            raise ValueError('card number is not valid')
+        parts = str(expiry).replace(' ', '').split('/')
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise ValueError('expiry must be MM/YY')
+        month, year = int(parts[0]), 2000 + int(parts[1][-2:])
+        if not 1 <= month <= 12 or (year, month) < (
+                self.today.year, self.today.month):
+            raise ValueError('card has expired')
+        token = f'tok_{secrets.token_hex(12)}'
+        masked = '*' * (len(digits) - 4) + digits[-4:]
+        self.cards[token] = (masked, f'{year}{month:02d}')
+        return token, masked, f'{year}{month:02d}'
+
+    def __call__(self, environ, start_response):
+        headers = [('Access-Control-Allow-Origin', '*'),
+            ('Access-Control-Allow-Methods', 'POST, OPTIONS'),
+            ('Access-Control-Allow-Headers', 'Content-Type'),
+            ('Content-Type', 'application/json')]
+        method = environ['REQUEST_METHOD']
+        if method == 'OPTIONS':
+            start_response('204 No Content', headers)
+            return [b'']
+        if method != 'POST' or environ.get('PATH_INFO') != '/tokens':
+            start_response('404 Not Found', headers)
+            return [b'{"message": "not found"}']
+        try:
+            size = min(int(environ.get('CONTENT_LENGTH') or 0), 4096)
+            body = json.loads(environ['wsgi.input'].read(size) or b'{}')
+            token, masked, expiry = self.tokenize(
+                body.get('number', ''), body.get('expiry', ''))
+        except (ValueError, AttributeError) as error:
+            start_response('400 Bad Request', headers)
+            return [json.dumps({'message': str(error)}).encode()]
+        start_response('201 Created', headers)
+        return [json.dumps({'token': token, 'masked': masked,
+                    'expiry': expiry}).encode()]
+
+
+def start_tokens(port=0):
+    """Serve a TokenService on 127.0.0.1:port (0: any free port) in a
+    daemon thread; (service, url, server)."""
+    service = TokenService()
+    server = serve(service, port)
+    return service, f'http://127.0.0.1:{server.server_port}', server

@@ -14,12 +14,12 @@ error code, as a real hub would refuse them."""
 import datetime as dt
 import itertools
 import threading
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from lxml import etree
 
 from power_core.formats.switching import NAMESPACE, SERVICES, STATUS_SERVICES
 from power_core.ids import supply_point as spid
+from power_core.simulators import serve
 
 SOAP = 'http://schemas.xmlsoap.org/soap/envelope/'
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
@@ -139,17 +139,10 @@ def _fault(message):
     return envelope
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def start(port=0):
     """Serve a new hub on 127.0.0.1:port (0: any free port) in a daemon
     thread; (hub, url, server) — server.shutdown() stops it."""
     hub = SwitchingHub()
-    server = make_server('127.0.0.1', port, hub, handler_class=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve(hub, port)
     url = f'http://127.0.0.1:{server.server_port}/switching-hub'
     return hub, url, server

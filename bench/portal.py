@@ -1,0 +1,170 @@
+"""Benchmark of the consumer portal under load: N concurrent members
+(locust, on 127.0.0.1) reading their usage and running simulations.
+
+    .venv/bin/python bench/portal.py [--customers 200] [--users 50]
+        [--duration 60] [--write]
+
+Prepares the demo database `bench_portal` (the README's demo, with
+--customers customers; reused when it exists) on the configured backend
+(PostgreSQL with TRYTOND_DATABASE__URI=postgresql://..., SQLite otherwise),
+gives --users of its billed customers a portal account, serves it with
+trytond on a free port, runs locust headless for --duration seconds and
+reports p50 / p95 / errors per page; --write adds them to
+docs/benchmarks.md. Needs locust: scripts/setup.sh --bench.
+"""
+import argparse
+import csv
+import datetime as dt
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE = 'bench_portal'
+PASSWORD = 'bench-portal-2026'
+TARGET_MS = 200
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _members(count):
+    "Portal accounts bench-0..N-1@example.jp for billed customers."
+    from trytond.pool import Pool
+    pool = Pool()
+    WebUser = pool.get('web.user')
+    Determinant = pool.get('power.billing.determinant')
+    existing = {u.email for u in WebUser.search(
+            [('email', 'like', 'bench-%')])}
+    taken = {u.party.id for u in WebUser.search([]) if u.party}
+    customers = []
+    for determinant in Determinant.search([], order=[('id', 'ASC')]):
+        party = determinant.customer
+        if party.id not in taken and party not in customers:
+            customers.append(party)
+    created = 0
+    for n in range(count):
+        email = f'bench-{n}@example.jp'
+        if email in existing:
+            continue
+        party = customers.pop(0)
+        WebUser.create([{'email': email, 'password': PASSWORD,
+                    'party': party.id, 'email_valid': True}])
+        created += 1
+    return created
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--customers', type=int, default=200)
+    parser.add_argument('--users', type=int, default=50)
+    parser.add_argument('--duration', type=int, default=60)
+    parser.add_argument('--write', action='store_true')
+    args = parser.parse_args()
+
+    from power_cis_cli import site
+    site.configure_trytond()
+    from trytond import backend
+    power_cis = str(Path(sys.executable).parent / 'power-cis')
+    started = time.perf_counter()
+    subprocess.run([power_cis, 'demo', '--database', DATABASE,
+            '--customers', str(args.customers), '--no-server'],
+        check=True, cwd=ROOT)
+    print(f"demo database {DATABASE} on {backend.name}: "
+        f"{time.perf_counter() - started:.0f} s")
+    from trytond.pool import Pool
+    Pool.start()
+    Pool(DATABASE).init()
+    created = site.in_transaction(DATABASE, lambda t: _members(args.users),
+        user=0)
+    print(f"{created} portal members created")
+
+    port = _free_port()
+    conf = ROOT / 'var' / f'bench-portal-{port}.conf'
+    conf.write_text(f'[web]\nlisten = 127.0.0.1:{port}\n')
+    log = open(ROOT / 'var' / 'bench-portal-server.log', 'w')
+    server = subprocess.Popen([str(Path(sys.executable).parent / 'trytond'),
+            '-c', str(site.config_file()), '-c', str(conf), '-d', DATABASE],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    host = f'http://127.0.0.1:{port}'
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(
+                    f'{host}/{DATABASE}/portal/', timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start; see "
+                        "var/bench-portal-server.log")
+                time.sleep(0.5)
+        prefix = ROOT / 'var' / 'bench-portal'
+        env = {**os.environ, 'BENCH_PORTAL_DATABASE': DATABASE,
+            'BENCH_PORTAL_MEMBERS': str(args.users),
+            'BENCH_PORTAL_PASSWORD': PASSWORD}
+        subprocess.run([str(Path(sys.executable).parent / 'locust'),
+                '-f', str(ROOT / 'bench' / 'portal_users.py'), '--headless',
+                '-u', str(args.users), '-r', str(max(1, args.users // 5)),
+                '-t', f'{args.duration}s', '--host', host,
+                '--csv', str(prefix), '--only-summary',
+                '--loglevel', 'WARNING'],
+            check=False, cwd=ROOT, env=env)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    rows = list(csv.DictReader(open(f'{prefix}_stats.csv')))
+    figures = []
+    for row in rows:
+        figures.append((row['Name'], int(row['Request Count']),
+                int(row['Failure Count']), row['50%'], row['95%'],
+                float(row['Requests/s'])))
+    print(f"{'page':24} {'requests':>9} {'errors':>7} {'p50 ms':>7} "
+        f"{'p95 ms':>7} {'req/s':>7}")
+    for name, count, failures, p50, p95, rps in figures:
+        print(f"{name:24} {count:9} {failures:7} {p50:>7} {p95:>7} "
+            f"{rps:7.1f}")
+    if args.write:
+        write(args, backend.name, figures)
+    return 0
+
+
+def write(args, backend_name, figures):
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+        capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    cpu = platform.processor() or platform.machine()
+    for line in open('/proc/cpuinfo'):
+        if line.startswith('model name'):
+            cpu = line.split(':', 1)[1].strip()
+            break
+    text = (f"\n## Portal under load (`bench/portal.py --customers "
+        f"{args.customers} --users {args.users} --duration {args.duration}`"
+        f", {backend_name})\n\n{dt.date.today()}, commit {commit}, {cpu}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; the "
+        f"demo database with {args.customers} customers and 13 billed "
+        f"months, one trytond process (its built-in threaded server), "
+        f"{args.users} locust users on the same machine logged in as "
+        f"{args.users} different members, 0.5–2 s between pages, "
+        f"{args.duration} s.\n\n"
+        "| page | requests | errors | p50 ms | p95 ms | requests/s |\n"
+        "|---|---|---|---|---|---|\n")
+    for name, count, failures, p50, p95, rps in figures:
+        text += f"| {name} | {count} | {failures} | {p50} | {p95} | {rps:.1f} |\n"
+    text += (f"\nTarget (issue 8): the usage page and the simulation answer "
+        f"with p95 under {TARGET_MS} ms.\n")
+    path = ROOT / 'docs' / 'benchmarks.md'
+    path.write_text(path.read_text() + text)
+    print(f"written to {path}")
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The portal's part of the demo: the low-voltage menus offered with a
+sentence for consumers, a member account for a billed customer, and a
+customer left unregistered to try the registration with (both printed)."""
+
+PORTAL_LOGIN = 'portal@example.jp'
+PORTAL_PASSWORD = 'demo-portal-2026'
+DESCRIPTIONS = {
+    'tepco-juryo-b': '大手電力会社の規制料金と同じ単価の標準的なプランです。',
+    'new-retailer-b': '従量電灯Bの基本料金・電力量料金から3%割引。切替えで手間なくおトクに。',
+    'tepco-juryo-c': '6kVA以上の大きな容量が必要なご家庭・店舗向けです。',
+    'tou-demo': '夜間（22時〜翌8時）の単価が安いプラン。夜に電気を多く使うご家庭に。',
+    }
+
+
+def demo_portal(log=print):
+    """Offer the menus, create the demo member; return (member's customer
+    number, an unregistered customer's (number, supply point))."""
+    from trytond.pool import Pool
+    pool = Pool()
+    Menu = pool.get('power.rate_menu')
+    Contract = pool.get('power.contract')
+    Determinant = pool.get('power.billing.determinant')
+    WebUser = pool.get('web.user')
+    for menu in Menu.search([('code', 'in', list(DESCRIPTIONS))]):
+        if not menu.portal_offered:
+            menu.portal_offered = True
+            menu.portal_description = DESCRIPTIONS[menu.code]
+            menu.save()
+    active = Contract.search([('state', '=', 'active')],
+        order=[('id', 'ASC')])
+    billed = {d.contract.id for d in Determinant.search(
+            [('contract', 'in', [c.id for c in active])])}
+    active = [c for c in active if c.id in billed]
+    users = {u.party.id for u in WebUser.search([]) if u.party}
+    member = next((c for c in active if c.customer.id in users), None)
+    if member is None and active:
+        member = active[0]
+        WebUser.create([{'email': PORTAL_LOGIN, 'password': PORTAL_PASSWORD,
+                    'party': member.customer.id, 'email_valid': True}])
+    unregistered = next((c for c in active
+            if c.customer.id not in users and c != member), None)
+    if member:
+        log(f'portal member: {PORTAL_LOGIN} / {PORTAL_PASSWORD} '
+            f'(customer {member.customer.customer_number})')
+    if unregistered:
+        log('portal registration to try: customer number '
+            f'{unregistered.customer.customer_number}, supply point '
+            f'{unregistered.supply_point.number}')

@@ -1,0 +1,190 @@
+"""The portal's rules without a web framework: households, simulation,
+form checks with their Japanese messages, usage CSV, CSRF comparison, and
+the card agent's tokenisation simulator."""
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+import pytest
+
+from power_core import portal
+from power_core.data import MENUS, REGULATED
+from power_core.errors import PowerCoreError
+from power_core.simulators.payments import TokenService
+from power_core.tariff.menu import load_menus
+from power_core.tariff.rating import Usage, rate
+from power_core.tariff.regulated import RegulatedValues
+
+FEB = dt.date(2025, 2, 1)
+
+
+@pytest.fixture(scope='module')
+def data():
+    return load_menus(MENUS), RegulatedValues.from_folder(REGULATED)
+
+
+def test_households_follow_the_seasons():
+    year = portal.household_year('1')
+    assert year[1] > year[5] and year[8] > year[5]
+    levels = [sum(portal.household_year(h.code).values())
+        for h in portal.HOUSEHOLDS]
+    assert levels == sorted(levels)
+    with pytest.raises(PowerCoreError):
+        portal.household('9')
+
+
+def test_simulate_matches_billing_and_orders(data):
+    menus, regulated = data
+    chosen = [menus['tepco-juryo-b'], menus['new-retailer-b'],
+        menus['tepco-juryo-c']]
+    quotes = portal.simulate(chosen[:2], regulated, '03', 35, [(FEB, 300)])
+    # 35 A is not offered: every menu explains why, none is rated
+    assert all(q.error and not q.bills for q in quotes)
+    quotes = portal.simulate(chosen[:2], regulated, '03', 30, [(FEB, 300)])
+    assert [q.menu.code for q in quotes] == [
+        'new-retailer-b', 'tepco-juryo-b']
+    expected = rate(menus['tepco-juryo-b'], Usage(FEB, dt.date(2025, 3, 1),
+            Decimal(300), Decimal(30), '03', charge_month=FEB,
+            usage_month=FEB), regulated)
+    assert quotes[1].total == expected.total
+    assert quotes[1].bills[0].charge_month == FEB
+
+
+def test_time_of_use_simulated_on_a_household_day(data):
+    menus, regulated = data
+    interval = portal.typical_interval(FEB, 300)
+    assert len(interval) == 28 * 48
+    assert abs(sum(k for _, k in interval) - 300) < Decimal('0.1')
+    bands = portal.typical_bands(menus['tou-demo'], FEB, 300)
+    assert sum(bands.values()) == 300 and len(bands) >= 2
+    assert all(v > 0 for v in bands.values())
+    # the same split as rating the typical half hours themselves
+    interval = rate(menus['tou-demo'], Usage(FEB, dt.date(2025, 3, 1),
+            Decimal(300), Decimal(30), '03', interval=interval,
+            charge_month=FEB, usage_month=FEB), regulated)
+    quote, = portal.simulate([menus['tou-demo']], regulated, '03', 30,
+        [(FEB, 300)])
+    assert abs(quote.total - interval.total) <= 50
+    assert not quote.error and quote.total > 0
+    assert len({line.code for line in quote.bills[0].lines
+            if line.code.startswith('energy')}) >= 2
+
+
+def test_check_fields_normalises_and_explains():
+    clean, errors = portal.check_fields({
+            'phone': '090−1234−5678', 'email': 'Ｔａｒｏ@Example.JP',
+            'holder_kana': 'ﾔﾏﾀﾞ　ﾀﾛｳ', 'postal_code': '１００ー０００１',
+            'supply_point': '03-0000-1234-5678-9012-3456',
+            'account_number': '123'},
+        ['phone', 'email', 'holder_kana', 'postal_code', 'supply_point',
+            'account_number'])
+    assert errors == {}
+    assert clean == {'phone': '09012345678', 'email': 'taro@example.jp',
+        'holder_kana': 'ヤマダ タロウ', 'postal_code': '100-0001',
+        'supply_point': '0300001234567890123456',
+        'account_number': '0000123'}
+    _, errors = portal.check_fields({'phone': '12345', 'email': 'x@',
+            'holder_kana': '山田', 'supply_point': '1234'},
+        ['phone', 'email', 'holder_kana', 'supply_point', 'address'])
+    assert errors['address'] == 'ご住所を入力してください。'
+    assert '10桁または11桁' in errors['phone']
+    assert '全角カナ' in errors['holder_kana']
+    assert '22桁' in errors['supply_point']
+    assert 'メールアドレス' in errors['email']
+
+
+def test_card_numbers_refused_everywhere():
+    _, errors = portal.check_fields(
+        {'address': '東京都 4111-1111-1111-1111'}, ['address'])
+    assert 'カード番号' in errors['address']
+    _, errors = portal.check_application_step('payment', {
+            'payment_kind': 'card', 'card_token': '4242424242424242'})
+    assert 'カード番号' in errors['card_token']
+
+
+def test_application_steps():
+    base = {'kind': 'switch_in', 'supply_point': '0300001234567890123456',
+        'postal_code': '1000001', 'address': '千代田1-1'}
+    _, errors = portal.check_application_step('supply', base)
+    assert set(errors) == {'current_retailer', 'current_customer_number'}
+    _, errors = portal.check_application_step('supply', dict(base,
+            kind='move_in', requested_date='2020-01-01'),
+        today=dt.date(2026, 1, 1))
+    assert '本日以降' in errors['requested_date']
+    clean, errors = portal.check_application_step('plan',
+        {'menu': 'b', 'capacity': '30A'}, menus=['b'], capacities=['30A'])
+    assert (clean, errors) == ({'menu': 'b', 'capacity': '30A'}, {})
+    _, errors = portal.check_application_step('plan',
+        {'menu': 'x', 'capacity': '30A'}, menus=['b'], capacities=['30A'])
+    assert errors == {'menu': '料金プランを選択してください。'}
+    _, errors = portal.check_application_step('explanation', {})
+    assert '同意' in errors['consent']
+    clean, errors = portal.check_application_step('payment', {
+            'payment_kind': 'bank', 'bank_code': '0001', 'branch_code': '１２３',
+            'account_type': '1', 'account_number': '1234567',
+            'account_holder': 'やまだ たろう'})
+    assert errors == {} and clean['account_holder'] == 'ヤマダ タロウ'
+    with pytest.raises(PowerCoreError):
+        portal.check_application_step('nowhere', {})
+
+
+def test_passwords():
+    assert portal.check_password('short1', 'short1')
+    assert portal.check_password('onlyletters', 'onlyletters')
+    assert portal.check_password('letters123', 'letters124') == (
+        portal.MESSAGES['password_match'])
+    assert portal.check_password('letters1234', 'letters1234') is None
+
+
+def test_usage_helpers():
+    assert portal.slot_labels()[:3] == ['0:00', '0:30', '1:00']
+    assert len(portal.month_days(dt.date(2024, 2, 10))) == 29
+    assert portal.months_back(dt.date(2025, 2, 5), 3) == [
+        dt.date(2024, 12, 1), dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+    content = portal.usage_csv(['時刻', 'kWh'], [('0:00', '0.1')])
+    assert content.startswith(b'\xef\xbb\xbf')
+    assert content.decode('utf-8-sig') == '時刻,kWh\r\n0:00,0.1\r\n'
+
+
+def test_csrf_tokens():
+    token = portal.new_token()
+    assert len(token) >= 40 and token != portal.new_token()
+    assert portal.tokens_match(token, token)
+    assert not portal.tokens_match(token, token[:-1] + 'x')
+    assert not portal.tokens_match('', '')
+    assert not portal.tokens_match(None, token)
+
+
+def _call(service, method, body=b''):
+    answer = {}
+
+    def start_response(status, headers):
+        answer['status'] = status
+        answer['headers'] = dict(headers)
+    environ = {'REQUEST_METHOD': method, 'PATH_INFO': '/tokens',
+        'CONTENT_LENGTH': str(len(body)), 'wsgi.input': io.BytesIO(body)}
+    result = b''.join(service(environ, start_response))
+    return answer['status'], answer['headers'], result
+
+
+def test_card_agent_tokens():
+    service = TokenService(today=dt.date(2026, 11, 1))
+    status, headers, body = _call(service, 'POST', json.dumps(
+            {'number': '4242 4242 4242 4242', 'expiry': '12/29'}).encode())
+    assert status.startswith('201')
+    assert headers['Access-Control-Allow-Origin'] == '*'
+    answer = json.loads(body)
+    assert answer['masked'] == '************4242'
+    assert answer['expiry'] == '202912' and answer['token'].startswith('tok_')
+    assert '4242424242424242' not in body.decode()
+    for card, expiry in [('4242 4242 4242 4241', '12/29'),
+            ('4242424242424242', '10/26'), ('4242424242424242', '13/30'),
+            ('4242424242424242', 'soon')]:
+        status, _, body = _call(service, 'POST', json.dumps(
+                {'number': card, 'expiry': expiry}).encode())
+        assert status.startswith('400'), (card, expiry)
+        assert json.loads(body)['message']
+    status, _, _ = _call(service, 'POST', b'not json')
+    assert status.startswith('400')
+    assert _call(service, 'OPTIONS')[0].startswith('204')
