@@ -54,6 +54,18 @@ class Attempt(ModelSQL):
 
     @classmethod
     def clean(cls, days=2):
-        "Drop attempts older than days (called by the portal's cron)."
+        "Drop attempts older than days (the daily scheduled action)."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
         since = dt.datetime.now() - dt.timedelta(days=days)
-        cls.delete(cls.search([('create_date', '<', since)]))
+        cursor.execute(*table.delete(where=table.create_date < since))
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('power.portal.attempt|clean', "Clean Portal Attempts"))

@@ -771,32 +771,55 @@ def _active_contracts(page):
 
 
 def _plan_comparison(page, contract):
-    """[(menu, simulated total of the last 12 billed months, difference to
-    the current menu)] on the contract's own usage; cheapest first."""
-    menus, regulated, _ = simulation_data(page.pool)
+    """([(menu code, name, simulated total of the last 12 billed months,
+    difference to the current menu, estimated)] cheapest first, months):
+    every offered menu rated on the contract's own billed periods; a
+    time-of-use menu on the period's own half hours (split like a typical
+    household where days are missing: estimated)."""
+    pool = page.pool
+    Interval = pool.get('power.usage.interval')
+    menus, regulated, _ = simulation_data(pool)
     determinants = [d for d in _determinants(page, [contract], limit=24)
         if d.state != 'cancelled'][:12]
     if not determinants or contract.menu.code not in menus:
         return []
-    area = contract.supply_point.area.code if (
-        contract.supply_point.area) else '03'
+    area = contract.area.code if contract.area else '03'
+    candidates = {code: menu for code, menu in menus.items()
+        if menu.capacity_unit == contract.capacity_unit}
+    days = {}
+    if any(core.tou_component(m, d.start, d.end)
+            for m in candidates.values() for d in determinants[:1]):
+        days = {r.date: r.profile() for r in Interval.search([
+                    ('supply_point', '=', contract.supply_point.id),
+                    ('superseded', '=', None),
+                    ('date', '>=', min(d.start for d in determinants)),
+                    ('date', '<', max(d.end for d in determinants))])}
     results = []
-    for code, menu in menus.items():
-        if menu.capacity_unit != contract.capacity_unit:
-            continue
+    for code, menu in candidates.items():
+        total, estimated = 0, False
         try:
-            total = sum(rate(menu, Usage(d.start, d.end, Decimal(d.kwh),
-                        Decimal(contract.capacity), area), regulated).total
-                for d in determinants)
+            for d in determinants:
+                extra = {}
+                if core.tou_component(menu, d.start, d.end):
+                    series = core.half_hours(days, d.start, d.end)
+                    if series:
+                        extra['interval'] = series
+                    else:
+                        estimated = True
+                        extra['band_kwh'] = core.typical_bands(
+                            menu, d.start, d.kwh)
+                total += rate(menu, Usage(d.start, d.end, Decimal(d.kwh),
+                        Decimal(contract.capacity), area, **extra),
+                    regulated).total
         except PowerCoreError:
             continue
-        results.append([code, menu.name, total])
+        results.append((code, menu.name, total, estimated))
     current = next((r[2] for r in results if r[0] == contract.menu.code),
         None)
     return sorted([(code, name, total,
-                total - current if current is not None else None)
-            for code, name, total in results], key=lambda r: r[2]), len(
-        determinants)
+                total - current if current is not None else None, estimated)
+            for code, name, total, estimated in results],
+        key=lambda r: r[2]), len(determinants)
 
 
 @route('/changes', methods=['GET', 'POST'], login=True)

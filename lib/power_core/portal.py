@@ -117,7 +117,24 @@ def typical_interval(month, kwh):
                 Decimal('0.001'))) for start, w in weights)
 
 
-def _tou_component(menu, start, end):
+def half_hours(days, start, end):
+    """The series ((start datetime, kWh), ...) of the days [start, end)
+    from days ({date: DayProfile}); None when a day is missing (the caller
+    then estimates)."""
+    series = []
+    date = start
+    while date < end:
+        day = days.get(date)
+        if day is None:
+            return None
+        midnight = dt.datetime.combine(date, dt.time())
+        series += [(midnight + dt.timedelta(minutes=30 * slot),
+                Decimal(tenths) / 10) for slot, tenths in enumerate(day.tenths)]
+        date += dt.timedelta(days=1)
+    return tuple(series)
+
+
+def tou_component(menu, start, end):
     "The time-of-use component in force over [start, end), or None."
     version = menu.versions_between(start, end)[-1][0]
     return next((c for c in version.components if c.kind == 'tou_energy'),
@@ -133,7 +150,7 @@ def typical_bands(menu, month, kwh):
     in whole kWh adding up to kwh (the bands' shares of the typical day are
     computed once per menu and month)."""
     start, end = month_period(month)
-    component = _tou_component(menu, start, end)
+    component = tou_component(menu, start, end)
     key = (menu.code, tuple(v.valid_from for v in menu.versions), start)
     shares = _BAND_SHARES.get(key)
     if shares is None:
@@ -164,7 +181,7 @@ def simulate(menus, regulated, area, capacity, months):
             for month, kwh in months:
                 start, end = month_period(month)
                 bands = (typical_bands(menu, start, kwh)
-                    if _tou_component(menu, start, end) else None)
+                    if tou_component(menu, start, end) else None)
                 bills.append(rate(menu, Usage(
                             start, end, Decimal(kwh), Decimal(capacity),
                             area, band_kwh=bands, charge_month=start,

@@ -188,3 +188,15 @@ def test_card_agent_tokens():
     status, _, _ = _call(service, 'POST', b'not json')
     assert status.startswith('400')
     assert _call(service, 'OPTIONS')[0].startswith('204')
+
+
+def test_half_hours_of_own_days():
+    from power_core.usage import DayProfile
+    first = dt.date(2025, 1, 10)
+    days = {first + dt.timedelta(days=n): DayProfile(
+            first + dt.timedelta(days=n), tuple([3] * 48), 'M' * 48)
+        for n in range(2)}
+    series = portal.half_hours(days, first, first + dt.timedelta(days=2))
+    assert len(series) == 96
+    assert series[1] == (dt.datetime(2025, 1, 10, 0, 30), Decimal('0.3'))
+    assert portal.half_hours(days, first, first + dt.timedelta(days=3)) is None

@@ -428,6 +428,12 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
                 for _ in range(5)]
         self.assertEqual(codes[-1], 429)
         self.assertIn(200, codes)
+        # the daily clean-up keeps the recent attempts
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Attempt = Pool().get('power.portal.attempt')
+            Attempt.clean()
+            self.assertEqual(Attempt.search_count([('kind', '=', 'register')]), 3)
+            transaction.commit()
 
     def test_security_headers(self):
         "Session cookies are HTTP-only; pages forbid framing"
