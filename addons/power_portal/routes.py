@@ -8,7 +8,6 @@ import datetime as dt
 import html
 import json
 import mimetypes
-import time
 from decimal import Decimal
 
 from werkzeug.exceptions import NotFound
@@ -22,12 +21,10 @@ from trytond.exceptions import UserError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
+from . import queries
+from .catalog import catalog
 from .site import STATIC, PortalError, owned, rate_limit, route, today
 
-# {database: (expiry, data)}: the offered menus and regulated values for
-# the simulation, kept five minutes per process
-_simulation_cache = {}
-SIMULATION_CACHE_SECONDS = 300
 
 EXPLANATIONS = {
     'basic_table': '契約アンペア（容量）に応じて毎月かかる定額の料金です。',
@@ -107,35 +104,7 @@ def absolute(page, path, **params):
 
 def offered_menus(pool, area=None):
     "The menus offered on the portal (in area, a grid area code)."
-    Menu = pool.get('power.rate_menu')
-    menus = Menu.search([('portal_offered', '=', True)],
-        order=[('sequence', 'ASC'), ('id', 'ASC')])
-    if area:
-        menus = [m for m in menus
-            if not m.areas or area in {a.code for a in m.areas}]
-    return menus
-
-
-def simulation_data(pool):
-    """(core menus by code, regulated values, {code: {component code:
-    kind}}), cached for five minutes per database: the simulation must
-    answer in a few milliseconds."""
-    key = Transaction().database.name
-    expiry, cached = _simulation_cache.get(key, (0, None))
-    if cached is not None and expiry > time.monotonic():
-        return cached
-    from trytond.modules.power_billing.regulated import regulated_values
-    menus, kinds = {}, {}
-    for menu in offered_menus(pool):
-        core_menu = menu.to_core()
-        if core_menu.versions:
-            menus[menu.code] = core_menu
-            kinds[menu.code] = {c.code: c.kind
-                for v in core_menu.versions for c in v.components}
-    data = (menus, regulated_values(), kinds)
-    _simulation_cache[key] = (
-        time.monotonic() + SIMULATION_CACHE_SECONDS, data)
-    return data
+    return catalog(pool).offered(area)
 
 
 def reference_month(regulated, area):
@@ -172,10 +141,8 @@ def explain(bill, kinds):
 
 def capacity_choices(menus):
     "The capacities offered by menus, as '30A' strings, smallest first."
-    choices = set()
-    for menu in menus:
-        for option in menu.capacity_options:
-            choices.add((menu.capacity_unit, Decimal(option.capacity)))
+    choices = {(menu.capacity_unit, value)
+        for menu in menus for value in menu.capacities}
     return [f'{value.normalize():f}{unit}'
         for unit, value in sorted(choices)]
 
@@ -183,17 +150,21 @@ def capacity_choices(menus):
 def _simulate(page, area, capacity_text, months):
     """Quotes of the offered menus of area for months [(month, kWh)] at
     capacity_text ('30A'); with their explained lines."""
-    menus, regulated, kinds = simulation_data(page.pool)
+    cat = page.catalog
+    key = (area, capacity_text, tuple(months))
+    if key in cat.quotes:
+        return cat.quotes[key]
     capacity = capacity_rules.parse(capacity_text)
-    candidates = [m for code, m in menus.items()
+    candidates = [cat.core_menus[m.code] for m in cat.offered(area)
         if m.capacity_unit == capacity.unit]
-    area_menus = {m.code for m in offered_menus(page.pool, area)}
-    candidates = [m for m in candidates if m.code in area_menus]
     quotes = core.simulate(
-        candidates, regulated, area, capacity.value, months)
-    return [{'quote': q, 'name': q.menu.name,
-            'lines': explain(q.bills[-1], kinds[q.menu.code])
+        candidates, cat.regulated, area, capacity.value, months)
+    results = [{'quote': q, 'name': q.menu.name,
+            'lines': explain(q.bills[-1], cat.kinds[q.menu.code])
             if q.bills else []} for q in quotes]
+    if len(cat.quotes) < 2000:
+        cat.quotes[key] = results
+    return results
 
 
 # --- static files ----------------------------------------------------
@@ -222,11 +193,9 @@ def index(page):
 
 @route('/simulate')
 def simulate(page):
-    pool = page.pool
     args = page.request.args
-    Area = pool.get('power.grid_area')
-    areas = Area.search([], order=[('code', 'ASC')])
-    menus = offered_menus(pool)
+    areas = page.catalog.areas
+    menus = page.catalog.offered()
     values = {'area': args.get('area', '03'),
         'capacity': args.get('capacity', '30A'),
         'mode': args.get('mode', 'household'),
@@ -238,8 +207,7 @@ def simulate(page):
         if values['capacity'] not in capacity_choices(menus):
             errors['capacity'] = '契約容量を選択してください。'
         months = []
-        _, regulated, _ = simulation_data(pool)
-        month = reference_month(regulated, values['area'])
+        month = reference_month(page.catalog.regulated, values['area'])
         if values['mode'] == 'kwh':
             try:
                 kwh = int(core.normalize_digits(values['kwh']))
@@ -626,12 +594,17 @@ def dashboard(page):
 
 
 def _usage_contract(page):
-    contracts = _contracts(page)
+    """(the contract asked for, the customer's contracts) as plain rows; a
+    contract id of anybody else is the same 404 as an unknown one."""
+    contracts = queries.member_contracts(page.pool, page.user.party_id)
     if not contracts:
         raise PortalError(404, 'ご契約が見つかりません。')
     if page.request.args.get('contract'):
-        return owned(page, 'power.contract',
-            _int(page.request.args['contract'])), contracts
+        wanted = _int(page.request.args['contract'])
+        for contract in contracts:
+            if contract.id == wanted:
+                return contract, contracts
+        raise PortalError(404, 'お探しのページは見つかりませんでした。')
     return contracts[0], contracts
 
 
@@ -644,10 +617,9 @@ def _usage_data(page, contract, view):
     point = contract.supply_point
     if view == 'day':
         day = _date(args.get('date'), today() - dt.timedelta(days=1))
-        records = Interval.search([('supply_point', '=', point.id),
-                ('date', '=', day), ('superseded', '=', None)], limit=1)
-        values = ([Decimal(v) / 10 for v in records[0].profile().tenths]
-            if records else [])
+        profile = queries.day_profile(pool, point, day)
+        values = ([Decimal(v) / 10 for v in profile.tenths]
+            if profile else [])
         labels = core.slot_labels()
         rows = [(label, f'{v:.1f}') for label, v in zip(labels, values)]
         chart = {'type': 'bar', 'x': labels,
@@ -659,8 +631,8 @@ def _usage_data(page, contract, view):
     if view == 'month':
         month = _month(args.get('month'), today().replace(day=1))
         start, end = core.month_period(month)
-        days = Interval.daily_kwh(point.id, start, end)
-        last_year = Interval.daily_kwh(point.id, core.add_months(start, -12),
+        days = Interval.daily_kwh(point, start, end)
+        last_year = Interval.daily_kwh(point, core.add_months(start, -12),
             core.add_months(end, -12))
         dates = core.month_days(month)
         rows = [(d.isoformat(), f'{days[d]:.1f}' if d in days else '',
@@ -679,7 +651,7 @@ def _usage_data(page, contract, view):
                 'prev': f'{core.add_months(month, -1):%Y-%m}',
                 'next': f'{core.add_months(month, 1):%Y-%m}'})
     # year: 13 billed months with charges and the same month a year before
-    determinants = [d for d in _determinants(page, [contract], limit=40)
+    determinants = [d for d in queries.billed(pool, contract.id, limit=40)
         if d.state != 'cancelled']
     by_month = {}
     for d in sorted(determinants, key=lambda d: (d.end, d.revision)):
@@ -778,14 +750,17 @@ def _plan_comparison(page, contract):
     household where days are missing: estimated)."""
     pool = page.pool
     Interval = pool.get('power.usage.interval')
-    menus, regulated, _ = simulation_data(pool)
+    cat = page.catalog
+    regulated = cat.regulated
     determinants = [d for d in _determinants(page, [contract], limit=24)
         if d.state != 'cancelled'][:12]
-    if not determinants or contract.menu.code not in menus:
+    if not determinants:
         return []
     area = contract.area.code if contract.area else '03'
-    candidates = {code: menu for code, menu in menus.items()
-        if menu.capacity_unit == contract.capacity_unit}
+    candidates = {m.code: cat.core_menus[m.code] for m in cat.offered(area)
+        if m.capacity_unit == contract.capacity_unit}
+    if contract.menu.code not in candidates:
+        candidates[contract.menu.code] = contract.menu.to_core()
     days = {}
     if any(core.tou_component(m, d.start, d.end)
             for m in candidates.values() for d in determinants[:1]):

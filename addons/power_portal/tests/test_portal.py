@@ -445,4 +445,12 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         self.assertIn('Max-Age', cookie)
         self.assertIn('SameSite=Lax', cookie)
         self.assertEqual(response.headers['X-Frame-Options'], 'DENY')
+        self.assertIn("script-src 'self'",
+            response.headers['Content-Security-Policy'])
+        # served to anyone but this machine, the cookies are Secure
+        for base in ['https://portal.example.jp', 'http://portal.example.jp']:
+            response = self.client().get(self.url('/login'), base_url=base)
+            cookie, = response.headers.getlist('Set-Cookie')
+            self.assertIn('Secure', cookie)
+            self.assertIn('HttpOnly', cookie)
 
