@@ -103,6 +103,7 @@ class ReportOutput(ModelSQL, ModelView):
             ('report', "Report"),
             ('export', "Export"),
             ('file', "Outbound File"),
+            ('import', "Imported File"),
             ], "Kind", required=True, readonly=True)
     resource = fields.Reference(
         "Resource", selection='get_resources', readonly=True)

@@ -1,0 +1,310 @@
+# This file is part of the power retailer CIS.  The COPYRIGHT file at the
+# top level of this repository contains the full copyright notices and license terms.
+"""The BI reports checked against the same facts read independently from
+the base records through the ORM (cancelled records included where the
+report says so), their XLSX opened with openpyxl, the dunning update file
+exported, edited and imported, and the access rules."""
+import datetime as dt
+import io
+import unittest
+from decimal import Decimal
+
+import openpyxl
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.power_billing.tests.tools import (
+    FEB10, JAN10, BillingHelpers, with_billing_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import (
+    activate_module, drop_db, with_transaction)
+from trytond.transaction import Transaction
+
+from .. import bi
+from ..exceptions import BIError
+from ..report import produce
+
+MAR10 = dt.date(2025, 3, 10)
+ALL = bi.Filters(dt.date(2020, 1, 1), dt.date(2030, 12, 31))
+
+
+def rows(number, filters=ALL):
+    return [list(r) for r in bi.REPORTS[number].build(filters).rows]
+
+
+def definition(number):
+    Definition = Pool().get('power.bi.report.definition')
+    record, = Definition.search([('number', '=', number)])
+    return record
+
+
+class BITestCase(BillingHelpers, unittest.TestCase):
+    "BI reports"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_bi')
+
+    @classmethod
+    def tearDownClass(cls):
+        drop_db()
+        super().tearDownClass()
+
+    def billed(self, company):
+        "Two customers billed for January, one bill reissued (cancelled)."
+        pool = Pool()
+        Determinant = pool.get('power.billing.determinant')
+        first = self.contract(company, name='山田 太郎')
+        second = self.contract(company, name='佐藤 花子')
+        for contract, kwh in [(first, '259.6'), (second, '301')]:
+            self.usage(contract, JAN10, FEB10, kwh)
+        self.bill()
+        determinant, = self.determinants(second)
+        Determinant.reissue([determinant])
+        return first, second
+
+    @with_transaction()
+    @with_billing_company
+    def test_every_report_defined_and_exported(self, company):
+        "All 17 reports exist, run, and open in openpyxl with their header"
+        self.billed(company)
+        Output = Pool().get('power.report.output')
+        self.assertEqual(sorted(bi.REPORTS), list(range(1, 18)))
+        for number, report in sorted(bi.REPORTS.items()):
+            filename, data = produce(definition(number), ALL)
+            sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+            table = report.build(ALL)
+            header = [c.value for c in next(sheet.iter_rows(
+                        min_row=2 if table.subtitle else 1, max_row=2
+                        if table.subtitle else 1))]
+            self.assertEqual(header, [c.header for c in table.columns],
+                report.title)
+            self.assertEqual(sheet.freeze_panes,
+                'A3' if table.subtitle else 'A2')
+        # every export is in the report output history
+        self.assertEqual(Output.search_count([('kind', '=', 'export')]), 17)
+
+    @with_transaction()
+    @with_billing_company
+    def test_billing_history_includes_cancelled(self, company):
+        "Reports 4, 6 and 8 against the determinants themselves"
+        pool = Pool()
+        Determinant = pool.get('power.billing.determinant')
+        first, second = self.billed(company)
+        determinants = Determinant.search([])
+        billing = rows(4)
+        self.assertEqual(len(billing), len(determinants))
+        self.assertEqual(sum(r[8] for r in billing),
+            sum(d.total for d in determinants))
+        states = {r[12] for r in billing}
+        self.assertIn('Cancelled and Re-billed', states)
+        # lines: one row per determinant line, amounts add up
+        lines = rows(6)
+        self.assertEqual(len(lines), sum(len(d.lines) for d in determinants))
+        self.assertEqual(sum(Decimal(str(r[11])) for r in lines),
+            sum(line.amount for d in determinants for line in d.lines))
+        # 13 months back from February: the non-cancelled bills by month
+        pivot = {r[0]: r for r in rows(8, bi.Filters(month=FEB10))}
+        for contract in (first, second):
+            billed = [d for d in Determinant.search(
+                    [('contract', '=', contract.id)]) if d.state != 'cancelled']
+            row = pivot[contract.number]
+            self.assertEqual(row[3 + 2 * 12], sum(int(d.kwh) for d in billed))
+            self.assertEqual(row[4 + 2 * 12], sum(d.total for d in billed))
+            self.assertEqual(row[3:3 + 2 * 12], [None] * 24)
+
+    @with_transaction()
+    @with_billing_company
+    def test_inquiries_and_customers(self, company):
+        "Reports 1, 2, 3 and 12 against inquiries and contracts"
+        pool = Pool()
+        Inquiry = pool.get('power.inquiry')
+        Response = pool.get('power.inquiry.response')
+        Category = pool.get('power.inquiry.category')
+        Contract = pool.get('power.contract')
+        Address = pool.get('party.address')
+        first, second = self.billed(company)
+        address, = first.customer.addresses
+        address.street = '千代田1-1'
+        address.postal_code = '100-0001'
+        address.save()
+        category, = Category.create([{'code': 'BILL', 'name': '料金'}])
+        inquiries = Inquiry.create([{'company': company.id,
+                    'customer': c.customer.id, 'category': category.id,
+                    'channel': 'phone', 'subject': f'質問{n}',
+                    'contents': '…'} for n, c in enumerate([first, second])])
+        Response.create([{'inquiry': inquiries[0].id, 'kind': 'note',
+                    'content': f'対応{n}',
+                    'date': dt.datetime(2025, 3, n + 1, 10)}
+                for n in range(3)])
+        report = {r[0]: r for r in rows(1)}
+        for inquiry in Inquiry.browse(inquiries):
+            row = report[inquiry.number]
+            self.assertEqual(row[8], len(inquiry.responses))
+            self.assertEqual(row[9], max((r.date for r in inquiry.responses),
+                    default=None))
+            self.assertEqual(row[5], inquiry.customer.name)
+        bpo = {r[0]: r for r in rows(2)}
+        self.assertIn('千代田1-1', bpo[inquiries[0].number][10])
+        self.assertIn('100-0001', bpo[inquiries[0].number][10])
+        # the customers' contracts with their current menu and capacity
+        contracts = {r[6]: r for r in rows(3, bi.Filters(date_to=MAR10))}
+        for contract in Contract.search([]):
+            row = contracts[contract.number]
+            self.assertEqual(row[8], contract.menu.name)
+            self.assertEqual(Decimal(str(row[9])), contract.capacity)
+            self.assertEqual(row[0], contract.customer.customer_number)
+        self.assertEqual(len(contracts), Contract.search_count([]))
+        # contracts other than terminated, by state
+        counts = dict(rows(12))
+        self.assertEqual(sum(counts.values()), Contract.search_count(
+                [('state', 'not in', ['terminated', 'cancelled'])]))
+        del Address
+
+    @with_transaction()
+    @with_billing_company
+    def test_receipts_and_reconciliations(self, company):
+        "Reports 5 and 7: every receipt; links to cancelled invoices left out"
+        pool = Pool()
+        Receipt = pool.get('power.payment.receipt')
+        Invoice = pool.get('account.invoice')
+        first, second = self.billed(company)
+        invoices = [i for i in Invoice.search([('type', '=', 'out')],
+                order=[('id', 'ASC')]) if i.total_amount > 0]
+        # a receipt also linked to an invoice cancelled since
+        draft, = Invoice.copy(invoices[:1])
+        Invoice.cancel([draft])
+        receipts = Receipt.create([{'company': company.id,
+                    'date': MAR10, 'channel': 'konbini',
+                    'party': i.party.id, 'amount': int(i.total_amount),
+                    'allocated': int(i.total_amount), 'credit': 0,
+                    'outcome': 'matched', 'state': 'done',
+                    'invoices': [('add', [i.id])]}
+                for i in invoices + [draft]])
+        history = rows(5)
+        self.assertEqual(len(history), len(receipts))
+        self.assertEqual(sum(r[6] for r in history),
+            sum(r.amount for r in receipts))
+        links = rows(7)
+        self.assertEqual(Invoice(draft.id).state, 'cancelled')
+        self.assertEqual(sorted(r[6] for r in links),
+            sorted(i.number for i in invoices))
+        # a date range leaves out the others
+        self.assertEqual(rows(5, bi.Filters(MAR10 + dt.timedelta(days=1),
+                    MAR10 + dt.timedelta(days=9))), [])
+
+    @with_transaction()
+    @with_billing_company
+    def test_methods_portal_and_print(self, company):
+        "Reports 10, 11, 15, 16 and 17 against their records"
+        pool = Pool()
+        Method = pool.get('power.payment.method')
+        WebUser = pool.get('web.user')
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        from trytond.modules.power_billing.payment import setup_collections
+        agents = setup_collections(company)
+        first, second = self.billed(company)
+        card, bank = Method.create([
+                {'party': first.customer.id, 'kind': 'card',
+                    'agent': agents['card'].id, 'card_token': 'tok_1',
+                    'card_masked': '************4242',
+                    'card_expiry': '202701', 'start_date': JAN10},
+                {'party': second.customer.id, 'kind': 'bank',
+                    'agent': agents['bank'].id, 'bank': agents['bank'].bank.id,
+                    'bank_branch': agents['bank'].bank_branch.id,
+                    'account_type': '1', 'account_number': '1234567',
+                    'account_holder': 'ｻﾄｳ ﾊﾅｺ', 'start_date': JAN10}])
+        Method.mark([card], 'invalid', 'G12 lapsed in the refresh')
+        Method.mark([bank], 'invalid', 'registration refused: 2')
+        cards, accounts = rows(10), rows(11)
+        self.assertEqual([(r[0], r[2], r[5]) for r in cards],
+            [(first.customer.customer_number, '************4242',
+                    'G12 lapsed in the refresh')])
+        self.assertEqual(len(accounts), 1)
+        self.assertNotIn('1234567', str(accounts))
+        # portal: one registered, one not
+        WebUser.create([{'email': 'taro@example.jp', 'party':
+                    first.customer.id, 'email_valid': True}])
+        status = {r[0]: r[3] for r in rows(15)}
+        self.assertEqual(status[first.customer.customer_number], '登録済み')
+        self.assertEqual(status[second.customer.customer_number], '未登録')
+        # print shop files: contract-related apart from the others
+        endpoint, = Endpoint.create([{'name': 'Print', 'code': 'print',
+                    'partner': 'print', 'transport': 'folder'}])
+        Exchange.create([{'endpoint': endpoint.id, 'partner': 'print',
+                    'direction': 'out', 'kind': kind, 'name': f'{kind}.pdf',
+                    'received': dt.datetime(2025, 3, 1), 'state': 'sent',
+                    'records': n}
+                for n, kind in enumerate(['print_usage_notice',
+                        'print_payment_slip', 'print_conclusion_notice'], 1)])
+        self.assertEqual([r[4] for r in rows(16)], [1, 2])
+        self.assertEqual([r[2] for r in rows(17)], ['契約締結後交付書面'])
+
+    @with_transaction()
+    @with_billing_company
+    def test_dunning_update_round_trip(self, company):
+        "Report 14 exported, edited and imported; a bad file changes nothing"
+        pool = Pool()
+        Dunning = pool.get('account.dunning')
+        Procedure = pool.get('account.dunning.procedure')
+        MoveLine = pool.get('account.move.line')
+        first, second = self.billed(company)
+        procedure, = Procedure.create([{'name': '督促',
+                    'levels': [('create', [{
+                                    'overdue': dt.timedelta(days=1)}])]}])
+        lines = MoveLine.search([('account.type.receivable', '=', True),
+                ('debit', '>', 0)])
+        dunnings = Dunning.create([{'line': line.id, 'company': company.id,
+                    'procedure': procedure.id,
+                    'level': procedure.levels[0].id} for line in lines])
+        _, data = produce(definition(14), bi.Filters())
+        workbook = openpyxl.load_workbook(io.BytesIO(data))
+        sheet = workbook.worksheets[0]
+        self.assertEqual(sheet.cell(1, 10).value, '保留（はい／いいえ）')
+        sheet.cell(2, 10).value = 'はい'
+        edited = io.BytesIO()
+        workbook.save(edited)
+        changes = bi.read_dunning_update(edited.getvalue())
+        self.assertEqual(bi.apply_dunning_update(changes), 1)
+        blocked = [d for d in Dunning.browse(dunnings) if d.blocked]
+        self.assertEqual([d.id for d in blocked], [sheet.cell(2, 1).value])
+        # a bad value anywhere refuses the whole file
+        sheet.cell(2, 10).value = 'いいえ'
+        sheet.cell(3, 10).value = 'maybe'
+        edited = io.BytesIO()
+        workbook.save(edited)
+        with self.assertRaises(bi.UpdateError) as refused:
+            bi.read_dunning_update(edited.getvalue())
+        self.assertIn('row 3', str(refused.exception))
+        self.assertEqual(len([d for d in Dunning.browse(dunnings)
+                    if d.blocked]), 1)
+        for bad in [b'not a workbook', data.replace(b'xl/', b'xx/')]:
+            with self.assertRaises(bi.UpdateError):
+                bi.read_dunning_update(bad)
+        with self.assertRaises(bi.UpdateError):
+            bi.apply_dunning_update({10 ** 9: True})
+
+    @with_transaction()
+    @with_billing_company
+    def test_personal_data_restricted(self, company):
+        "Reports with personal data run only for their groups"
+        pool = Pool()
+        User = pool.get('res.user')
+        Output = pool.get('power.report.output')
+        clerk, = User.create([{'login': 'clerk', 'name': 'Clerk',
+                    'companies': [('add', [company.id])],
+                    'company': company.id}])
+        with Transaction().set_user(clerk.id):
+            with self.assertRaises(AccessError):
+                produce(definition(3), ALL)
+            # the contract count has no personal data
+            filename, data = produce(definition(12), ALL)
+        self.assertTrue(filename.startswith('bi12_contract_count'))
+        self.assertEqual(Output.search_count(
+                [('filename', '=', filename)]), 1)
+        with self.assertRaises(BIError):
+            Definition = pool.get('power.bi.report.definition')
+            unknown, = Definition.create([{'code': 'X', 'name': 'X',
+                        'number': 99, 'personal_data': False}])
+            produce(unknown, ALL)
