@@ -308,3 +308,36 @@ class BITestCase(BillingHelpers, unittest.TestCase):
             unknown, = Definition.create([{'code': 'X', 'name': 'X',
                         'number': 99, 'personal_data': False}])
             produce(unknown, ALL)
+
+    @with_transaction()
+    @with_billing_company
+    def test_kpi_dashboard(self, company):
+        "The KPI tables against the determinants and contracts"
+        pool = Pool()
+        Determinant = pool.get('power.billing.determinant')
+        Contract = pool.get('power.contract')
+        Month = pool.get('power.bi.kpi.month')
+        Snapshot = pool.get('power.bi.kpi.snapshot')
+        from ..kpi import refresh_all
+        self.billed(company)
+        refresh_all(today=MAR10)
+        months = {m.month: m for m in Month.search([])}
+        self.assertEqual(len(months), 25)
+        billed = [d for d in Determinant.search([])
+            if d.state != 'cancelled' and d.end.month == 2]
+        february = months[dt.date(2025, 2, 1)]
+        self.assertEqual(february.sales, sum(d.total for d in billed))
+        self.assertEqual(february.kwh, sum(int(d.kwh) for d in billed))
+        self.assertEqual(february.live, Contract.search_count(
+                [('state', '=', 'active')]))
+        self.assertEqual(months[dt.date(2024, 6, 1)].switch_ins,
+            Contract.search_count([('start_date', '=', dt.date(2024, 6, 1))]))
+        states = {s.label: s.count for s in Snapshot.search(
+                [('kind', '=', 'state')])}
+        self.assertEqual(sum(states.values()), Contract.search_count([]))
+        ages = Snapshot.search([('kind', '=', 'age')])
+        self.assertEqual(len(ages), 5)
+        self.assertTrue(sum(a.amount for a in ages) > 0)
+        # refreshed again: replaced, not added
+        refresh_all(today=MAR10)
+        self.assertEqual(Month.search_count([]), 25)
