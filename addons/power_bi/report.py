@@ -2,6 +2,7 @@
 # top level of this repository contains the full copyright notices and license terms.
 from power_core.tables import render_pdf, write_xlsx
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
@@ -26,6 +27,24 @@ class ReportDefinition(MasterMixin, ModelSQL, ModelView):
     groups = fields.Many2Many(
         'power.bi.report.definition-res.group', 'definition', 'group',
         "Groups", help="The groups that may run the report.")
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        cursor = Transaction().connection.cursor()
+        exists = backend.TableHandler.table_exist(cls._table)
+        super().__register__(module)
+        if exists:
+            # Migration: the 17 definitions, once created by the demo, are
+            # now data of this module; the demo's copies give way to them
+            table = cls.__table__()
+            data = ModelData.__table__()
+            cursor.execute(*table.delete(
+                    where=table.code.in_([f'BI{n:02d}' for n in range(1, 18)])
+                    & ~table.id.in_(data.select(data.db_id,
+                            where=(data.model == cls.__name__)
+                            & (data.module == module)))))
 
     @classmethod
     def default_personal_data(cls):

@@ -83,28 +83,6 @@ BANKS = [
     ]
 
 
-BI_REPORTS = [
-    # number, code, name, personal data
-    (1, 'BI01', '問合せ一覧(対応件数・最終対応日)', True),
-    (2, 'BI02', 'BPO向け問合せ一覧(住所付き)', True),
-    (3, 'BI03', '顧客・契約一覧', True),
-    (4, 'BI04', '請求履歴(取消含む)', True),
-    (5, 'BI05', '入金履歴(取消含む)', True),
-    (6, 'BI06', '調定結果明細', False),
-    (7, 'BI07', '入金消込一覧', True),
-    (8, 'BI08', '契約別13か月請求額・使用量', False),
-    (9, 'BI09', '債権回収会社への引渡し対象', True),
-    (10, 'BI10', 'カード洗替無効者一覧', True),
-    (11, 'BI11', '口座振替登録不備一覧', True),
-    (12, 'BI12', '契約件数(解約以外)', False),
-    (13, 'BI13', '督促対象者一覧', True),
-    (14, 'BI14', '督促対象更新ファイル', True),
-    (15, 'BI15', 'ポータル登録状況', True),
-    (16, 'BI16', '印刷代行送付データ(契約以外)', True),
-    (17, 'BI17', '印刷代行送付データ(契約関連)', True),
-    ]
-
-
 def create_masters(pool):
     """Create the demo masters; return a dict of the records the demo
     data refers to. Skips what exists (by code)."""
@@ -180,10 +158,6 @@ def create_masters(pool):
                     'name_kana': kana, 'branches': [('create', [
                                 {'code': b, 'name': n, 'name_kana': k}
                                 for b, n, k in branches])]}])
-    for number, code, name, personal in BI_REPORTS:
-        ensure('power.bi.report.definition', code, {'number': number,
-                'name': name, 'personal_data': personal,
-                'sequence': number})
     Calendar = pool.get('power.business.calendar')
     if not Calendar.search([]):
         Calendar.create([{'date': dt.date(2026, 12, 28), 'kind': 'closed',

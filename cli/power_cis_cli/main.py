@@ -164,6 +164,12 @@ def prepare_demo(database, customers):
     site.in_transaction(database,
         lambda transaction: demo_portal(log=_log), context=context)
 
+    def kpi(transaction):
+        from trytond.modules.power_bi.kpi import refresh_all
+        refresh_all()
+        _log('KPI dashboard refreshed (Power Retail ▸ Reports ▸ KPI Dashboard)')
+    site.in_transaction(database, kpi, context=context)
+
 
 def _create_staff(company):
     from proteus import Model
