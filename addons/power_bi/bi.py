@@ -158,9 +158,10 @@ def contracts(filters):
         'power.supply_point', 'power.rate_menu', 'party.address',
         'party.contact_mechanism')
     as_of = filters.date_to or dt.date.today()
-    inner = version.select(Max(version.start_date),
-        where=(version.contract == contract.id)
-        & (version.start_date <= as_of))
+    earlier, = _tables('power.contract.version')
+    inner = earlier.select(Max(earlier.start_date),
+        where=(earlier.contract == contract.id)
+        & (earlier.start_date <= as_of))
     first = address.select(address.party, Min(address.id).as_('id'),
         group_by=[address.party])
     email = mechanism.select(mechanism.party,

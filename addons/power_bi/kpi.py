@@ -124,7 +124,8 @@ class Snapshot(ModelSQL, ModelView):
                     contract.join(point,
                         condition=contract.supply_point == point.id
                         ).join(area, 'LEFT', condition=point.area == area.id
-                        ).select(area.name, Count(contract.customer),
+                        ).select(area.name,
+                        Count(contract.customer, distinct=True),
                         where=contract.state.in_(live),
                         group_by=[area.name], order_by=[area.name]))])
         states = dict(pool.get('power.contract').fields_get(
