@@ -14,13 +14,18 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / '.venv' / 'bin' / 'python')
 MODULES = ['power_cis', 'power_billing', 'power_edi', 'power_portal', 'power_bi']
 TIERS = ['core', 'modules', 'browser']
+# the relative duration of each add-on's tests, to start the longest first
+WEIGHT = {'power_billing': 5, 'power_edi': 3, 'power_bi': 2,
+    'power_cis': 2, 'power_portal': 1}
 
 
 def backend_name():
@@ -28,14 +33,20 @@ def backend_name():
     return uri.split(':', 1)[0]
 
 
+_output = threading.Lock()
+
+
 def run(title, cmd, env):
-    print(f'\n===== {title}: {" ".join(cmd[1:])}', flush=True)
+    """Run cmd; print its output in one piece when it ends (runs may be
+    parallel); (exit status, output)."""
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    sys.stdout.write(proc.stdout)
-    print(f'----- {title}: exit {proc.returncode} '
-        f'in {time.monotonic() - start:.0f}s', flush=True)
+    with _output:
+        print(f'\n===== {title}: {" ".join(cmd[1:])}', flush=True)
+        sys.stdout.write(proc.stdout)
+        print(f'----- {title}: exit {proc.returncode} '
+            f'in {time.monotonic() - start:.0f}s', flush=True)
     return proc.returncode, proc.stdout
 
 
@@ -85,6 +96,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--tier', action='append', choices=TIERS)
     parser.add_argument('--module', action='append', choices=MODULES)
+    parser.add_argument('--jobs', type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="module test processes at a time (default: 2, or 1 on one "
+        "core)")
     args = parser.parse_args()
     tiers = args.tier or TIERS
     modules = args.module or MODULES
@@ -112,15 +127,23 @@ def main():
                 'tests/core', 'lib/power_core'], env)
         add('core', code, pytest_counts(out))
     if 'modules' in tiers:
-        for module in modules:
+        def run_module(module):
             tests = sorted(
                 f'trytond.modules.{module}.tests.{p.stem}'
                 for p in (ROOT / 'addons' / module / 'tests').glob('test_*.py'))
             menv = dict(env)
             if backend != 'sqlite':
                 menv.setdefault('DB_NAME', f'test_{module}_{os.getpid()}')
-            code, out = run(f'module {module}',
+            return run(f'module {module}',
                 [PYTHON, '-m', 'unittest', *tests], menv)
+        # one process per add-on, --jobs at a time (each has its own
+        # database and its own cache file: they share nothing), the
+        # longest first
+        ordered = sorted(modules, key=lambda m: -WEIGHT.get(m, 0))
+        with ThreadPoolExecutor(max_workers=args.jobs) as executor:
+            results = dict(zip(ordered, executor.map(run_module, ordered)))
+        for module in modules:
+            code, out = results[module]
             add(f'module {module}', code, unittest_counts(out))
     if 'browser' in tiers:
         benv = dict(env)
