@@ -23,7 +23,8 @@ from trytond.transaction import Transaction
 
 from . import queries
 from .catalog import catalog
-from .site import STATIC, PortalError, owned, rate_limit, route, today
+from .site import (
+    STATIC, PortalError, card_agent_origin, owned, rate_limit, route, today)
 
 
 EXPLANATIONS = {
@@ -304,16 +305,12 @@ def _render_step(page, index, values, errors):
     document = Document.current('pre', today())
     menu = next((m for m in menus if m.code == values.get('menu')), None)
     hidden = {k: v for k, v in values.items() if k not in step.fields}
-    if step.code == 'payment':
-        hidden.pop('card_number', None)
     return page.render('apply.html', steps=core.APPLICATION_STEPS,
         index=index, step=step, values=values, hidden=hidden,
         errors=errors, menus=menus, capacities=capacities, menu=menu,
         document=document, kinds=core.KINDS,
         payment_kinds=core.PAYMENT_KINDS, account_types=core.ACCOUNT_TYPES,
-        labels=core.LABELS, card_agent=config.get(
-            'power_portal', 'card_agent_url',
-            default='http://127.0.0.1:8091'))
+        labels=core.LABELS, card_agent=card_agent_origin())
 
 
 def _create_application(page, values):
