@@ -14,11 +14,11 @@ import openpyxl
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.power_billing.tests.tools import (
-    FEB10, JAN10, BillingHelpers, billing_company)
+    FEB10, JAN10, BillingHelpers, commit_with_billing_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
-    DB_NAME, activate_module, drop_db, with_transaction)
-from trytond.transaction import Transaction, TransactionError
+    activate_module, drop_db, with_transaction)
+from trytond.transaction import Transaction
 
 from .. import bi
 from ..exceptions import BIError
@@ -63,20 +63,9 @@ class BITestCase(BillingHelpers, unittest.TestCase):
         activate_module('power_bi')
         helper = cls()
         helper.points = 0
-        extras = {}
-        while True:
-            with Transaction().start(DB_NAME, 0, **extras) as transaction:
-                try:
-                    with billing_company() as company:
-                        contracts = helper.billed(company)
-                        cls.company_id = company.id
-                        cls.contract_ids = [c.id for c in contracts]
-                except TransactionError as error:
-                    transaction.rollback()
-                    error.fix(extras)
-                    continue
-                transaction.commit()
-            break
+        cls.company_id, cls.contract_ids = commit_with_billing_company(
+            lambda company: (company.id,
+                [c.id for c in helper.billed(company)]))
 
     @classmethod
     def tearDownClass(cls):

@@ -49,6 +49,26 @@ def _setup(company, years):
     return company
 
 
+def commit_with_billing_company(func):
+    """func(company) with a new billing company in a committed transaction
+    of the test database (for data that requests through the WSGI app must
+    see), restarted with the locks it asks for; its result."""
+    from trytond.tests.test_tryton import DB_NAME
+    from trytond.transaction import Transaction, TransactionError
+    extras = {}
+    while True:
+        with Transaction().start(DB_NAME, 0, **extras) as transaction:
+            try:
+                with billing_company() as company:
+                    result = func(company)
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+                continue
+            transaction.commit()
+            return result
+
+
 def with_billing_company(func):
     "Decorate a test method (under with_transaction) to get the company."
     @functools.wraps(func)

@@ -19,13 +19,13 @@ from power_core.tariff.rating import Usage, rate
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .. import routes
 
 from trytond.modules.power_billing.tests.tools import (
-    FEB10, JAN10, BillingHelpers, billing_company)
+    FEB10, JAN10, BillingHelpers, commit_with_billing_company)
 
 PASSWORD = 'secret-pass-2026'
 SEND = 'trytond.ir.email_.send_message_transactional'
@@ -54,18 +54,7 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         activate_module('power_portal')
         helper = cls()
         helper.points = 0
-        extras = {}
-        while True:
-            with Transaction().start(DB_NAME, 0, **extras) as transaction:
-                try:
-                    with billing_company() as company:
-                        cls.data = helper.create_data(company)
-                except TransactionError as error:
-                    transaction.rollback()
-                    error.fix(extras)
-                    continue
-                transaction.commit()
-            break
+        cls.data = commit_with_billing_company(helper.create_data)
 
     @classmethod
     def tearDownClass(cls):
