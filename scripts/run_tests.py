@@ -3,8 +3,9 @@
 
 Tiers: core (pytest: tests/core and the power_core doctests), modules (each
 add-on's ModuleTestCase and proteus scenarios with unittest, one process per
-module as upstream Tryton does, --jobs of them at a time), browser (pytest + Playwright + Debian
-chromium). The database backend is SQLite unless TRYTOND_DATABASE__URI is set.
+module as upstream Tryton does, --jobs of them at a time), browser (pytest +
+Playwright + Debian chromium; beside the module processes when they run one
+at a time). The database backend is SQLite unless TRYTOND_DATABASE__URI is set.
 
     scripts/run_tests.py [--tier core|modules|browser ...] [--module NAME ...]
         [--jobs N]
@@ -131,6 +132,23 @@ def main():
         code, out = run('core', [PYTHON, '-m', 'pytest', '-q',
                 'tests/core', 'lib/power_core'], env)
         add('core', code, pytest_counts(out))
+    def run_browser():
+        benv = dict(env)
+        benv.setdefault(
+            'POWER_BROWSER_DATABASE', f'power_browser_{os.getpid()}')
+        try:
+            return run('browser', [PYTHON, '-m', 'pytest', '-q',
+                    '-p', 'no:cacheprovider', '--rootdir', 'tests/browser',
+                    'tests/browser'], benv)
+        finally:
+            _drop_browser_database(benv)
+
+    # with one module process at a time the second core runs the browser
+    # tests meanwhile (they use a demo database and a server of their own)
+    browser = None
+    if 'browser' in tiers and 'modules' in tiers and args.jobs == 1:
+        browser = ThreadPoolExecutor(max_workers=1)
+        browser_result = browser.submit(run_browser)
     if 'modules' in tiers:
         def run_module(module):
             tests = sorted(
@@ -150,15 +168,13 @@ def main():
         for module in modules:
             code, out = results[module]
             add(f'module {module}', code, unittest_counts(out))
-    if 'browser' in tiers:
-        benv = dict(env)
-        benv.setdefault(
-            'POWER_BROWSER_DATABASE', f'power_browser_{os.getpid()}')
-        code, out = run('browser', [PYTHON, '-m', 'pytest', '-q',
-                '-p', 'no:cacheprovider', '--rootdir', 'tests/browser',
-                'tests/browser'], benv)
+    if browser is not None:
+        code, out = browser_result.result()
+        browser.shutdown()
         add('browser', code, pytest_counts(out))
-        _drop_browser_database(benv)
+    elif 'browser' in tiers:
+        code, out = run_browser()
+        add('browser', code, pytest_counts(out))
 
     print()
     if failures:
