@@ -14,6 +14,7 @@ from sql.conditionals import Coalesce
 
 from power_core.tables import Column, Table
 
+from trytond.modules.power_cis import replica
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -60,14 +61,10 @@ def report(number, code, title, personal=True,
 
 
 def stream(query):
-    "The rows of query, fetched a few thousand at a time."
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*query)
-    while True:
-        rows = cursor.fetchmany(FETCH)
-        if not rows:
-            break
-        yield from rows
+    """The rows of query, fetched a few thousand at a time through a
+    server-side cursor, on the read replica when one is configured
+    (power_cis.replica)."""
+    return replica.stream(query, FETCH)
 
 
 def _date(value):

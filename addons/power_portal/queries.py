@@ -11,7 +11,7 @@ from sql import Null
 
 from power_core.usage import DayProfile
 
-from trytond.transaction import Transaction
+from trytond.modules.power_cis.replica import read_cursor
 
 ContractRow = namedtuple('ContractRow',
     'id number state supply_point address')
@@ -26,7 +26,7 @@ def member_contracts(pool, party_id):
     "The customer's contracts, latest first."
     contract = pool.get('power.contract').__table__()
     point = pool.get('power.supply_point').__table__()
-    cursor = Transaction().connection.cursor()
+    cursor = read_cursor()
     cursor.execute(*contract.join(point,
             condition=contract.supply_point == point.id).select(
             contract.id, contract.number, contract.state, point.id,
@@ -39,7 +39,7 @@ def member_contracts(pool, party_id):
 def day_profile(pool, supply_point, date):
     "The current 30-minute day of supply_point on date, or None."
     table = pool.get('power.usage.interval').__table__()
-    cursor = Transaction().connection.cursor()
+    cursor = read_cursor()
     from sql import Column
     cursor.execute(*table.select(Column(table, 'values'), table.quality,
             where=(table.supply_point == supply_point) & (table.date == date)
@@ -51,7 +51,7 @@ def day_profile(pool, supply_point, date):
 def billed(pool, contract_id, limit=40):
     "The contract's determinants, latest period first."
     table = pool.get('power.billing.determinant').__table__()
-    cursor = Transaction().connection.cursor()
+    cursor = read_cursor()
     cursor.execute(*table.select(table.end, table.kwh, table.total,
             table.revision, table.state,
             where=table.contract == contract_id,

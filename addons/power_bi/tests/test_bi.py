@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import openpyxl
 
+from trytond import backend
+from trytond.config import config
 from trytond.model.exceptions import AccessError
 from trytond.modules.power_billing.tests.tools import (
     FEB10, JAN10, BillingHelpers, commit_with_billing_company)
@@ -356,3 +358,24 @@ class BITestCase(BillingHelpers, unittest.TestCase):
         # refreshed again: replaced, not added
         refresh_all(today=MAR10)
         self.assertEqual(Month.search_count([]), 25)
+
+    @unittest.skipUnless(backend.name == 'postgresql',
+        "a read replica is a PostgreSQL server")
+    @with_transaction()
+    @with_data
+    def test_reports_read_from_the_replica(self, company, first, second):
+        "With a replica configured, the reports read there, not in the transaction"
+        uri = config.get('database', 'uri')
+        committed = dict(rows(12))['Active']
+        self.contract(company, name='未確定 三郎')     # not committed
+        self.assertEqual(dict(rows(12))['Active'], committed + 1)
+        config.set('database', 'replica_uri', uri)
+        try:
+            on_replica = dict(rows(12))['Active']
+            # the committed determinant lines, through a server-side cursor
+            lines = rows(6)
+        finally:
+            config.remove_option('database', 'replica_uri')
+        self.assertEqual(on_replica, committed)
+        self.assertEqual(lines, rows(6))
+        self.assertTrue(lines)
