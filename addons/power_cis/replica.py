@@ -17,7 +17,7 @@ the staff screens) stay on the transaction's connection."""
 import threading
 
 from trytond import backend
-from trytond.config import config
+from trytond import config
 from trytond.transaction import Transaction
 
 _local = threading.local()
@@ -36,6 +36,13 @@ def read_cursor():
     if not uri or backend.name != 'postgresql':
         return transaction.connection.cursor()
     return _connection(uri, transaction.database.name).cursor()
+
+
+def close():
+    "Close this thread's replica connections."
+    for connection in getattr(_local, 'connections', {}).values():
+        connection.close()
+    _local.connections = {}
 
 
 def _connection(uri, database):

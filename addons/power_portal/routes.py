@@ -16,7 +16,7 @@ from power_core import capacity as capacity_rules, notice, portal as core
 from power_core.errors import PowerCoreError
 from power_core.tariff.rating import Usage, rate
 
-from trytond.config import config
+from trytond import config
 from trytond.exceptions import UserError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction

@@ -18,7 +18,7 @@ from sql.conditionals import Coalesce
 
 from power_core import notice, portal as core
 
-from trytond.config import config
+from trytond import config
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
 from trytond.transaction import Transaction

@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import openpyxl
 
-from trytond import backend
-from trytond.config import config
+from trytond import backend, config
 from trytond.model.exceptions import AccessError
 from trytond.modules.power_billing.tests.tools import (
     FEB10, JAN10, BillingHelpers, commit_with_billing_company)
+from trytond.modules.power_cis import replica
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
@@ -375,7 +375,8 @@ class BITestCase(BillingHelpers, unittest.TestCase):
             # the committed determinant lines, through a server-side cursor
             lines = rows(6)
         finally:
-            config.remove_option('database', 'replica_uri')
+            config.set('database', 'replica_uri', '')
+            replica.close()
         self.assertEqual(on_replica, committed)
         self.assertEqual(lines, rows(6))
         self.assertTrue(lines)
