@@ -36,12 +36,18 @@ def main():
     parser.add_argument('--write', action='store_true')
     parser.add_argument('--reuse', action='store_true',
         help="reuse the database loaded by an earlier run")
+    parser.add_argument('--database',
+        help="bill the next month of this synthetic retailer "
+        "(bench/synth.py) instead of loading contracts")
     parser.add_argument('--profile', action='store_true',
         help="print where the billing run spends its time")
     parser.add_argument('--workers', type=int, nargs='*', default=[],
         help="then bill one more month with each number of trytond-worker "
         "processes (PostgreSQL), e.g. --workers 1 2 4")
     args = parser.parse_args()
+    if args.database and args.workers:
+        parser.error("--workers bills the months of bench_billing_<N>, "
+            "not of --database")
 
     from power_cis_cli import site
     site.configure_trytond()
@@ -49,8 +55,10 @@ def main():
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
-    name = f'bench_billing_{args.contracts}'
-    reuse = args.reuse and site.database_exists(name)
+    global BILL_DAY
+    name = args.database or f'bench_billing_{args.contracts}'
+    reuse = bool(args.database) or (
+        args.reuse and site.database_exists(name))
     if not reuse:
         if site.database_exists(name):
             print(f"dropping the earlier {name}")
@@ -82,6 +90,9 @@ def main():
         company_id = site.in_transaction(name, lambda t: pool.get(
                 'company.company').search([], limit=1)[0].id)
     Company = pool.get('company.company')
+    if args.database:
+        BILL_DAY, args.contracts = site.in_transaction(name, _next_month)
+        print(f"{name}: {args.contracts} contracts due on {BILL_DAY}")
 
     # a strict sequence must be locked when the transaction starts: Tryton
     # restarts a transaction that asks later. A rolled-back rehearsal on
@@ -95,7 +106,8 @@ def main():
             contract_ids = Determinant.due_contracts()[:1]
             pool.get('power.batch.run').run_billing(BILL_DAY,
                 contracts=contract_ids)
-            _stock(pool, Company(company_id), 1)
+            if args.stock:
+                _stock(pool, Company(company_id), 1)
             transaction.rollback()
     site.in_transaction(name, rehearse, extras=extras)
 
@@ -121,7 +133,8 @@ def main():
             split = dict(TIMINGS)
             split['other (run, queries, transaction)'] = elapsed - sum(
                 split.values())
-            stock_rate = _stock(pool, Company(company_id), args.stock)
+            stock_rate = (_stock(pool, Company(company_id), args.stock)
+                if args.stock else None)
             transaction.rollback()
             return counts, elapsed, stock_rate, split
     (processed, failed, billed, invoices), elapsed, stock_rate, split = (
@@ -133,9 +146,10 @@ def main():
         f"{elapsed:.1f} s = {processed / elapsed:.1f} contracts/s")
     run = type('Run', (), {'processed': processed})
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"stock Tryton: {stock_rate:.2f} invoices/s (create + post); "
-        f"ratio {run.processed / elapsed / stock_rate:.1f}; peak memory "
-        f"{peak:.0f} MB")
+    if stock_rate:
+        print(f"stock Tryton: {stock_rate:.2f} invoices/s (create + post); "
+            f"ratio {run.processed / elapsed / stock_rate:.1f}")
+    print(f"peak memory {peak:.0f} MB")
     scaling = []
     for month, workers in enumerate(args.workers):
         rate = _with_workers(pool, name, company_id, month, workers)
@@ -207,6 +221,69 @@ def _with_workers(pool, name, company_id, month, workers):
         process.wait()
         log.close()
     return total / elapsed
+
+
+def _next_month(transaction):
+    """The next reading of every supply point of a synthetic retailer,
+    written in SQL (the run is rolled back, so this stays until the next
+    --database run replaces it): the same kWh a period later, and for the
+    time-of-use contracts the 30-minute days of the period, those of 35
+    days before. (the billing day, the number of contracts due)"""
+    cursor = transaction.connection.cursor()
+    cursor.execute("DELETE FROM power_usage_interval WHERE source = 'bench'")
+    cursor.execute("DELETE FROM power_usage_confirmed WHERE source = 'bench'")
+    cursor.execute("""
+        INSERT INTO power_usage_confirmed (supply_point, meter_number,
+            start, "end", kind, kwh, next_reading_date, received, source,
+            create_uid, create_date)
+        SELECT u.supply_point, u.meter_number, u."end", u.next_reading_date,
+            'reading', u.kwh, u.next_reading_date + 30, now(), 'bench', 0,
+            now()
+        FROM power_usage_confirmed u
+        JOIN power_contract c ON c.supply_point = u.supply_point
+            AND c.state = 'active'
+        WHERE u.superseded IS NULL AND u.kind = 'reading'
+            AND u.next_reading_date IS NOT NULL
+            AND u."end" = (SELECT max(l."end") FROM power_usage_confirmed l
+                WHERE l.supply_point = u.supply_point
+                    AND l.superseded IS NULL)""")
+    due = cursor.rowcount
+    cursor.execute("""
+        INSERT INTO power_usage_interval (supply_point, date, "values",
+            quality, kwh, received, source, create_uid, create_date)
+        SELECT i.supply_point, d.day::date, i."values", i.quality, i.kwh,
+            now(), 'bench', 0, now()
+        FROM power_usage_confirmed u
+        CROSS JOIN LATERAL generate_series(u.start, u."end" - 1,
+            interval '1 day') AS d(day)
+        JOIN power_usage_interval i ON i.supply_point = u.supply_point
+            AND i.date = d.day::date - 35 AND i.superseded IS NULL
+        WHERE u.source = 'bench'
+            AND NOT EXISTS (SELECT 1 FROM power_usage_interval x
+                WHERE x.supply_point = u.supply_point
+                    AND x.date = d.day::date AND x.superseded IS NULL)""")
+    cursor.execute("SELECT max(\"end\") FROM power_usage_confirmed "
+        "WHERE source = 'bench'")
+    last, = cursor.fetchone()
+    from trytond.pool import Pool
+    _fuel_all(Pool(), last)
+    transaction.commit()
+    return last + dt.timedelta(days=1), due
+
+
+def _fuel_all(pool, end):
+    "Fuel prices of every area for the bench's charge months."
+    Fuel = pool.get('power.regulated.fuel')
+    GridArea = pool.get('power.grid_area')
+    for area in GridArea.search([]):
+        for month in (end.replace(day=1), _months(end.replace(day=1), 1)):
+            for menu_type in ('regulated', 'free'):
+                if not Fuel.search([('area', '=', area.id),
+                            ('menu_type', '=', menu_type),
+                            ('charge_month', '=', month)]):
+                    Fuel.create([{'area': area.id, 'menu_type': menu_type,
+                                'charge_month': month,
+                                'price': D('-2.00')}])
 
 
 def _months(date, months):
@@ -299,18 +376,20 @@ def _write(args, backend_name, processed, elapsed, stock_rate, peak, split,
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
         capture_output=True, text=True, cwd=ROOT).stdout.strip()
     cpu = platform.processor() or platform.machine()
-    text = (f"\n## Billing run (`bench/billing.py --contracts "
-        f"{args.contracts}`, {backend_name})\n"
+    source = (f"--database {args.database}" if args.database
+        else f"--contracts {args.contracts}")
+    text = (f"\n## Billing run (`bench/billing.py {source}`, {backend_name})\n"
         f"{dt.date.today()}, commit {commit}, {os.cpu_count()} cores "
         f"{cpu}, Python {sys.version.split()[0]}\n\n"
         "| what | figure |\n|---|---|\n"
         f"| billing run, confirmed usage → determinants → posted invoices, "
         f"{processed} contracts | {elapsed:.1f} s, "
         f"**{processed / elapsed:.1f} contracts/s** |\n"
-        f"| stock Tryton, ORM create + `Invoice.post`, {args.stock} of the "
-        f"same invoices | {stock_rate:.2f} invoices/s |\n"
-        f"| ratio | {processed / elapsed / stock_rate:.1f} |\n"
-        f"| peak memory of the process | {peak:.0f} MB |\n")
+        + (f"| stock Tryton, ORM create + `Invoice.post`, {args.stock} of "
+            f"the same invoices | {stock_rate:.2f} invoices/s |\n"
+            f"| ratio | {processed / elapsed / stock_rate:.1f} |\n"
+            if stock_rate else '')
+        + f"| peak memory of the process | {peak:.0f} MB |\n")
     text += "\nWhere the run's time goes (one process):\n\n"
     text += "| step | seconds | share |\n|---|---|---|\n"
     for step, seconds in sorted(split.items(), key=lambda i: -i[1]):

@@ -113,23 +113,38 @@ def _fuel_for_demo(pool, first, today, log):
     "Synthetic fuel cost adjustment prices for the demo months lacking one."
     Fuel = pool.get('power.regulated.fuel')
     GridArea = pool.get('power.grid_area')
-    area, = GridArea.search([('code', '=', '03')])
-    known = {(f.menu_type, f.charge_month) for f in Fuel.search([
-                ('area', '=', area.id)])}
+    # the areas of the demo's supply points (Tokyo; all ten for bench/synth)
+    areas = GridArea.search([('code', 'in', _point_areas(pool) or ['03'])],
+        order=[('code', 'ASC'), ('id', 'ASC')])
+    known = {(f.area.id, f.menu_type, f.charge_month) for f in Fuel.search([
+                ('area', 'in', [a.id for a in areas])])}
     rows = []
     month = first
     while month <= _add_months(today.replace(day=1), 1):
-        price = D(str(round(-2.0 + 1.5 * math.sin(month.month / 12 * 6.283),
-                    2)))
-        for menu_type in ('regulated', 'free'):
-            if (menu_type, month) not in known:
-                rows.append({'area': area.id, 'menu_type': menu_type,
-                        'charge_month': month, 'price': price})
+        for area in areas:
+            # each area its own level, the same seasonal swing
+            price = D(str(round(-2.0 + 0.1 * (int(area.code) - 3)
+                        + 1.5 * math.sin(month.month / 12 * 6.283), 2)))
+            for menu_type in ('regulated', 'free'):
+                if (area.id, menu_type, month) not in known:
+                    rows.append({'area': area.id, 'menu_type': menu_type,
+                            'charge_month': month, 'price': price})
         month = _add_months(month, 1)
     Fuel.create(rows)
     if rows:
         log(f'demo fuel cost adjustment: {len(rows)} synthetic prices '
             '(months TEPCO has not published in the data pack)')
+
+
+def _point_areas(pool):
+    "The grid area codes of the supply points."
+    from trytond.transaction import Transaction
+    point = pool.get('power.supply_point').__table__()
+    area = pool.get('power.grid_area').__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*point.join(area, condition=point.area == area.id
+            ).select(area.code, group_by=[area.code]))
+    return [code for code, in cursor]
 
 
 def demo_exchanges(company_id, today=None, seed=48, log=print):

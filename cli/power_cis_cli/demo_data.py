@@ -30,22 +30,46 @@ TOKYO = [
     ('渋谷区', '150-00', '神南'), ('中野区', '164-00', '中野'),
     ('杉並区', '166-00', '阿佐谷南'), ('練馬区', '176-00', '練馬'),
     ]
+# the other grid areas (bench/synth.py spreads its retailer over all ten):
+# code → (prefecture, phone prefix, [(city, postal code prefix, town)])
+AREAS = {
+    '01': ('北海道', '011', [('札幌市中央区', '060-00', '北一条西'),
+            ('旭川市', '070-00', '宮下通')]),
+    '02': ('宮城県', '022', [('仙台市青葉区', '980-00', '一番町'),
+            ('仙台市宮城野区', '983-00', '榴岡')]),
+    '03': ('東京都', '03', TOKYO),
+    '04': ('愛知県', '052', [('名古屋市中区', '460-00', '栄'),
+            ('名古屋市千種区', '464-00', '今池')]),
+    '05': ('富山県', '076', [('富山市', '930-00', '新総曲輪'),
+            ('高岡市', '933-00', '広小路')]),
+    '06': ('大阪府', '06', [('大阪市北区', '530-00', '梅田'),
+            ('大阪市中央区', '540-00', '大手前')]),
+    '07': ('広島県', '082', [('広島市中区', '730-00', '基町'),
+            ('広島市南区', '732-00', '松原町')]),
+    '08': ('香川県', '087', [('高松市', '760-00', '番町'),
+            ('丸亀市', '763-00', '大手町')]),
+    '09': ('福岡県', '092', [('福岡市中央区', '810-00', '天神'),
+            ('北九州市小倉北区', '802-00', '城内')]),
+    '10': ('沖縄県', '098', [('那覇市', '900-00', '泉崎'),
+            ('浦添市', '901-21', '安波茶')]),
+    }
 AMPERES = [Decimal(a) for a in (20, 30, 30, 30, 40, 40, 50, 60)]
 
 
-def supply_point_number(index):
-    "A 22-digit Tokyo-area number: 03, a fixed operator part, the index."
-    return f'0300011{index:015d}'
+def supply_point_number(index, area='03'):
+    "A 22-digit number: the area code, a fixed operator part, the index."
+    return f'{area}00011{index:015d}'
 
 
-def create_demo_customers(company_id, count, seed=2016):
+def create_demo_customers(company_id, count, seed=2016, areas=('03',)):
     """Create the masters and `count` customers with supply points and
     contracts (with their first version), then applications, switching
     requests and inquiries in every state.
 
     About 85% of contracts are active, 5% terminated (moved out), and 10% are
-    still draft. Returns the number of customers created; does nothing when
-    demo customers already exist.
+    still draft. Customers are spread evenly over `areas` (grid area
+    codes; Tokyo only for the demo). Returns the number of customers
+    created; does nothing when demo customers already exist.
     """
     from trytond.pool import Pool
     from .demo_masters import create_masters
@@ -56,7 +80,7 @@ def create_demo_customers(company_id, count, seed=2016):
     Country = pool.get('country.country')
 
     refs = create_masters(pool)
-    if SupplyPoint.search([('number', '=', supply_point_number(1))]):
+    if SupplyPoint.search([('number', '=', supply_point_number(1, areas[0]))]):
         return 0
     rng = random.Random(seed)
     japan, = Country.search([('code', '=', 'JP')])
@@ -64,13 +88,18 @@ def create_demo_customers(company_id, count, seed=2016):
         refs['menus']['new-retailer-b'], refs['menus']['tou-demo']]
     parties, points = [], []
     for i in range(1, count + 1):
+        area = areas[(i - 1) % len(areas)]
+        prefecture, phone_prefix, cities = AREAS[area]
         (surname, surname_kana) = rng.choice(SURNAMES)
         (given, given_kana) = rng.choice(GIVEN_NAMES)
-        ward, postal_prefix, town = rng.choice(TOKYO)
+        ward, postal_prefix, town = rng.choice(cities)
         postal_code = f'{postal_prefix}{rng.randint(1, 99):02d}'
         street = (f'{town}{rng.randint(1, 5)}-{rng.randint(1, 30)}'
             f'-{rng.randint(1, 20)}')
-        phone = f'03-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}'
+        # ten digits in all: 03-1234-5678, 011-234-5678
+        local = (rng.randint(1000, 9999) if len(phone_prefix) == 2
+            else rng.randint(100, 999))
+        phone = f'{phone_prefix}-{local}-{rng.randint(1000, 9999)}'
         parties.append({
                 'name': f'{surname} {given}',
                 'name_kana': f'{surname_kana} {given_kana}',
@@ -89,9 +118,9 @@ def create_demo_customers(company_id, count, seed=2016):
                             ])],
                 })
         points.append({
-                'number': supply_point_number(i),
+                'number': supply_point_number(i, area),
                 'postal_code': postal_code,
-                'address': f'東京都{ward}{street}',
+                'address': f'{prefecture}{ward}{street}',
                 'reading_schedule': f'{rng.randint(1, 26):02d}',
                 'meter_number': f'M{rng.randint(10**7, 10**8 - 1)}',
                 'smart_meter': rng.random() < 0.97,

@@ -64,8 +64,9 @@ def _use_mail_sink():
         'TRYTOND_EMAIL__FROM', 'でんき小売株式会社 <info@denki-kouri.example.jp>')
 
 
-def prepare_demo(database, customers):
-    "Create the database if needed, the company, staff users and demo data."
+def prepare_demo(database, customers, areas=('03',)):
+    """Create the database if needed, the company, staff users and demo data
+    (customers in the grid areas of `areas`: Tokyo for the demo)."""
     _use_mail_sink()
     site.configure_trytond()
     from trytond import backend
@@ -101,7 +102,8 @@ def prepare_demo(database, customers):
             # the demo's history of switching requests is set by hand, not
             # through the hub: its endpoint is off meanwhile
             with _hub_endpoint_off():
-                created = create_demo_customers(company.id, customers)
+                created = create_demo_customers(
+                    company.id, customers, areas=areas)
             transaction.commit()
     finally:
         sink.stop()
