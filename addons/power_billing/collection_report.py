@@ -43,17 +43,21 @@ def bucket(days):
             return label
 
 
-def receivable_items(as_of):
-    """The open receivable of each customer: [dict] of invoices with money
-    to pay and open credits (overpayments, unapplied receipts), as of
-    today's reconciliations, for documents dated up to as_of."""
+def receivable_items(as_of, parties=None):
+    """The open receivable of each customer (of `parties`, party ids, when
+    given): [dict] of invoices with money to pay and open credits
+    (overpayments, unapplied receipts), as of today's reconciliations, for
+    documents dated up to as_of."""
     pool = Pool()
     Invoice = pool.get('account.invoice')
     MoveLine = pool.get('account.move.line')
     items = []
     with Transaction().set_context(with_payment=False):
-        invoices = Invoice.search([('type', '=', 'out'),
-                ('state', '=', 'posted'), ('invoice_date', '<=', as_of)],
+        domain = [('type', '=', 'out'),
+            ('state', '=', 'posted'), ('invoice_date', '<=', as_of)]
+        if parties is not None:
+            domain.append(('party', 'in', list(parties)))
+        invoices = Invoice.search(domain,
             order=[('invoice_date', 'ASC'), ('id', 'ASC')])
         for invoice in invoices:
             open_ = int(invoice.amount_to_pay)
@@ -69,9 +73,12 @@ def receivable_items(as_of):
                     'paid': int(invoice.total_amount) - open_,
                     'open': open_, 'days': days, 'bucket': bucket(days),
                     'party': invoice.party})
-    for line in MoveLine.search([('account.type.receivable', '=', True),
-                ('reconciliation', '=', None), ('credit', '>', 0),
-                ('move.state', '=', 'posted'), ('date', '<=', as_of)],
+    domain = [('account.type.receivable', '=', True),
+        ('reconciliation', '=', None), ('credit', '>', 0),
+        ('move.state', '=', 'posted'), ('date', '<=', as_of)]
+    if parties is not None:
+        domain.append(('party', 'in', list(parties)))
+    for line in MoveLine.search(domain,
             order=[('date', 'ASC'), ('id', 'ASC')]):
         if line.invoice_payments or (line.move.origin
                 and line.move.origin.__name__ == 'account.invoice'):
@@ -250,7 +257,9 @@ def collection_agency(as_of):
                 ('end_date', '<=', limit)]):
         ended.setdefault(contract.customer.id, contract)
     owed = defaultdict(list)
-    for item in receivable_items(as_of):
+    # only the ended customers' items: the whole receivable of a large
+    # retailer would be read for a few hundred customers
+    for item in receivable_items(as_of, parties=ended):
         if item['party'] and item['party'].id in ended and item['open'] > 0:
             owed[item['party'].id].append(item)
     rows = []
