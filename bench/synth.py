@@ -210,6 +210,11 @@ def _mark_seed_complete(name):
 
 def copy_database(seed, name):
     from power_cis_cli import site
+    # a template must have no session: this process's own pool may still
+    # hold some after building the seed
+    _psql('postgres', "SELECT pg_terminate_backend(pid) FROM "
+        f"pg_stat_activity WHERE datname = '{seed}' "
+        "AND pid <> pg_backend_pid()", fetch=True)
     _psql('postgres', f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _psql('postgres', f'CREATE DATABASE "{name}" TEMPLATE "{seed}"')
     # the copy has the seed's modules: the same stamp

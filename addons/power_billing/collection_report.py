@@ -7,12 +7,19 @@ targets, a customer's statement and the collection agency list. Each run
 is kept in the report output history."""
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
+
+from sql import Literal, Null
+from sql.aggregate import Sum
+from sql.conditionals import Coalesce
+from sql.operators import Exists
 
 from power_core.tables import Column, Table, render_pdf, write_xlsx
 
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -47,50 +54,92 @@ def receivable_items(as_of, parties=None):
     """The open receivable of each customer (of `parties`, party ids, when
     given): [dict] of invoices with money to pay and open credits
     (overpayments, unapplied receipts), as of today's reconciliations, for
-    documents dated up to as_of."""
+    documents dated up to as_of; 'party' is the party id.
+
+    In SQL, set-wise, as Tryton's Invoice.amount_to_pay counts for a
+    single-currency company: the unreconciled lines to pay of the invoice's
+    move (its receivable account) and its unreconciled payment lines; read
+    through the ORM this took minutes on 100,000 customers."""
     pool = Pool()
-    Invoice = pool.get('account.invoice')
-    MoveLine = pool.get('account.move.line')
-    items = []
-    with Transaction().set_context(with_payment=False):
-        domain = [('type', '=', 'out'),
-            ('state', '=', 'posted'), ('invoice_date', '<=', as_of)]
-        if parties is not None:
-            domain.append(('party', 'in', list(parties)))
-        invoices = Invoice.search(domain,
-            order=[('invoice_date', 'ASC'), ('id', 'ASC')])
-        for invoice in invoices:
-            open_ = int(invoice.amount_to_pay)
-            if not open_:
-                continue
-            days = max((as_of - invoice.payment_term_date).days, 0)
-            items.append({'customer_number': invoice.party.customer_number,
-                    'customer': invoice.party.name,
-                    'document': invoice.number, 'kind': '請求',
-                    'date': invoice.invoice_date,
-                    'due_date': invoice.payment_term_date,
-                    'total': int(invoice.total_amount),
-                    'paid': int(invoice.total_amount) - open_,
-                    'open': open_, 'days': days, 'bucket': bucket(days),
-                    'party': invoice.party})
-    domain = [('account.type.receivable', '=', True),
-        ('reconciliation', '=', None), ('credit', '>', 0),
-        ('move.state', '=', 'posted'), ('date', '<=', as_of)]
+    invoice = pool.get('account.invoice').__table__()
+    line = pool.get('account.move.line').__table__()
+    paying = pool.get('account.invoice-account.move.line').__table__()
+    move = pool.get('account.move').__table__()
+    account = pool.get('account.account').__table__()
+    type_ = pool.get('account.account.type').__table__()
+    party = pool.get('party.party').__table__()
+    cursor = Transaction().connection.cursor()
+    amount = line.debit - line.credit
+    to_pay = (line.move == invoice.move) & (line.account == invoice.account)
+    total = line.select(Sum(amount), where=to_pay)
+    open_lines = line.select(Sum(amount),
+        where=to_pay & (line.reconciliation == Null))
+    paid_lines = paying.join(line, condition=paying.line == line.id).select(
+        Sum(amount), where=(paying.invoice == invoice.id)
+        & (line.reconciliation == Null))
+    where = ((invoice.type == 'out') & (invoice.state == 'posted')
+        & (invoice.invoice_date <= as_of))
     if parties is not None:
-        domain.append(('party', 'in', list(parties)))
-    for line in MoveLine.search(domain,
-            order=[('date', 'ASC'), ('id', 'ASC')]):
-        if line.invoice_payments or (line.move.origin
-                and line.move.origin.__name__ == 'account.invoice'):
+        where &= _in(invoice.party, parties)
+    cursor.execute(*invoice.join(party, condition=invoice.party == party.id
+            ).select(party.id, party.customer_number, party.name,
+            invoice.number, invoice.invoice_date, invoice.payment_term_date,
+            total, Coalesce(open_lines, 0) + Coalesce(paid_lines, 0),
+            where=where, order_by=[invoice.invoice_date, invoice.id]))
+    items = []
+    for (party_id, number, name, document, date, due_date, total_,
+            open_) in cursor.fetchall():
+        open_ = _yen(open_)
+        if not open_:
             continue
-        items.append({'customer_number': line.party.customer_number
-                if line.party else '', 'customer': line.party.name
-                if line.party else '', 'document': line.move.number,
-                'kind': '前受・過入金', 'date': line.date, 'due_date': None,
-                'total': -int(line.credit), 'paid': 0,
-                'open': -int(line.credit), 'days': 0, 'bucket': '前受',
-                'party': line.party})
+        date, due_date = _day(date), _day(due_date)
+        days = max((as_of - due_date).days, 0)
+        items.append({'customer_number': number, 'customer': name,
+                'document': document, 'kind': '請求', 'date': date,
+                'due_date': due_date, 'total': _yen(total_),
+                'paid': _yen(total_) - open_, 'open': open_, 'days': days,
+                'bucket': bucket(days), 'party': party_id})
+    where = ((type_.receivable == Literal(True)) & (line.reconciliation == Null)
+        & (line.credit > 0) & (move.state == 'posted') & (move.date <= as_of)
+        & ~Exists(paying.select(paying.id, where=paying.line == line.id))
+        & ((move.origin == Null) | ~move.origin.like('account.invoice,%')))
+    if parties is not None:
+        where &= _in(line.party, parties)
+    cursor.execute(*line.join(move, condition=line.move == move.id
+            ).join(account, condition=line.account == account.id
+            ).join(type_, condition=account.type == type_.id
+            ).join(party, 'LEFT', condition=line.party == party.id
+            ).select(party.id, party.customer_number, party.name,
+            move.number, move.date, line.credit, where=where,
+            order_by=[move.date, line.id]))
+    for party_id, number, name, document, date, credit in cursor.fetchall():
+        items.append({'customer_number': number or '',
+                'customer': name or '', 'document': document,
+                'kind': '前受・過入金', 'date': _day(date), 'due_date': None,
+                'total': -_yen(credit), 'paid': 0, 'open': -_yen(credit),
+                'days': 0, 'bucket': '前受', 'party': party_id})
     return items
+
+
+def _in(column, ids):
+    "column IN ids, in slices the database accepts"
+    ids = sorted(ids)
+    if not ids:
+        return Literal(False)
+    condition = Literal(False)
+    for sub in grouped_slice(ids):
+        condition |= column.in_(list(sub))
+    return condition
+
+
+def _yen(value):
+    return int(Decimal(str(value or 0)))
+
+
+def _day(value):
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
 
 
 def ar_detail(as_of):
@@ -260,8 +309,8 @@ def collection_agency(as_of):
     # only the ended customers' items: the whole receivable of a large
     # retailer would be read for a few hundred customers
     for item in receivable_items(as_of, parties=ended):
-        if item['party'] and item['party'].id in ended and item['open'] > 0:
-            owed[item['party'].id].append(item)
+        if item['party'] in ended and item['open'] > 0:
+            owed[item['party']].append(item)
     rows = []
     for party_id, items in sorted(owed.items()):
         contract = ended[party_id]
