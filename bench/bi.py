@@ -16,11 +16,10 @@ history is not written (the run is rolled back).
 import argparse
 import datetime as dt
 import os
-import platform
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+import _record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +65,10 @@ def main():
             if 'month' in report.filters:
                 filters = bi.Filters(month=month)
             elif report.filters:
-                filters = bi.Filters(date_from=month, date_to=last)
+                # from the last billed month to today (the inquiries and
+                # print files of the seed are dated the day it was built)
+                filters = bi.Filters(date_from=month,
+                    date_to=max(last, dt.date.today()))
             else:
                 filters = bi.Filters()
             before = rss_mb()
@@ -155,15 +157,12 @@ def _big_export(bi, write_xlsx, last, wanted):
 
 
 def write(args, customers, month, results, big, kpi):
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-        capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    cpu = platform.processor() or platform.machine()
     text = (f"\n## BI reports (`bench/bi.py --database {args.database}`, "
         "postgresql)\n"
-        f"{dt.date.today()}, commit {commit}, {os.cpu_count()} cores {cpu}, "
-        f"Python {sys.version.split()[0]}; {customers:,} customers "
-        "(bench/synth.py), filters: the last billed month "
-        f"({month:%Y-%m}) for the histories, today for the lists.\n\n"
+        f"{_record.stamp()}; {customers:,} customers "
+        "(bench/synth.py), filters: from the first day of the last billed "
+        f"month ({month:%Y-%m}) to today for the histories, today for the "
+        "lists, the 13 months to the last billed month for report 8.\n\n"
         "| report | filters | rows | first row s | XLSX written s | "
         "XLSX MB |\n|---|---|---|---|---|---|\n")
     for number, title, filters, rows, answered, total, size, _ in results:
@@ -176,9 +175,7 @@ def write(args, customers, month, results, big, kpi):
         f"and peaked at {peak:.0f} MB.\n"
         f"\nThe KPI dashboard's refresh (25 months and the snapshots, the "
         f"daily scheduled action): {kpi:.1f} s.\n")
-    path = ROOT / 'docs' / 'benchmarks.md'
-    path.write_text(path.read_text() + text)
-    print(f"written to {path}")
+    _record.append(text)
 
 
 if __name__ == '__main__':

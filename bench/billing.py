@@ -15,14 +15,14 @@ docs/benchmarks.md.
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import resource
 import subprocess
-import sys
 import time
 from decimal import Decimal as D
 from pathlib import Path
+
+import _record
 
 ROOT = Path(__file__).resolve().parents[1]
 START, READING = dt.date(2025, 1, 10), dt.date(2025, 2, 10)
@@ -373,14 +373,10 @@ def _stock(pool, company, n):
 
 def _write(args, backend_name, processed, elapsed, stock_rate, peak, split,
         scaling):
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-        capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    cpu = platform.processor() or platform.machine()
     source = (f"--database {args.database}" if args.database
         else f"--contracts {args.contracts}")
     text = (f"\n## Billing run (`bench/billing.py {source}`, {backend_name})\n"
-        f"{dt.date.today()}, commit {commit}, {os.cpu_count()} cores "
-        f"{cpu}, Python {sys.version.split()[0]}\n\n"
+        f"{_record.stamp()}\n\n"
         "| what | figure |\n|---|---|\n"
         f"| billing run, confirmed usage → determinants → posted invoices, "
         f"{processed} contracts | {elapsed:.1f} s, "
@@ -401,9 +397,7 @@ def _write(args, backend_name, processed, elapsed, stock_rate, peak, split,
         for workers, rate in scaling:
             text += f"| {workers} | {rate:.1f} |\n"
 
-    path = ROOT / 'docs' / 'benchmarks.md'
-    path.write_text(path.read_text() + text)
-    print(f"written to {path}")
+    _record.append(text)
 
 
 if __name__ == '__main__':

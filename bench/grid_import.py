@@ -15,14 +15,14 @@ docs/benchmarks.md.
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import _record
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2025, 1, 20)
@@ -134,23 +134,16 @@ def _load(pool, n):
 
 
 def _write(args, backend_name, records, elapsed, before, peak, size):
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-        capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    cpu = platform.processor() or platform.machine()
     values = records * 48
     text = (f"\n## Grid operator daily 30-minute import (`bench/grid_import.py "
         f"--points {args.points}`, {backend_name})\n"
-        f"{dt.date.today()}, commit {commit}, {os.cpu_count()} cores "
-        f"{cpu}, Python {sys.version.split()[0]}\n\n"
+        f"{_record.stamp()}\n\n"
         "| what | figure |\n|---|---|\n"
         f"| one day's file, {records} supply points, {values} values "
         f"({size / 2**20:.1f} MB zipped) | {elapsed:.1f} s end to end |\n"
         f"| rate | **{values / elapsed / 1e6:.2f} million values/s** |\n"
         f"| memory | {before:.0f} MB before the import, {peak:.0f} MB peak |\n")
-    path = ROOT / 'docs' / 'benchmarks.md'
-    with open(path, 'a') as stream:
-        stream.write(text)
-    print(f"written to {path}")
+    _record.append(text)
 
 
 if __name__ == '__main__':

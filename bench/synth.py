@@ -43,14 +43,13 @@ The timing of each step goes to the console and, with --write, to
 docs/benchmarks.md.
 """
 import argparse
-import datetime as dt
 import math
 import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import _record
 
 ROOT = Path(__file__).resolve().parents[1]
 AREAS = ('01', '02', '03', '04', '05', '06', '07', '08', '09', '10')
@@ -647,9 +646,6 @@ def _check_orm(name, sample=50):
 
 
 def write(args, name, counts, timings, total):
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-        capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    cpu = platform.processor() or platform.machine()
     main_tables = ['party_party', 'power_contract', 'power_usage_confirmed',
         'power_usage_interval', 'power_billing_determinant',
         'power_billing_determinant_line', 'account_invoice',
@@ -657,8 +653,7 @@ def write(args, name, counts, timings, total):
     text = (f"\n## Synthetic retailer (`bench/synth.py --customers "
         f"{args.customers} --seed-customers {args.seed_customers}`, "
         "postgresql)\n"
-        f"{dt.date.today()}, commit {commit}, {os.cpu_count()} cores {cpu}, "
-        f"Python {sys.version.split()[0]}; database `{name}`\n\n"
+        f"{_record.stamp()}; database `{name}`\n\n"
         "| step | seconds |\n|---|---|\n")
     for step, seconds in timings.items():
         text += f"| {step} | {seconds:.0f} |\n"
@@ -666,9 +661,7 @@ def write(args, name, counts, timings, total):
     for table in main_tables:
         if table in counts:
             text += f"| {table} | {counts[table]:,} |\n"
-    path = ROOT / 'docs' / 'benchmarks.md'
-    path.write_text(path.read_text() + text)
-    print(f"written to {path}")
+    _record.append(text)
 
 
 if __name__ == '__main__':
