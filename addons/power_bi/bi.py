@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sql import Literal, Null
 from sql.aggregate import Count, Max, Min
 from sql.conditionals import Coalesce
+from sql.operators import Concat
 
 from power_core.tables import Column, Table
 
@@ -275,7 +276,9 @@ def determinants(filters):
             det.total, line.sequence, line.code, line.label, line.quantity,
             line.unit_price, line.amount,
             where=filters.between(det.end),
-            order_by=[det.end, contract.number, det.revision, line.sequence,
+            # by contract (the index on contract and period end): the
+            # first rows come before the whole range is read and sorted
+            order_by=[det.contract, det.end, det.revision, line.sequence,
                 line.id])
 
     def rows():
@@ -349,7 +352,9 @@ def thirteen_months(filters):
             party.name, det.end, det.kwh, det.total,
             where=(det.state != 'cancelled') & (det.end >= months[0])
             & (det.end < end),
-            order_by=[contract.number, contract.id, det.end])
+            # by contract id, the order of the index on contract and period
+            # end: the first rows come before the 13 months are read
+            order_by=[det.contract, det.end])
     index = {m: i for i, m in enumerate(months)}
 
     def rows():
@@ -392,7 +397,9 @@ def _invalid_methods(kind, filters):
         Coalesce(method.write_date, method.create_date),
         where=(method.kind == kind) & (method.state == 'invalid')
         & filters.between(Coalesce(method.write_date, method.create_date)),
-        order_by=[party.customer_number])
+        # an expression, not the column: with the column a server-side
+        # cursor walks the whole index of customer numbers for a few rows
+        order_by=[Concat(party.customer_number, '')])
     from power_core.payments import mask_account
     for row in stream(query):
         row = list(row)

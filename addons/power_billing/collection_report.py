@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Literal, Null
+from sql import Literal, Null, Select
 from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 from sql.operators import Exists
@@ -69,14 +69,7 @@ def receivable_items(as_of, parties=None):
     type_ = pool.get('account.account.type').__table__()
     party = pool.get('party.party').__table__()
     cursor = Transaction().connection.cursor()
-    amount = line.debit - line.credit
-    to_pay = (line.move == invoice.move) & (line.account == invoice.account)
-    total = line.select(Sum(amount), where=to_pay)
-    open_lines = line.select(Sum(amount),
-        where=to_pay & (line.reconciliation == Null))
-    paid_lines = paying.join(line, condition=paying.line == line.id).select(
-        Sum(amount), where=(paying.invoice == invoice.id)
-        & (line.reconciliation == Null))
+    total, open_amount = _invoice_amounts(invoice)
     where = ((invoice.type == 'out') & (invoice.state == 'posted')
         & (invoice.invoice_date <= as_of))
     if parties is not None:
@@ -84,7 +77,7 @@ def receivable_items(as_of, parties=None):
     cursor.execute(*invoice.join(party, condition=invoice.party == party.id
             ).select(party.id, party.customer_number, party.name,
             invoice.number, invoice.invoice_date, invoice.payment_term_date,
-            total, Coalesce(open_lines, 0) + Coalesce(paid_lines, 0),
+            total, open_amount,
             where=where, order_by=[invoice.invoice_date, invoice.id]))
     items = []
     for (party_id, number, name, document, date, due_date, total_,
@@ -121,13 +114,33 @@ def receivable_items(as_of, parties=None):
     return items
 
 
+def _invoice_amounts(invoice):
+    """SQL expressions of an invoice's total and open amount (as
+    Invoice.amount_to_pay for one currency): its receivable lines, and
+    those of them and of its payment lines not reconciled."""
+    pool = Pool()
+    line = pool.get('account.move.line').__table__()
+    paid = pool.get('account.move.line').__table__()
+    paying = pool.get('account.invoice-account.move.line').__table__()
+    to_pay = (line.move == invoice.move) & (line.account == invoice.account)
+    total = line.select(Sum(line.debit - line.credit), where=to_pay)
+    open_lines = line.select(Sum(line.debit - line.credit),
+        where=to_pay & (line.reconciliation == Null))
+    paid_lines = paying.join(paid, condition=paying.line == paid.id).select(
+        Sum(paid.debit - paid.credit), where=(paying.invoice == invoice.id)
+        & (paid.reconciliation == Null))
+    return total, Coalesce(open_lines, 0) + Coalesce(paid_lines, 0)
+
+
 def _in(column, ids):
-    "column IN ids, in slices the database accepts"
+    "column IN ids (a query, or ids in slices the database accepts)"
+    if isinstance(ids, Select):
+        return column.in_(ids)
     ids = sorted(ids)
     if not ids:
         return Literal(False)
     condition = Literal(False)
-    for sub in grouped_slice(ids):
+    for sub in grouped_slice(ids, 1000):
         condition |= column.in_(list(sub))
     return condition
 
@@ -237,23 +250,61 @@ def receipts_monthly(month):
 
 
 def dunning_targets(as_of):
-    Dunning = Pool().get('account.dunning')
+    """The open dunnings (draft or waiting, their line not reconciled), in
+    SQL: through the ORM each one's invoice and amount to pay took seconds
+    for a few thousand."""
+    pool = Pool()
+    Dunning = pool.get('account.dunning')
+    dunning = Dunning.__table__()
+    line = pool.get('account.move.line').__table__()
+    move = pool.get('account.move').__table__()
+    invoice = pool.get('account.invoice').__table__()
+    party = pool.get('party.party').__table__()
+    level = pool.get('account.dunning.level').__table__()
+    Level = pool.get('account.dunning.level')
+    actions = dict(Dunning.power_action.selection)
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*dunning.join(line, condition=dunning.line == line.id
+            ).join(move, condition=line.move == move.id
+            ).join(party, 'LEFT', condition=line.party == party.id
+            ).join(level, 'LEFT', condition=dunning.level == level.id
+            ).select(party.customer_number, party.name, move.origin,
+            line.maturity_date, line.debit - line.credit,
+            level.power_action, dunning.level, dunning.termination_date,
+            party.payment_protected, dunning.state,
+            where=dunning.state.in_(['draft', 'waiting'])
+            & (line.reconciliation == Null),
+            order_by=[dunning.id]))
+    found = cursor.fetchall()
+    # the invoice of each dunned line is its move's origin
+    invoices = {}
+    for row in found:
+        origin = row[2] or ''
+        if origin.startswith('account.invoice,'):
+            invoices[int(origin.split(',')[1])] = None
+    _, open_amount = _invoice_amounts(invoice)
+    for sub in grouped_slice(sorted(invoices), 1000):
+        cursor.execute(*invoice.select(invoice.id, invoice.number,
+                open_amount, where=invoice.id.in_(list(sub))))
+        for id_, number, amount in cursor:
+            invoices[id_] = (number, _yen(amount))
     rows = []
-    for d in Dunning.search([('state', 'in', ['draft', 'waiting']),
-                ('line.reconciliation', '=', None)],
-            order=[('id', 'ASC')]):
-        party = d.line.party
-        rows.append({'customer_number': party.customer_number,
-                'customer': party.name,
-                'invoice': d.invoice.number if d.invoice else '',
-                'due_date': d.maturity_date,
-                'days': (as_of - d.maturity_date).days,
-                'amount': d.amount_due,
-                'level': dict(d.__class__.power_action.selection).get(
-                    d.power_action) or d.level.rec_name,
-                'termination_date': d.termination_date,
-                'protected': '保護' if d.protected else '',
-                'state': d.state})
+    for (number, name, origin, maturity, amount, action, level_id,
+            termination, protected, state) in found:
+        document, open_ = '', _yen(amount)
+        if (origin or '').startswith('account.invoice,'):
+            document, open_ = invoices.get(int(origin.split(',')[1])) or (
+                '', open_)
+        maturity = _day(maturity)
+        rows.append({'customer_number': number, 'customer': name,
+                'invoice': document or '', 'due_date': maturity,
+                'days': (as_of - maturity).days if maturity else None,
+                'amount': open_,
+                'level': actions.get(action) or (
+                    Level(level_id).rec_name if level_id else ''),
+                'termination_date': _day(termination),
+                'protected': '保護' if protected else '',
+                'state': state})
     return Table('督促対象一覧', [Column('customer_number', 'お客さま番号'),
             Column('customer', 'お客さま名'), Column('invoice', '請求書'),
             Column('due_date', '支払期日', 'date'),
@@ -301,19 +352,28 @@ def collection_agency(as_of):
     Contract = pool.get('power.contract')
     settings = pool.get('power.configuration')(1).payment_settings()
     limit = as_of - dt.timedelta(days=settings['collection_after_days'])
+    # the latest ended contract of each customer, read in SQL: browsing
+    # thousands of contracts costs seconds, only the owed ones are needed
+    contract = Contract.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*contract.select(contract.customer, contract.id,
+            where=(contract.state == 'terminated')
+            & (contract.end_date <= limit),
+            order_by=[contract.start_date.desc, contract.id.desc]))
     ended = {}
-    for contract in Contract.search([('state', '=', 'terminated'),
-                ('end_date', '<=', limit)]):
-        ended.setdefault(contract.customer.id, contract)
+    for customer, contract_id in cursor:
+        ended.setdefault(customer, contract_id)
     owed = defaultdict(list)
     # only the ended customers' items: the whole receivable of a large
     # retailer would be read for a few hundred customers
-    for item in receivable_items(as_of, parties=ended):
+    for item in receivable_items(as_of, parties=contract.select(
+                contract.customer, where=(contract.state == 'terminated')
+                & (contract.end_date <= limit))):
         if item['party'] in ended and item['open'] > 0:
             owed[item['party']].append(item)
     rows = []
     for party_id, items in sorted(owed.items()):
-        contract = ended[party_id]
+        contract = Contract(ended[party_id])
         party = contract.customer
         phone = party.contact_mechanism_get({'phone', 'mobile'})
         address = party.address_get()

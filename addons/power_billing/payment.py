@@ -1199,6 +1199,18 @@ class Receipt(Workflow, ModelSQL, ModelView):
                 'resolved_by': Transaction().user, 'resolved_at': now()})
 
 
+class InvoicePaymentLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice-account.move.line'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        # an invoice's payment lines are read by invoice (amount to pay,
+        # the open receivable): without it each read scans the table
+        cls._sql_indexes.add(Index(t, (t.invoice, Index.Equality())))
+
+
 class ReceiptInvoice(ModelSQL):
     "Receipt - Invoice"
     __name__ = 'power.payment.receipt-account.invoice'
