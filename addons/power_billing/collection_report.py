@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Literal, Null, Select
+from sql import Literal, Null
 from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 from sql.operators import Exists
@@ -51,8 +51,8 @@ def bucket(days):
 
 
 def receivable_items(as_of, parties=None):
-    """The open receivable of each customer (of `parties`, party ids, when
-    given): [dict] of invoices with money to pay and open credits
+    """The open receivable of each customer (of the parties a python-sql
+    query selects, when given): [dict] of invoices with money to pay and open credits
     (overpayments, unapplied receipts), as of today's reconciliations, for
     documents dated up to as_of; 'party' is the party id.
 
@@ -73,7 +73,7 @@ def receivable_items(as_of, parties=None):
     where = ((invoice.type == 'out') & (invoice.state == 'posted')
         & (invoice.invoice_date <= as_of))
     if parties is not None:
-        where &= _in(invoice.party, parties)
+        where &= invoice.party.in_(parties)
     cursor.execute(*invoice.join(party, condition=invoice.party == party.id
             ).select(party.id, party.customer_number, party.name,
             invoice.number, invoice.invoice_date, invoice.payment_term_date,
@@ -97,7 +97,7 @@ def receivable_items(as_of, parties=None):
         & ~Exists(paying.select(paying.id, where=paying.line == line.id))
         & ((move.origin == Null) | ~move.origin.like('account.invoice,%')))
     if parties is not None:
-        where &= _in(line.party, parties)
+        where &= line.party.in_(parties)
     cursor.execute(*line.join(move, condition=line.move == move.id
             ).join(account, condition=line.account == account.id
             ).join(type_, condition=account.type == type_.id
@@ -132,17 +132,11 @@ def _invoice_amounts(invoice):
     return total, Coalesce(open_lines, 0) + Coalesce(paid_lines, 0)
 
 
-def _in(column, ids):
-    "column IN ids (a query, or ids in slices the database accepts)"
-    if isinstance(ids, Select):
-        return column.in_(ids)
-    ids = sorted(ids)
-    if not ids:
-        return Literal(False)
-    condition = Literal(False)
-    for sub in grouped_slice(ids, 1000):
-        condition |= column.in_(list(sub))
-    return condition
+def _invoice_id(origin):
+    "The invoice id of a move's origin, or None."
+    if (origin or '').startswith('account.invoice,'):
+        return int(origin.split(',')[1])
+    return None
 
 
 def _yen(value):
@@ -277,11 +271,7 @@ def dunning_targets(as_of):
             order_by=[dunning.id]))
     found = cursor.fetchall()
     # the invoice of each dunned line is its move's origin
-    invoices = {}
-    for row in found:
-        origin = row[2] or ''
-        if origin.startswith('account.invoice,'):
-            invoices[int(origin.split(',')[1])] = None
+    invoices = {i: None for i in map(_invoice_id, (r[2] for r in found)) if i}
     _, open_amount = _invoice_amounts(invoice)
     for sub in grouped_slice(sorted(invoices), 1000):
         cursor.execute(*invoice.select(invoice.id, invoice.number,
@@ -291,10 +281,8 @@ def dunning_targets(as_of):
     rows = []
     for (number, name, origin, maturity, amount, action, level_id,
             termination, protected, state) in found:
-        document, open_ = '', _yen(amount)
-        if (origin or '').startswith('account.invoice,'):
-            document, open_ = invoices.get(int(origin.split(',')[1])) or (
-                '', open_)
+        document, open_ = invoices.get(_invoice_id(origin)) or (
+            '', _yen(amount))
         maturity = _day(maturity)
         rows.append({'customer_number': number, 'customer': name,
                 'invoice': document or '', 'due_date': maturity,
