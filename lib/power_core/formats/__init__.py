@@ -4,7 +4,10 @@ and writing it, so a partner-specific layout can replace one module.
 
 Layouts: docs/formats/."""
 import csv
+import datetime as dt
 import io
+import re
+from decimal import Decimal, InvalidOperation
 
 from power_core.errors import ValidationError
 
@@ -19,11 +22,22 @@ class FormatError(ValidationError):
         super().__init__(message, value)
 
 
+# the largest CSV file a partner may send (a konbini notice of a million
+# payments is about 200 MB)
+MAX_CSV = 512 * 2**20
+CONTROL = re.compile('[\x00-\x1f\x7f]')
+IDENTIFIER = re.compile(r'[0-9A-Za-z][0-9A-Za-z_.:/-]*')
+
+
 def csv_rows(data, columns, name='', shift_jis=True, strip=False):
     """[(line number, {column: value})] of a CSV file whose first line must
     be columns: UTF-8 (with or without BOM) or, when shift_jis, Shift_JIS;
-    blank lines skipped, every other line with exactly the columns. strip
-    trims spaces around the header and the values."""
+    blank lines skipped, every other line with exactly the columns and no
+    control characters. strip trims spaces around the header and the
+    values."""
+    if len(data) > MAX_CSV:
+        raise FormatError(f"{len(data):,} bytes, more than the {MAX_CSV:,} "
+            "a file may have", name)
     encodings = ('utf-8-sig', 'cp932') if shift_jis else ('utf-8-sig',)
     for encoding in encodings:
         try:
@@ -34,9 +48,15 @@ def csv_rows(data, columns, name='', shift_jis=True, strip=False):
     else:
         raise FormatError("the file is neither UTF-8 nor Shift_JIS"
             if shift_jis else "the file is not UTF-8", name)
-    lines = list(csv.reader(io.StringIO(text)))
-    if strip:
-        lines = [[cell.strip() for cell in line] for line in lines]
+    reader = csv.reader(io.StringIO(text, newline=''))
+    try:
+        lines = list(reader)
+    except csv.Error as error:
+        # a lone carriage return, a NUL or a field over csv's size limit
+        raise FormatError(f"line {reader.line_num}: not a well-formed CSV "
+            f"line ({error})", name) from None
+    if strip and lines:
+        lines[0] = [cell.strip() for cell in lines[0]]
     if not lines or lines[0] != columns:
         raise FormatError(f"line 1: the header must be {','.join(columns)}",
             name)
@@ -44,9 +64,17 @@ def csv_rows(data, columns, name='', shift_jis=True, strip=False):
     for number, line in enumerate(lines[1:], 2):
         if not any(line):
             continue
+        where = f'{name} line {number}'.strip()
         if len(line) != len(columns):
             raise FormatError(f"{len(line)} columns, expected {len(columns)}",
-                f'{name} line {number}'.strip())
+                where)
+        for column, value in zip(columns, line):
+            control = CONTROL.search(value)
+            if control:
+                raise FormatError(f"{column} holds a control character "
+                    f"{control.group()!r}", where)
+        if strip:
+            line = [cell.strip() for cell in line]
         rows.append((number, dict(zip(columns, line))))
     return rows
 
@@ -58,3 +86,62 @@ def csv_bytes(columns, rows):
     writer.writerow(columns)
     writer.writerows(rows)
     return out.getvalue().encode('utf-8')
+
+
+def identifier(text, field, where, seen=None):
+    """text, a key of ASCII letters, digits and _.:/- (never full-width);
+    with seen (a set), one not seen before in the file, then added."""
+    if not text:
+        raise FormatError(f"{field} is empty", where)
+    if not IDENTIFIER.fullmatch(text):
+        raise FormatError(f"{field} {text!r} is not made of ASCII letters "
+            "and digits", where)
+    if seen is not None:
+        if text in seen:
+            raise FormatError(f"{field} {text} appears twice", where)
+        seen.add(text)
+    return text
+
+
+# --- fields: strict, so a full-width digit, a sign, a space or an
+# underscore (all of which int() and Decimal() take) never passes as a
+# number written by a partner's system
+
+
+def whole(text, field, where, minimum=0):
+    "The int of text, ASCII digits only, at least minimum."
+    text = text or ''
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        raise FormatError(f"{field} {text!r} is not a whole number"
+            + (f" of at least {minimum}" if minimum else ""), where)
+    return int(text)
+
+
+def number(text, field, where):
+    "The Decimal of text: ASCII digits with at most one point, finite."
+    text = text or ''
+    try:
+        value = Decimal(text) if text.isascii() and text.replace(
+            '.', '', 1).isdigit() else None
+    except InvalidOperation:
+        value = None
+    if value is None:
+        raise FormatError(f"{field} {text!r} is not a number", where)
+    return value
+
+
+def date(text, field, where, layout='%Y%m%d'):
+    "The date of text written exactly as layout (YYYYMMDD by default)."
+    text = text or ''
+    try:
+        value = dt.datetime.strptime(text, layout).date()
+    except ValueError:
+        value = None
+    # strptime also takes one-digit months and days and full-width digits
+    if value is None or value.strftime(layout) != text:
+        shown = layout
+        for code, letters in (('%Y', 'YYYY'), ('%y', 'YY'), ('%m', 'MM'),
+                ('%d', 'DD')):
+            shown = shown.replace(code, letters)
+        raise FormatError(f"{field} {text!r} is not a date {shown}", where)
+    return value

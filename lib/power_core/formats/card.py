@@ -12,7 +12,7 @@ passing the Luhn check) is refused whole.
 import datetime as dt
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_bytes, csv_rows
+from power_core.formats import FormatError, csv_bytes, csv_rows, date, identifier, whole
 from power_core.payments import find_card_number
 
 REQUEST_COLUMNS = ['request_id', 'customer_number', 'token', 'amount',
@@ -90,29 +90,18 @@ def write_refresh(refreshes):
                 r.expiry, r.masked_number, r.code] for r in refreshes])
 
 
-def _amount(text, where):
-    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
-        raise FormatError(f"amount {text!r} is not a positive whole number "
-            "of yen", where)
-    return int(text)
-
-
 def _charges(data, name, columns):
     _no_card_numbers(data, name)
     charges, seen = [], set()
     for number, v in csv_rows(data, columns, name, shift_jis=False,
             strip=True):
         where = f"{name} line {number}".strip()
-        for column in ('request_id', 'customer_number', 'token'):
-            if not v[column]:
-                raise FormatError(f"{column} is empty", where)
-        if v['request_id'] in seen:
-            raise FormatError(f"request {v['request_id']} appears twice",
-                where)
-        seen.add(v['request_id'])
+        identifier(v['request_id'], 'request_id', where, seen)
+        for column in ('customer_number', 'token'):
+            identifier(v[column], column, where)
         values = dict(request_id=v['request_id'],
             customer_number=v['customer_number'], token=v['token'],
-            amount=_amount(v['amount'], where), invoice=v['invoice'],
+            amount=whole(v['amount'], 'amount', where, 1), invoice=v['invoice'],
             line=number)
         if 'status' in columns:
             if v['status'] not in STATUSES:
@@ -120,12 +109,7 @@ def _charges(data, name, columns):
                     f"{', '.join(STATUSES)}", where)
             if v['status'] == 'declined' and not v['code']:
                 raise FormatError("a declined charge needs its code", where)
-            try:
-                processed = dt.datetime.strptime(
-                    v['processed'], '%Y%m%d').date()
-            except ValueError:
-                raise FormatError(f"processed {v['processed']!r} is not a "
-                    "date YYYYMMDD", where) from None
+            processed = date(v['processed'], 'processed', where)
             values.update(status=v['status'], code=v['code'],
                 authorization=v['authorization'], processed=processed)
         charges.append(Charge(**values))
@@ -147,18 +131,14 @@ def read_refresh(data, name=''):
     for number, v in csv_rows(data, REFRESH_COLUMNS, name, shift_jis=False,
             strip=True):
         where = f"{name} line {number}".strip()
-        if not v['token']:
-            raise FormatError("token is empty", where)
-        if v['token'] in seen:
-            raise FormatError(f"token {v['token']} appears twice", where)
-        seen.add(v['token'])
+        identifier(v['token'], 'token', where, seen)
+        identifier(v['customer_number'], 'customer_number', where)
         if v['status'] not in REFRESH_STATUSES:
             raise FormatError(f"status {v['status']!r} is none of "
                 f"{', '.join(REFRESH_STATUSES)}", where)
         expiry = v['expiry']
-        if expiry and not (len(expiry) == 6 and expiry.isdigit()
-                and 1 <= int(expiry[4:]) <= 12):
-            raise FormatError(f"expiry {expiry!r} is not YYYYMM", where)
+        if expiry:
+            date(expiry, 'expiry', where, '%Y%m')
         if v['status'] == 'renewed' and not expiry:
             raise FormatError("a renewed card needs its new expiry", where)
         refreshes.append(Refresh(v['token'], v['customer_number'],

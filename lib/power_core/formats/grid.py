@@ -247,7 +247,7 @@ def _blocks(events, first, name):
 
 def _date(text, what, where):
     try:
-        if len(text) != 8 or not text.isdigit():
+        if len(text) != 8 or not (text.isascii() and text.isdigit()):
             raise ValueError
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_rows
+from power_core.formats import FormatError, csv_rows, date, whole
 
 LENGTH = 44
 MAX_AMOUNT = 300_000    # the usual store limit for barcode payments
@@ -119,11 +119,8 @@ def read_payments(data, name=''):
             raise FormatError(f"種別 {values['種別']!r} is none of "
                 f"{', '.join(KINDS)}", where)
         barcode = Barcode.parse(values['バーコード情報'], where)
-        amount = values['金額']
-        if not (amount.isascii() and amount.isdigit()):
-            raise FormatError(f"金額 {amount!r} is not a whole number of yen",
-                where)
-        if int(amount) != barcode.amount:
+        amount = whole(values['金額'], '金額', where)
+        if amount != barcode.amount:
             raise FormatError(f"金額 {amount} differs from the barcode's "
                 f"{barcode.amount}", where)
         key = (values['種別'], values['バーコード情報'], values['収納日'],
@@ -132,18 +129,10 @@ def read_payments(data, name=''):
             raise FormatError("the same payment appears twice", where)
         seen.add(key)
         payments.append(Payment(KINDS[values['種別']],
-                _date(values['収納日'], '収納日', where), barcode,
-                int(amount), values['コンビニ本部コード'], values['店舗コード'],
-                _date(values['振込日'], '振込日', where), number))
+                date(values['収納日'], '収納日', where), barcode,
+                amount, values['コンビニ本部コード'], values['店舗コード'],
+                date(values['振込日'], '振込日', where), number))
     return payments
-
-
-def _date(text, field, where):
-    try:
-        return dt.datetime.strptime(text, '%Y%m%d').date()
-    except ValueError:
-        raise FormatError(f"{field} {text!r} is not a date YYYYMMDD",
-            where) from None
 
 
 def write_payments(payments, created):

@@ -8,7 +8,7 @@
 import unicodedata
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_bytes, csv_rows
+from power_core.formats import FormatError, csv_bytes, csv_rows, identifier, whole
 
 MEMBER_COLUMNS = ['customer_number', 'member_id']
 MEMBER_RESULT_COLUMNS = MEMBER_COLUMNS + ['status', 'reason']
@@ -74,10 +74,10 @@ def write_grants(grants, result=False):
     return csv_bytes(GRANT_RESULT_COLUMNS if result else GRANT_COLUMNS, rows)
 
 
-def _int(text, field, where):
-    if not (text.isascii() and text.isdigit()):
-        raise FormatError(f"{field} {text!r} is not a whole number", where)
-    return int(text)
+def _member_id(text, where):
+    "A member ID as the programme writes it: 8 to 16 ASCII digits."
+    if not (8 <= len(text) <= 16 and text.isascii() and text.isdigit()):
+        raise FormatError(f"member_id {text!r} is not 8 to 16 digits", where)
 
 
 def read_members(data, name='', result=True):
@@ -86,12 +86,8 @@ def read_members(data, name='', result=True):
     for number, v in csv_rows(data, columns, name, shift_jis=False,
             strip=True):
         where = f"{name} line {number}".strip()
-        if not v['customer_number']:
-            raise FormatError("customer_number is empty", where)
-        if v['customer_number'] in seen:
-            raise FormatError(
-                f"customer {v['customer_number']} appears twice", where)
-        seen.add(v['customer_number'])
+        identifier(v['customer_number'], 'customer_number', where, seen)
+        _member_id(v['member_id'], where)
         status = v.get('status')
         if result and status not in MEMBER_STATUSES:
             raise FormatError(f"status {status!r} is none of "
@@ -107,18 +103,16 @@ def read_grants(data, name='', result=True):
     for number, v in csv_rows(data, columns, name, shift_jis=False,
             strip=True):
         where = f"{name} line {number}".strip()
-        if not v['grant_id']:
-            raise FormatError("grant_id is empty", where)
-        if v['grant_id'] in seen:
-            raise FormatError(f"grant {v['grant_id']} appears twice", where)
-        seen.add(v['grant_id'])
+        identifier(v['grant_id'], 'grant_id', where, seen)
+        identifier(v['customer_number'], 'customer_number', where)
+        _member_id(v['member_id'], where)
         status = v.get('status')
         if result and status not in GRANT_STATUSES:
             raise FormatError(f"status {status!r} is none of "
                 f"{', '.join(GRANT_STATUSES)}", where)
         grants.append(Grant(v['grant_id'], v['customer_number'],
                 v['member_id'], v['invoice'],
-                _int(v['amount'], 'amount', where),
-                _int(v['points'], 'points', where), status,
+                whole(v['amount'], 'amount', where),
+                whole(v['points'], 'points', where), status,
                 v.get('reason', ''), number))
     return grants

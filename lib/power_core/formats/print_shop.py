@@ -10,7 +10,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_rows
+from power_core.formats import FormatError, csv_rows, date, identifier, whole
 
 INDEX = 'index.csv'
 DOCUMENT = 'documents.pdf'
@@ -72,16 +72,14 @@ def read_batch(data, name=''):
         raise FormatError(f"the archive holds {sorted(names)}, expected "
             f"{INDEX} and {DOCUMENT}", name)
     rows = csv_rows(archive.read(INDEX), INDEX_COLUMNS, f'{name} {INDEX}')
-    items, page = [], 1
+    items, page, seen = [], 1, set()
     for number, row in rows:
-        where = f'{name} {INDEX} line {number}'
+        where = f'{name} {INDEX} line {number}'.strip()
+        identifier(row['document_id'], 'document_id', where, seen)
         if row['kind'] not in KINDS:
             raise FormatError(f"kind {row['kind']!r} is unknown", where)
-        try:
-            first, pages = int(row['first_page']), int(row['pages'])
-        except ValueError:
-            raise FormatError("first_page and pages must be numbers",
-                where) from None
+        first = whole(row['first_page'], 'first_page', where)
+        pages = whole(row['pages'], 'pages', where)
         if first != page or pages < 1:
             raise FormatError(f"pages {first}+{pages} do not follow the "
                 f"previous document (next page {page})", where)
@@ -89,8 +87,9 @@ def read_batch(data, name=''):
         items.append(Item(row['document_id'], row['kind'],
                 row['customer_number'], row['name'], row['postal_code'],
                 row['address'], first, pages,
-                int(row['amount']) if row['amount'] else None,
-                dt.datetime.strptime(row['due_date'], '%Y%m%d').date()
+                whole(row['amount'], 'amount', where)
+                if row['amount'] else None,
+                date(row['due_date'], 'due_date', where)
                 if row['due_date'] else None))
     pdf = archive.read(DOCUMENT)
     if not pdf.startswith(b'%PDF'):
@@ -122,8 +121,10 @@ def read_ack(data, name=''):
     if len(batches) != 1:
         raise FormatError(f"an acknowledgement must name one batch, this "
             f"one names {len(batches)}", name)
-    accepted, refused = [], []
+    accepted, refused, seen = [], [], set()
     for number, row in rows:
+        identifier(row['document_id'], 'document_id',
+            f'{name} line {number}'.strip(), seen)
         if row['status'] == 'OK':
             accepted.append(row['document_id'])
         elif row['status'] == 'NG':

@@ -9,10 +9,11 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from power_core.areas import AREAS
-from power_core.formats import FormatError, csv_rows
+from power_core import formats
+from power_core.formats import FormatError, csv_rows, whole
 
 PLAN_COLUMNS = ['date', 'area', 'contracts', 'capacity_kva', 'starting',
     'ending']
@@ -74,28 +75,18 @@ def read_plan(data, name=''):
     rows, seen = [], set()
     for number, values in csv_rows(data, PLAN_COLUMNS, name, shift_jis=False):
         where = f'{name} line {number}'.strip()
-        try:
-            date = dt.datetime.strptime(values['date'], '%Y%m%d').date()
-        except ValueError:
-            raise FormatError(f"date {values['date']!r} is not YYYYMMDD",
-                where) from None
+        day = formats.date(values['date'], 'date', where)
         if values['area'] not in AREAS:
             raise FormatError(f"area {values['area']!r} is not a grid area "
                 "code 01 to 10", where)
-        try:
-            counts = [int(values[k]) for k in ('contracts', 'starting',
-                    'ending')]
-            kva = Decimal(values['capacity_kva'])
-        except (ValueError, InvalidOperation):
-            raise FormatError("contracts, starting and ending must be whole "
-                "numbers and capacity_kva a number", where) from None
-        if min(counts) < 0 or kva < 0:
-            raise FormatError("a count or the capacity is negative", where)
-        if (date, values['area']) in seen:
-            raise FormatError(f"{date} area {values['area']} appears twice",
+        counts = [whole(values[k], k, where)
+            for k in ('contracts', 'starting', 'ending')]
+        kva = formats.number(values['capacity_kva'], 'capacity_kva', where)
+        if (day, values['area']) in seen:
+            raise FormatError(f"{day} area {values['area']} appears twice",
                 where)
-        seen.add((date, values['area']))
-        rows.append(PlanRow(date, values['area'], counts[0], kva,
+        seen.add((day, values['area']))
+        rows.append(PlanRow(day, values['area'], counts[0], kva,
                 counts[1], counts[2]))
     return rows
 

@@ -8,7 +8,8 @@ invalid. UTF-8 CSV, CRLF, a header line. A card check carries the token
 only, never a card number."""
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_bytes, csv_rows
+from power_core.formats import FormatError, csv_bytes, csv_rows, identifier, whole
+from power_core.formats.zengin import ACCOUNT_TYPES
 from power_core.payments import find_card_number
 
 BANK_COLUMNS = ['customer_number', 'bank_code', 'branch_code',
@@ -57,10 +58,31 @@ def write_checks(checks, kind):
 
 
 def read_checks(data, kind, name=''):
+    "[Check] of a request of kind 'bank' or 'card', every line checked."
     columns = CARD_COLUMNS if kind == 'card' else BANK_COLUMNS
-    return [Check(**{k: v for k, v in values.items()})
-        for _, values in csv_rows(data, columns, name, shift_jis=False,
-            strip=True)]
+    checks, seen = [], set()
+    for number, v in csv_rows(data, columns, name, shift_jis=False,
+            strip=True):
+        where = f"{name} line {number}".strip()
+        identifier(v['customer_number'], 'customer_number', where, seen)
+        if kind == 'card':
+            identifier(v['token'], 'token', where)
+            if find_card_number(v['token']):
+                raise FormatError("a card check carries tokens only", where)
+        else:
+            for column, length in (('bank_code', 4), ('branch_code', 3),
+                    ('account_number', 7)):
+                whole(v[column], column, where)
+                if len(v[column]) != length:
+                    raise FormatError(f"{column} {v[column]!r} is not "
+                        f"{length} digits", where)
+            if v['account_type'] not in ACCOUNT_TYPES:
+                raise FormatError(f"account_type {v['account_type']!r} is "
+                    f"none of {', '.join(ACCOUNT_TYPES)}", where)
+            if not v['holder']:
+                raise FormatError("holder is empty", where)
+        checks.append(Check(**v))
+    return checks
 
 
 def write_results(results):
@@ -74,12 +96,7 @@ def read_results(data, name=''):
     for number, v in csv_rows(data, RESULT_COLUMNS, name, shift_jis=False,
             strip=True):
         where = f"{name} line {number}".strip()
-        if not v['customer_number']:
-            raise FormatError("customer_number is empty", where)
-        if v['customer_number'] in seen:
-            raise FormatError(f"customer {v['customer_number']} appears "
-                "twice", where)
-        seen.add(v['customer_number'])
+        identifier(v['customer_number'], 'customer_number', where, seen)
         if v['status'] not in STATUSES:
             raise FormatError(f"status {v['status']!r} is none of "
                 f"{', '.join(STATUSES)}", where)
