@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 
-from . import mailsink, simulate, site
+from . import mailsink, scan, simulate, site
 
 ADMIN_PASSWORD = 'admin'
 ADMIN_EMAIL = 'admin@example.jp'
@@ -272,6 +272,8 @@ def main(argv=None):
     sim = sub.add_parser('simulate',
         help="rate one month with a shipped menu and print the bill as JSON")
     simulate.add_arguments(sim)
+    scan.add_arguments(sub.add_parser('scan-card-numbers',
+            help="look for full card numbers in a database and log files"))
     args = parser.parse_args(argv)
 
     if args.command == 'demo':
@@ -283,6 +285,8 @@ def main(argv=None):
         return serve(args.database, args.listen)
     elif args.command == 'simulate':
         return simulate.main(args)
+    elif args.command == 'scan-card-numbers':
+        return scan.main(args)
     elif args.command == 'mail-sink':
         mailsink.serve_forever(site.root() / 'var' / 'mail', port=_mail_port())
     return 0

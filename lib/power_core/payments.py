@@ -198,6 +198,33 @@ def find_card_number(text):
     return None
 
 
+# a card number as systems and people write it: 13-19 digits in a row, or
+# in groups of 4 (Amex 4-6-5) split by a space or a hyphen, not part of a
+# longer number
+_WRITTEN_CARD = re.compile(
+    r'(?<![\d-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}'
+    r'|\d{4}([ -])\d{6}\2\d{5})(?![\d-])')
+# issuer prefixes (IIN) of the brands accepted in Japan: Visa, Mastercard,
+# JCB, American Express, Diners Club, Discover
+_ISSUER = re.compile(r'4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|35(?:2[89]|[3-8]\d)'
+    r'|3[47]|3(?:0[0-5]|[68])|6(?:011|5)')
+
+
+def card_numbers_in(text):
+    """Every full card number written in text (a log, a stored value): a
+    run of 13-19 digits, grouped or not, with a card brand's prefix and a
+    valid Luhn check digit. Stricter than find_card_number (which refuses
+    any Luhn-valid run, as input) so that a scan of a whole database does
+    not stop at dates, amounts and supply point numbers."""
+    found = []
+    for match in _WRITTEN_CARD.finditer(text or ''):
+        digits = re.sub(r'\D', '', match.group())
+        if (13 <= len(digits) <= 19 and _ISSUER.match(digits)
+                and luhn.is_valid(digits)):
+            found.append(digits)
+    return found
+
+
 def check_masked_card(masked):
     """masked as stored: at most the first six and the last four digits
     visible, the rest masked. Refuses a full card number."""

@@ -83,6 +83,16 @@ def browser():
         browser.close()
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers',
+        "last: run after every other browser test (a check of what the "
+        "whole session left behind)")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.get_closest_marker('last') is not None)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield

@@ -203,3 +203,20 @@ def test_card_agent_and_konbini_agent(tmp_path):
     name = KonbiniAgent(inbox).notice([barcode], D1)
     payment, = konbini.read_payments((inbox / name).read_bytes())
     assert (payment.amount, payment.barcode.data()) == (8174, barcode)
+
+
+@pytest.mark.parametrize('text, found', [
+    ('4242 4242 4242 4242', ['4242424242424242']),
+    ('card=4242424242424242;', ['4242424242424242']),
+    ('JCB 3530-1113-3330-0000 expired', ['3530111333300000']),
+    ('amex 3782 822463 10005', ['378282246310005']),
+    # masked numbers, tokens, dates, amounts, supply points, barcodes
+    ('************4242 tok_9f8e 2026-11-27 12:00:01,123 8174', []),
+    ('0300001111000000000001 9191234500000000000001234502611270081744', []),
+    # Luhn-valid but no card brand's prefix, or part of a longer number
+    ('1234567812345670', []),
+    ('04242424242424242', []),
+    ('4242424242424241', []),   # Luhn check fails
+    ])
+def test_card_numbers_in_text(text, found):
+    assert p.card_numbers_in(text) == found

@@ -144,6 +144,23 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_card_number_scan_finds_a_stored_number(self, company):
+        "The scan of the database finds a card number written anywhere"
+        from power_cis_cli.scan import scan_cursor
+        from trytond import backend
+        customer, _ = self.billed(company)
+        cursor = Transaction().connection.cursor()
+        self.assertEqual(scan_cursor(cursor, backend.name), [])
+        party = Pool().get('party.party').__table__()
+        cursor.execute(*party.update([party.name],
+                ['山田 4242-4242-4242-4242'], where=party.id == customer.id))
+        found = scan_cursor(cursor, backend.name)
+        self.assertEqual([masked for _, masked in found],
+            ['************4242'])
+        self.assertTrue(found[0][0].startswith('party_party.name row '))
+
+    @with_transaction()
+    @with_billing_company
     def test_konbini_slip_paid(self, company):
         "A konbini customer gets a slip with the bill; its payment reconciles"
         pool = Pool()
