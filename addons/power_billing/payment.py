@@ -187,6 +187,7 @@ _METHOD_DRAFT = {'readonly': Eval('state') == 'ended'}
 class PaymentMethod(ModelSQL, ModelView):
     "Payment Method"
     __name__ = 'power.payment.method'
+    _history = True
     party = fields.Many2One(
         'party.party', "Customer", required=True, ondelete='CASCADE')
     kind = fields.Selection(METHOD_KINDS, "Kind", required=True,

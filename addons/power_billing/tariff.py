@@ -374,6 +374,7 @@ class ExcelMixin:
 class MenuVersion(ExcelMixin, Workflow, ModelSQL, ModelView):
     "Rate Menu Version"
     __name__ = 'power.rate_menu.version'
+    _history = True
     menu = fields.Many2One(
         'power.rate_menu', "Rate Menu", required=True, ondelete='CASCADE',
         states=_DRAFT)
@@ -522,6 +523,7 @@ class MenuVersion(ExcelMixin, Workflow, ModelSQL, ModelView):
 class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
     "Rate Menu Component"
     __name__ = 'power.rate_menu.component'
+    _history = True
     version = fields.Many2One(
         'power.rate_menu.version', "Version", required=True,
         ondelete='CASCADE')

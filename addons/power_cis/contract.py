@@ -48,6 +48,7 @@ class Contract(
         NumberedMixin, SearchKeysMixin, Workflow, ModelSQL, ModelView):
     "Power Contract"
     __name__ = 'power.contract'
+    _history = True
     _rec_name = 'number'
     _number_sequence = 'contract_sequence'
 
@@ -378,6 +379,7 @@ class Contract(
 class Version(ModelSQL, ModelView):
     "Power Contract Version"
     __name__ = 'power.contract.version'
+    _history = True
     contract = fields.Many2One(
         'power.contract', "Contract", required=True, ondelete='CASCADE')
     start_date = fields.Date(

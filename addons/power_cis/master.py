@@ -188,6 +188,7 @@ class VoltageClass(MasterMixin, ModelSQL, ModelView):
 class RateMenu(MasterMixin, ModelSQL, ModelView):
     "Rate Menu"
     __name__ = 'power.rate_menu'
+    _history = True
     customer_class = fields.Selection([
             ('low_lighting', "Low Voltage Lighting (従量電灯)"),
             ('low_power', "Low Voltage Power (低圧電力)"),

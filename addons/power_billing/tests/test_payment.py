@@ -161,6 +161,68 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_changes_are_kept_with_who_and_when(self, company):
+        "Who changed a contract, a menu, a regulated value or a payment method, when, and what it was"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Log = pool.get('ir.model.log')
+        Contract = pool.get('power.contract')
+        Menu = pool.get('power.rate_menu')
+        Fuel = pool.get('power.regulated.fuel')
+        Method = pool.get('power.payment.method')
+        self.setup(company)
+        customer, _ = self.billed(company, 'bank')
+        contract, = Contract.search([('customer', '=', customer.id)])
+        menu = contract.versions[-1].menu
+        fuel = Fuel.search([], limit=1)[0]
+        method, = Method.search([('party', '=', customer.id)])
+        clerk, = User.create([{'login': 'clerk', 'name': "Clerk",
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'groups': [('add', [
+                                ModelData.get_id('power_cis', group)
+                                for group in ('group_power_admin',
+                                    'group_power_operator')]
+                            + [ModelData.get_id(
+                                    'power_billing', 'group_power_billing')])],
+                    }])
+        changes = [(contract, 'end_date', dt.date(2027, 3, 31)),
+            (menu, 'name', menu.name + '（改定）'),
+            (fuel, 'price', fuel.price + 1),
+            (method, 'account_number', '7654321')]
+        before = [getattr(record, field) for record, field, _ in changes]
+        with Transaction().set_user(clerk.id), \
+                Transaction().set_context(_check_access=True,
+                    company=company.id):
+            for record, field, value in changes:
+                record.__class__.write([record.__class__(record.id)],
+                    {field: value})
+            Transaction()._store_log_records()
+        cursor = Transaction().connection.cursor()
+        for (record, field, value), old in zip(changes, before):
+            with self.subTest(model=record.__name__):
+                Model = record.__class__
+                log, = Log.search([
+                        ('resource', '=', str(record)),
+                        ('event', '=', 'write')])
+                self.assertEqual((log.user, log.target), (clerk, field))
+                self.assertTrue(log.create_date)
+                # every revision is kept with its author (Tryton's history):
+                # the value before the change and the new one
+                self.assertIn("Clerk", [name for _, _, name
+                        in Model.history_revisions([record.id])])
+                history = Model.__table_history__()
+                cursor.execute(*history.select(getattr(history, field),
+                        where=history.id == record.id))
+                kept = {Model._fields[field].sql_format(v)
+                    for v, in cursor}
+                self.assertEqual(kept, {
+                        Model._fields[field].sql_format(old),
+                        Model._fields[field].sql_format(value)})
+
+    @with_transaction()
+    @with_billing_company
     def test_konbini_slip_paid(self, company):
         "A konbini customer gets a slip with the bill; its payment reconciles"
         pool = Pool()
