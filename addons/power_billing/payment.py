@@ -184,7 +184,24 @@ class PaymentAgent(metaclass=PoolMeta):
 _METHOD_DRAFT = {'readonly': Eval('state') == 'ended'}
 
 
-class PaymentMethod(ModelSQL, ModelView):
+class PaymentDataLogged:
+    """Every read of the payment data fields (_payment_data) by a member of
+    staff, through the client or RPC, goes to the operator log with the
+    record and the fields."""
+    __slots__ = ()
+    _payment_data = {'account_number', 'account_holder', 'card_token'}
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        result = super().read(ids, fields_names)
+        names = cls._payment_data & set(fields_names)
+        if names and ids and Transaction().check_access:
+            Pool().get('power.operator.log').personal_data_read(
+                cls.__name__, ids, sorted(names))
+        return result
+
+
+class PaymentMethod(PaymentDataLogged, ModelSQL, ModelView):
     "Payment Method"
     __name__ = 'power.payment.method'
     _history = True
@@ -417,7 +434,7 @@ def _application_payment(kind, required=False):
     return states
 
 
-class Application(metaclass=PoolMeta):
+class Application(PaymentDataLogged, metaclass=PoolMeta):
     """The payment method a new customer chose on the application; approval
     registers it (a card by the agent's token only)."""
     __name__ = 'power.application'

@@ -11,7 +11,7 @@ from trytond import backend
 from trytond.exceptions import LoginException, RateLimitException
 from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .common import now
 
@@ -26,6 +26,7 @@ EVENTS = [
     ('login_failed', "Login Failed"),
     ('login_blocked', "Login Blocked (too many attempts)"),
     ('logout', "Logout"),
+    ('personal_data', "Payment Data Viewed"),
     ]
 
 
@@ -38,11 +39,44 @@ class OperatorLog(ModelSQL, ModelView):
         ondelete='SET NULL')
     event = fields.Selection(EVENTS, "Event", required=True, readonly=True)
     ip_address = fields.Char("Address", readonly=True)
+    resource = fields.Reference(
+        "Record", selection='get_resources', readonly=True)
+    detail = fields.Char("Fields", readonly=True)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def get_resources(cls):
+        return [(None, '')] + _models()
+
+    @classmethod
+    def personal_data_read(cls, model, ids, names):
+        """Log that the user of this transaction read the fields names of
+        the records ids of model. A read runs in a read-only transaction, so
+        the entry is then written and committed in a transaction of its own
+        (the read has happened whatever becomes of the request)."""
+        transaction = Transaction()
+        user = transaction.user
+        login = Pool().get('res.user')(user).login
+        ip_address, _ = transaction.remote_address()
+        values = [{
+                'date': now(), 'login': login, 'user': user,
+                'event': 'personal_data',
+                'ip_address': str(ip_address) if ip_address else None,
+                'resource': f'{model},{id_}',
+                'detail': ','.join(names)[:200],
+                } for id_ in ids]
+        if transaction.readonly:
+            with transaction.new_transaction() as log_transaction, \
+                    without_check_access():
+                cls.create(values)
+                log_transaction.commit()
+        else:
+            with without_check_access():
+                cls.create(values)
 
     @classmethod
     def add(cls, login, event, user=None):

@@ -6,6 +6,7 @@ import datetime as dt
 import unittest
 from unittest import mock
 
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
@@ -220,6 +221,54 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
                 self.assertEqual(kept, {
                         Model._fields[field].sql_format(old),
                         Model._fields[field].sql_format(value)})
+
+    @with_transaction()
+    @with_billing_company
+    def test_payment_data_by_role_and_every_read_logged(self, company):
+        "Operators see the masked account only; a billing clerk's reads of the full number are logged"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Method = pool.get('power.payment.method')
+        Log = pool.get('power.operator.log')
+        self.setup(company)
+        customer, _ = self.billed(company, 'bank')
+        method, = Method.search([('party', '=', customer.id)])
+
+        def user(login, *groups):
+            return User.create([{'login': login, 'name': login,
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id(*g)
+                                    for g in groups])]}])[0]
+        operator = user('operator', ('power_cis', 'group_power_operator'))
+        clerk = user('clerk', ('power_cis', 'group_power_operator'),
+            ('power_billing', 'group_power_billing'))
+        context = {'_check_access': True, 'company': company.id,
+            '_request': {'remote_addr': '192.0.2.7'}}
+        with Transaction().set_user(operator.id), \
+                Transaction().set_context(context):
+            masked, = Method.read([method.id], ['account_masked'])
+            self.assertTrue(masked['account_masked'].endswith('**' + (
+                        method.account_number[-3:])))
+            for field in ('account_number', 'card_token'):
+                with self.subTest(field=field), \
+                        self.assertRaises(AccessError):
+                    Method.read([method.id], [field])
+            view = Method.fields_view_get(view_type='form')
+            self.assertNotIn('account_number', view['fields'])
+        self.assertEqual(Log.search_count(
+                [('event', '=', 'personal_data')]), 0)
+        with Transaction().set_user(clerk.id), \
+                Transaction().set_context(context):
+            full, = Method.read([method.id], ['account_number'])
+            self.assertEqual(full['account_number'], method.account_number)
+            # the list (masked numbers) is not a read of payment data
+            Method.read([method.id], ['rec_name', 'account_masked'])
+        log, = Log.search([('event', '=', 'personal_data')])
+        self.assertEqual((log.user, log.resource, log.detail,
+                log.ip_address), (clerk, method, 'account_number',
+                '192.0.2.7'))
 
     @with_transaction()
     @with_billing_company
