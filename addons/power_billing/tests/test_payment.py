@@ -272,6 +272,66 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_companies_kept_apart(self, company):
+        "A user of one retailer finds and reads nothing of another's"
+        from trytond.modules.company.tests import create_company
+        from trytond.modules.power_cis.tests.tools import (
+            create_contract, create_supply_point)
+        pool = Pool()
+        User = pool.get('res.user')
+        Menu = pool.get('power.rate_menu')
+        Inquiry = pool.get('power.inquiry')
+        self.setup(company)
+        customer, _ = self.billed(company, 'bank')
+        other = create_company(name="Other Retailer",
+            currency=company.currency)
+        menu, = Menu.search([('code', '=', 'tepco-juryo-b')])
+        theirs = create_contract(other,
+            create_supply_point('0300001111999900000001'), menu)
+        category, = pool.get('power.inquiry.category').create(
+            [{'code': 'BILL', 'name': '料金'}])
+        Inquiry.create([{'company': c.id, 'customer': customer.id,
+                    'category': category.id,
+                    'received_at': dt.datetime(2025, 2, 1, 10),
+                    'channel': 'phone', 'subject': c.rec_name,
+                    'contents': '料金について'} for c in (company, other)])
+        users = {c: User.create([{'login': f'user{c.id}', 'name': 'u',
+                        'companies': [('add', [c.id])], 'company': c.id,
+                        'groups': [('add', [pool.get('ir.model.data').get_id(
+                                        *g) for g in [
+                                        ('power_cis', 'group_power_operator'),
+                                        ('power_billing',
+                                            'group_power_billing'),
+                                        ('account', 'group_account')]])],
+                        }])[0] for c in (company, other)}
+        models = ['power.contract', 'power.inquiry',
+            'power.billing.determinant', 'power.payment.receipt',
+            'account.invoice', 'power.application',
+            'power.switching.request', 'power.billing.adjustment']
+        seen = {}
+        for c, user in users.items():
+            with Transaction().set_user(user.id), Transaction().set_context(
+                    _check_access=True, company=c.id):
+                for model in models:
+                    Model = pool.get(model)
+                    records = Model.search([])
+                    seen[c, model] = len(records)
+                    for record in records:
+                        self.assertEqual(record.company, c, model)
+                with self.assertRaises(AccessError):
+                    pool.get('power.contract').read(
+                        [theirs.id if c == company
+                            else customer.power_contracts[0].id], ['number'])
+        self.assertEqual((seen[company, 'power.contract'],
+                seen[other, 'power.contract']), (1, 1))
+        self.assertEqual((seen[company, 'power.inquiry'],
+                seen[other, 'power.inquiry']), (1, 1))
+        self.assertEqual((seen[company, 'power.billing.determinant'],
+                seen[other, 'power.billing.determinant']), (1, 0))
+        self.assertEqual(seen[other, 'account.invoice'], 0)
+
+    @with_transaction()
+    @with_billing_company
     def test_konbini_slip_paid(self, company):
         "A konbini customer gets a slip with the bill; its payment reconciles"
         pool = Pool()
