@@ -306,6 +306,76 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             self.assertEqual(response.status_code, 303)
             self.assertIn('/login', response.headers['Location'])
 
+    def test_nothing_without_a_session(self):
+        "Every route and every RPC method of every model, wizard and report gives nothing to a request without a session"
+        import json
+        import uuid
+        own = self.data['a']
+        public = {f'/<database_name>/portal{p}' for p in [
+                '/static/<name>', '/', '/simulate', '/apply', '/register',
+                '/verify', '/login', '/logout', '/reset', '/reset/confirm']}
+        # Tryton's own: the server version, the login itself and the logout
+        # (which answers 200 with nothing to a request without a session)
+        public |= {'/rpc/', '/<string:database_name>/session/login',
+            '/<string:database_name>/session/logout', '/<path:path>', '/'}
+        values = {'database_name': DB_NAME, 'name': 'power.contract',
+            'model': 'power.contract', 'id': str(own['contract']),
+            'record': str(own['contract']), 'field': 'number',
+            'action': 'read', 'bill_id': str(own['bill']),
+            'inquiry_id': str(own['inquiry']), 'uuid': uuid.uuid4().hex}
+        secrets = ['山田', own['customer_number'], own['supply_point'],
+            '秘密の内容']
+        tried = 0
+        for rule in app.url_map.iter_rules():
+            if rule.rule in public:
+                continue
+            path = rule.rule
+            for converter in rule.arguments:
+                value = values.get(converter, 'x')
+                path = re.sub(rf'<[^>]*\b{converter}>', value, path)
+            for method in sorted(rule.methods - {'HEAD', 'OPTIONS'}):
+                with self.subTest(route=rule.rule, method=method):
+                    response = self.client().open(path, method=method,
+                        json={'id': 1, 'method': 'model.power.contract.read',
+                            'params': [[own['contract']], ['number']]}
+                        if method == 'POST' and '/portal/' not in path
+                        else None)
+                    body = response.get_data(as_text=True)
+                    tried += 1
+                    if '/portal/' in path:
+                        # to the login page, or refused for lack of the
+                        # form's token
+                        self.assertIn(response.status_code, {303, 403})
+                        if response.status_code == 303:
+                            self.assertIn('/login',
+                                response.headers['Location'])
+                    else:
+                        self.assertGreaterEqual(response.status_code, 400)
+                    for secret in secrets:
+                        self.assertNotIn(str(secret), body)
+        self.assertGreater(tried, 25)
+        # every RPC method of the database, as the web client calls it
+        names = []
+        pool = Pool(DB_NAME)
+        for kind in ('model', 'wizard', 'report'):
+            for name, Object in pool.iterobject(type=kind):
+                rpc = getattr(Object, '__rpc__', {}) if kind == 'model' \
+                    else {'create': 0, 'execute': 0, 'delete': 0} \
+                    if kind == 'wizard' else {'execute': 0}
+                names += [f'{kind}.{name}.{method}' for method in rpc]
+        self.assertGreater(len(names), 1000)
+        client = self.client()
+        refused = set()
+        for name in names:
+            response = client.post(f'/{DB_NAME}/rpc/', data=json.dumps(
+                    {'id': 1, 'method': name, 'params': [[own['contract']],
+                            ['number'], {}]}),
+                content_type='application/json',
+                headers={'X-Requested-With': 'XMLHttpRequest'})
+            refused.add(response.status_code)
+            self.assertNotIn('result', response.get_data(as_text=True), name)
+        self.assertEqual(refused, {401})
+
     # --- members -------------------------------------------------------
 
     def test_registration(self):
