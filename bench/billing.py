@@ -124,7 +124,10 @@ def main():
                 import pstats
                 profile = cProfile.Profile()
                 run = profile.runcall(BatchRun.run_billing, BILL_DAY)
+                profile.dump_stats(ROOT / 'var' / 'billing.prof')
                 pstats.Stats(profile).sort_stats('tottime').print_stats(30)
+                print(f"the whole profile: {ROOT / 'var' / 'billing.prof'} "
+                    "(python -m pstats)")
             else:
                 run = BatchRun.run_billing(BILL_DAY)
             elapsed = time.perf_counter() - started

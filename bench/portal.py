@@ -39,25 +39,26 @@ def _free_port():
 def _members(count):
     "Portal accounts bench-0..N-1@example.jp for billed customers."
     from trytond.pool import Pool
+    from trytond.transaction import Transaction
     pool = Pool()
     WebUser = pool.get('web.user')
-    Determinant = pool.get('power.billing.determinant')
     existing = {u.email for u in WebUser.search(
             [('email', 'like', 'bench-%')])}
-    taken = {u.party.id for u in WebUser.search([]) if u.party}
-    customers = []
-    for determinant in Determinant.search([], order=[('id', 'ASC')]):
-        party = determinant.customer
-        if party.id not in taken and party not in customers:
-            customers.append(party)
+    # the first billed customers without a portal account (in SQL: a
+    # synthetic retailer has a million determinants)
+    cursor = Transaction().connection.cursor()
+    cursor.execute('SELECT DISTINCT d.customer FROM '
+        'power_billing_determinant d WHERE NOT EXISTS (SELECT 1 FROM '
+        'web_user w WHERE w.party = d.customer) ORDER BY d.customer '
+        'LIMIT %s' % int(count))
+    customers = [c for c, in cursor]
     created = 0
     for n in range(count):
         email = f'bench-{n}@example.jp'
         if email in existing:
             continue
-        party = customers.pop(0)
         WebUser.create([{'email': email, 'password': PASSWORD,
-                    'party': party.id, 'email_valid': True}])
+                    'party': customers.pop(0), 'email_valid': True}])
         created += 1
     return created
 
@@ -68,18 +69,25 @@ def main():
     parser.add_argument('--users', type=int, default=50)
     parser.add_argument('--duration', type=int, default=60)
     parser.add_argument('--write', action='store_true')
+    parser.add_argument('--database',
+        help="serve this database (e.g. synth_100000 of bench/synth.py) "
+        "instead of preparing the demo")
     args = parser.parse_args()
 
     from power_cis_cli import site
     site.configure_trytond()
     from trytond import backend
-    power_cis = str(Path(sys.executable).parent / 'power-cis')
-    started = time.perf_counter()
-    subprocess.run([power_cis, 'demo', '--database', DATABASE,
-            '--customers', str(args.customers), '--no-server'],
-        check=True, cwd=ROOT)
-    print(f"demo database {DATABASE} on {backend.name}: "
-        f"{time.perf_counter() - started:.0f} s")
+    global DATABASE
+    if args.database:
+        DATABASE = args.database
+    else:
+        power_cis = str(Path(sys.executable).parent / 'power-cis')
+        started = time.perf_counter()
+        subprocess.run([power_cis, 'demo', '--database', DATABASE,
+                '--customers', str(args.customers), '--no-server'],
+            check=True, cwd=ROOT)
+        print(f"demo database {DATABASE} on {backend.name}: "
+            f"{time.perf_counter() - started:.0f} s")
     from trytond.pool import Pool
     Pool.start()
     Pool(DATABASE).init()
@@ -146,12 +154,16 @@ def write(args, backend_name, figures):
         if line.startswith('model name'):
             cpu = line.split(':', 1)[1].strip()
             break
-    text = (f"\n## Portal under load (`bench/portal.py --customers "
-        f"{args.customers} --users {args.users} --duration {args.duration}`"
+    source = (f"--database {args.database}" if args.database
+        else f"--customers {args.customers}")
+    data = (f"the synthetic retailer {args.database} (bench/synth.py)"
+        if args.database else f"the demo database with {args.customers} "
+        "customers and 13 billed months")
+    text = (f"\n## Portal under load (`bench/portal.py {source} --users "
+        f"{args.users} --duration {args.duration}`"
         f", {backend_name})\n\n{dt.date.today()}, commit {commit}, {cpu}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}; the "
-        f"demo database with {args.customers} customers and 13 billed "
-        f"months, one trytond process (its built-in threaded server), "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{data}, one trytond process (its built-in threaded server), "
         f"{args.users} locust users on the same machine logged in as "
         f"{args.users} different members, 0.5–2 s between pages, "
         f"{args.duration} s.\n\n"

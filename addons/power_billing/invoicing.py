@@ -81,6 +81,8 @@ def insert(table, columns, rows):
     ids = []
     if not rows:
         return ids
+    if backend.name == 'postgresql':
+        return _insert_arrays(cursor, table, columns, rows)
     if _returning(database):
         for start in range(0, len(rows), 1000):
             query, params = tuple(table.insert(
@@ -91,6 +93,34 @@ def insert(table, columns, rows):
         for row in rows:
             cursor.execute(*table.insert(columns, [row]))
             ids.append(database.lastid(cursor))
+    return ids
+
+
+# (database, table) → {column: SQL type}
+_COLUMN_TYPES = {}
+
+
+def _insert_arrays(cursor, table, columns, rows):
+    """PostgreSQL: one INSERT ... SELECT FROM unnest(one array per column)
+    per 5,000 rows. The statement has as many parameters as columns, so
+    psycopg parses it once (a VALUES list of 25,000 parameters costs it
+    more to parse than the server to insert)."""
+    key = (Transaction().database.name, table._name)
+    if not {c.name for c in columns} <= _COLUMN_TYPES.get(key, {}).keys():
+        cursor.execute('SELECT attname, format_type(atttypid, atttypmod) '
+            'FROM pg_attribute WHERE attrelid = %s::regclass '
+            'AND attnum > 0 AND NOT attisdropped', (table._name,))
+        _COLUMN_TYPES[key] = dict(cursor)
+    types = _COLUMN_TYPES[key]
+    names = ', '.join(f'"{c.name}"' for c in columns)
+    arrays = ', '.join(f'%s::{types[c.name]}[]' for c in columns)
+    query = (f'INSERT INTO "{table._name}" ({names}) '
+        f'SELECT * FROM unnest({arrays}) RETURNING "id"')
+    ids = []
+    for start in range(0, len(rows), 5000):
+        cursor.execute(query, [list(values)
+                for values in zip(*rows[start:start + 5000])])
+        ids += sorted(r[0] for r in cursor)
     return ids
 
 

@@ -305,3 +305,15 @@ def test_print_shop_batch_round_trip(items):
         page += item.pages
     assert print_shop.read_batch(print_shop.write_batch(numbered, PDF)) == (
         numbered, PDF)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_bytes_as_a_rate_menu_workbook(data):
+    from power_core.errors import PowerCoreError
+    from power_core.tariff.excel import import_xlsx
+    for candidate in (data, b'PK\x03\x04' + data):
+        try:
+            import_xlsx(candidate)
+        except PowerCoreError:
+            pass

@@ -15,6 +15,7 @@ Japanese defaults (DOMAIN_FACTS §1.5, §1.6, §1.10):
 """
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -272,26 +273,46 @@ def band_kwh(component, usage, seg_kwh):
         raise ValidationError(
             "A time-of-use menu needs the usage per band or the "
             "30-minute series.", None)
-    from power_core.calendar.business import BusinessCalendar
-    calendar_ = BusinessCalendar(year_end_closure=False)
+    calendar_ = _holiday_calendar()
     bands = component.params['bands']
+    rules = component.params.get('rules', ())
     sums = {b['code']: Decimal(0) for b in bands}
+    # 1,440 half hours a month fall on a few dozen days and 96 (day kind,
+    # time) pairs: each is judged once
+    holidays, band_of = {}, {}
     for start, kwh in usage.interval:
-        holiday = not calendar_.is_business_day(start.date())
-        hour = start.hour + start.minute / 60
-        band = bands[-1]['code']
-        for rule in component.params.get('rules', ()):
-            days = rule.get('days', 'all')
-            if days == 'weekday' and holiday or days == 'holiday' and not holiday:
-                continue
-            low, high = rule['hours']
-            inside = low <= hour < high if low < high else (
-                hour >= low or hour < high)
-            if inside:
-                band = rule['band']
-                break
-        sums[band] += Decimal(str(kwh))
+        day = start.date()
+        holiday = holidays.get(day)
+        if holiday is None:
+            holiday = holidays[day] = not calendar_.is_business_day(day)
+        key = (holiday, start.hour, start.minute)
+        band = band_of.get(key)
+        if band is None:
+            band = band_of[key] = _band(rules, holiday,
+                start.hour + start.minute / 60, bands[-1]['code'])
+        sums[band] += kwh if isinstance(kwh, Decimal) else Decimal(str(kwh))
     return {k: round_half_up(v) for k, v in sums.items()}
+
+
+def _band(rules, holiday, hour, rest):
+    "The band of a half hour starting at hour: the first rule's that matches."
+    for rule in rules:
+        days = rule.get('days', 'all')
+        if days == 'weekday' and holiday or days == 'holiday' and not holiday:
+            continue
+        low, high = rule['hours']
+        inside = low <= hour < high if low < high else (
+            hour >= low or hour < high)
+        if inside:
+            return rule['band']
+    return rest
+
+
+@functools.lru_cache(maxsize=1)
+def _holiday_calendar():
+    "Days off of time-of-use menus: weekends and national holidays."
+    from power_core.calendar.business import BusinessCalendar
+    return BusinessCalendar(year_end_closure=False)
 
 
 def _segment_lines(menu, version, usage, seg_kwh, total_kwh, factor,
