@@ -301,6 +301,7 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
         with timed('reading contracts and usage'):
             chunk = Chunk(Contract.browse(contract_ids), date, run)
             usages = chunk.unbilled_usage()
+            chunk.prefetch_intervals(usages)
         plans, failures = [], []
         with timed('rating'):
             for contract in chunk.contracts:

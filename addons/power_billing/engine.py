@@ -14,7 +14,9 @@ from power_core.billing import (
     Term, determine, due_date, split_tax_included)
 from power_core.errors import ValidationError
 from power_core.tariff.batch import rate_many
-from power_core.usage import assemble, estimate_kwh
+from power_core.usage import DayProfile, assemble, estimate_kwh
+
+from sql import Column, Null
 
 from trytond.exceptions import UserError
 from trytond.pool import Pool
@@ -114,6 +116,40 @@ class Chunk:
                 if isinstance(start, str):
                     start = dt.date.fromisoformat(start)
                 self.billed[(contract, start)] = (id_, kind, revision)
+        # the versions of the contracts and their menus, in SQL: the ORM
+        # read them one contract at a time
+        Version = pool.get('power.contract.version')
+        Menu = pool.get('power.rate_menu')
+        Point = pool.get('power.supply_point')
+        Area = pool.get('power.grid_area')
+        version, menu = Version.__table__(), Menu.__table__()
+        point, area = Point.__table__(), Area.__table__()
+        self.versions = defaultdict(list)
+        self.due_days, self.version_menus = {}, {}
+        for sub in grouped_slice(contract_ids, 1000):
+            cursor.execute(*version.join(menu,
+                    condition=menu.id == version.menu).select(
+                    version.contract, version.id, version.menu,
+                    version.capacity, version.start_date,
+                    menu.payment_due_days,
+                    where=version.contract.in_(list(sub)),
+                    order_by=[version.contract, version.start_date,
+                        version.id]))
+            for contract, id_, menu_id, capacity, start, days in cursor:
+                if isinstance(start, str):
+                    start = dt.date.fromisoformat(start)
+                self.versions[contract].append(
+                    (id_, menu_id, Decimal(str(capacity)), start))
+                self.due_days[id_] = days
+                self.version_menus[id_] = menu_id
+        self.areas = {}
+        points = sorted({c.supply_point.id for c in self.contracts})
+        for sub in grouped_slice(points, 1000):
+            cursor.execute(*point.join(area,
+                    condition=area.id == point.area).select(
+                    point.id, area.code, where=point.id.in_(list(sub))))
+            self.areas.update(cursor)
+        self.intervals = None
         self.adjustments = defaultdict(list)
         for adjustment in Adjustment.search([
                     ('contract', 'in', contract_ids),
@@ -134,14 +170,21 @@ class Chunk:
         return usages
 
     def terms(self, contract):
+        Menu = Pool().get('power.rate_menu')
         terms = []
-        for version in contract.versions:
-            if version.menu.id not in self.menus:
-                self.menus[version.menu.id] = version.menu.to_core()
-            terms.append(Term(version.id, self.menus[version.menu.id],
-                    Decimal(version.capacity), version.start_date,
-                    contract.supply_point.area.code))
+        area = self.areas[contract.supply_point.id]
+        for id_, menu_id, capacity, start in self.versions[contract.id]:
+            if menu_id not in self.menus:
+                self.menus[menu_id] = Menu(menu_id).to_core()
+            terms.append(Term(id_, self.menus[menu_id], capacity, start,
+                    area))
         return terms
+
+    @staticmethod
+    def needs_interval(terms):
+        "Whether rating terms needs the 30-minute data of the period."
+        return len(terms) > 1 or any(c.kind == 'tou_energy' for t in terms
+            for v in t.menu.versions for c in v.components)
 
     def plan_due(self, contract, usages):
         """The determinants of contract's periods closed by its unbilled
@@ -175,8 +218,7 @@ class Chunk:
             demand = power_factor = None
         terms = self.terms(contract)
         daily, points = None, ()
-        if len(terms) > 1 or any(c.kind == 'tou_energy' for t in terms
-                for v in t.menu.versions for c in v.components):
+        if self.needs_interval(terms):
             daily, points = self.interval(contract.supply_point, start, end)
         d = determine(terms, start, end, kwh, self.regulated,
             max_demand=demand, power_factor=power_factor,
@@ -184,9 +226,8 @@ class Chunk:
             supply_start=contract.start_date,
             supply_end=(contract.end_date + dt.timedelta(days=1)
                 if contract.end_date else None))
-        Version = Pool().get('power.contract.version')
-        last = Version(d.parts[-1].key)
-        days = last.menu.payment_due_days
+        last = d.parts[-1].key
+        days = self.due_days[last]
         due = due_date(d.end, days if days is not None
             else self.configuration.payment_due_days)
         shares, _ = split_tax_included(d.total, [l.amount for l in d.lines])
@@ -209,7 +250,7 @@ class Chunk:
                 'kwh': d.kwh, 'max_demand': demand,
                 'power_factor': power_factor,
                 'total': d.total, 'tax': d.tax, 'due_date': due,
-                'menu': last.menu.id, 'contract_version': last.id,
+                'menu': self.version_menus[last], 'contract_version': last,
                 'detail': json.dumps(d.as_dict()['parts'],
                     ensure_ascii=False),
                 'engine': d.engine, 'corrects': corrects,
@@ -229,16 +270,55 @@ class Chunk:
             'invoice': rebill,
             }
 
+    def prefetch_intervals(self, usages):
+        """Read at once the 30-minute data of the contracts whose rating
+        needs it, over their unbilled periods (usages: {supply point id:
+        [confirmed usage]})."""
+        Interval = Pool().get('power.usage.interval')
+        table = Interval.__table__()
+        cursor = Transaction().connection.cursor()
+        wanted = {}
+        for contract in self.contracts:
+            point = contract.supply_point.id
+            if usages.get(point) and self.needs_interval(
+                    self.terms(contract)):
+                wanted[point] = (min(u.start for u in usages[point]),
+                    max(u.end for u in usages[point]))
+        self.intervals = defaultdict(list)
+        if not wanted:
+            return
+        first = min(s for s, _ in wanted.values())
+        last = max(e for _, e in wanted.values())
+        for sub in grouped_slice(sorted(wanted), 1000):
+            cursor.execute(*table.select(table.supply_point, table.date,
+                    Column(table, 'values'), table.quality,
+                    where=table.supply_point.in_(list(sub))
+                    & (table.date >= first) & (table.date < last)
+                    & (table.superseded == Null),
+                    order_by=[table.supply_point, table.date]))
+            for point, date, values, quality in cursor:
+                if isinstance(date, str):
+                    date = dt.date.fromisoformat(date)
+                start, end = wanted[point]
+                if start <= date < end:
+                    self.intervals[point].append((date, values, quality))
+
     def interval(self, supply_point, start, end):
         "({date: kWh}, half-hour points) of the 30-minute data of a period."
-        Interval = Pool().get('power.usage.interval')
+        if self.intervals is None:
+            Interval = Pool().get('power.usage.interval')
+            rows = [(d.date, d.values, d.quality)
+                for d in Interval.search([
+                        ('supply_point', '=', supply_point.id),
+                        ('date', '>=', start), ('date', '<', end),
+                        ('superseded', '=', None)], order=[('date', 'ASC')])]
+        else:
+            rows = [r for r in self.intervals[supply_point.id]
+                if start <= r[0] < end]
         daily, points = {}, []
-        for day in Interval.search([
-                    ('supply_point', '=', supply_point.id),
-                    ('date', '>=', start), ('date', '<', end),
-                    ('superseded', '=', None)], order=[('date', 'ASC')]):
-            profile = day.profile()
-            daily[day.date] = profile.kwh
+        for date, values, quality in rows:
+            profile = DayProfile.decode(date, values, quality)
+            daily[date] = profile.kwh
             points += profile.points()
         return daily, tuple(points)
 

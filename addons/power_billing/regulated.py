@@ -4,10 +4,14 @@
 prices, the renewable energy surcharge and government subsidies. Staff edit
 them in the web client or import them (Tryton's CSV import, or the data
 pack); every change is kept in the record's history."""
+import datetime as dt
+from decimal import Decimal
+
 from power_core.tariff.regulated import RegulatedValues, month
 
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 MENU_TYPES = [('regulated', "Regulated (capped)"), ('free', "Free")]
 CLASSES = [('low', "Low Voltage"), ('high', "High Voltage")]
@@ -91,18 +95,37 @@ class Subsidy(_MonthMixin, ModelSQL, ModelView):
 
 
 def regulated_values():
-    "The regulated values of the database for the engine."
+    """The regulated values of the database for the engine, read in SQL
+    (each billing chunk reads them: thousands of monthly prices)."""
     pool = Pool()
+    cursor = Transaction().connection.cursor()
     values = RegulatedValues()
-    for fuel in pool.get('power.regulated.fuel').search([]):
-        values.fuel[(fuel.area.code, fuel.menu_type, fuel.charge_month)] = (
-            fuel.price)
-    for surcharge in pool.get('power.regulated.renewable').search([]):
-        values.renewable[surcharge.fiscal_year] = surcharge.price
-    for subsidy in pool.get('power.regulated.subsidy').search([]):
-        values.subsidy[(subsidy.customer_class, subsidy.usage_month)] = (
-            subsidy.discount)
+    fuel = pool.get('power.regulated.fuel').__table__()
+    area = pool.get('power.grid_area').__table__()
+    cursor.execute(*fuel.join(area, condition=area.id == fuel.area).select(
+            area.code, fuel.menu_type, fuel.charge_month, fuel.price))
+    for code, menu_type, charge_month, price in cursor:
+        values.fuel[(code, menu_type, _date(charge_month))] = _decimal(price)
+    renewable = pool.get('power.regulated.renewable').__table__()
+    cursor.execute(*renewable.select(renewable.fiscal_year, renewable.price))
+    for year, price in cursor:
+        values.renewable[year] = _decimal(price)
+    subsidy = pool.get('power.regulated.subsidy').__table__()
+    cursor.execute(*subsidy.select(subsidy.customer_class,
+            subsidy.usage_month, subsidy.discount))
+    for customer_class, usage_month, discount in cursor:
+        values.subsidy[(customer_class, _date(usage_month))] = _decimal(
+            discount)
     return values
+
+
+def _date(value):
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _decimal(value):
+    "A Numeric column's value (SQLite may give a float or a string)."
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def import_regulated(folder=None):

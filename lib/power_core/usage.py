@@ -22,6 +22,9 @@ SLOTS = 48  # Japan keeps no daylight saving time: every day has 48
 MEASURED, ESTIMATED, MISSING = 'M', 'E', '-'
 QUALITIES = {MEASURED: 'measured', ESTIMATED: 'estimated', MISSING: 'missing'}
 TENTH = D('0.1')
+# the kWh of 0 to 99.9 in tenths, and the starts of the 48 half hours
+_KWH = [D(v) * TENTH for v in range(1000)]
+_HALF_HOURS = [dt.timedelta(minutes=30 * i) for i in range(48)]
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ class DayProfile:
     def points(self):
         "(start datetime, kWh) per half hour with a value."
         start = dt.datetime.combine(self.date, dt.time())
-        return [(start + dt.timedelta(minutes=30 * i), D(v) * TENTH)
+        return [(start + _HALF_HOURS[i], _KWH[v] if 0 <= v < 1000
+                else D(v) * TENTH)
             for i, (v, q) in enumerate(zip(self.tenths, self.quality))
             if q != MISSING]
 
