@@ -29,7 +29,11 @@ from . import invoicing
 from .engine import Chunk, timed
 
 logger = logging.getLogger(__name__)
-CHUNK = 200
+
+
+def chunk_size():
+    "Contracts billed together, in one transaction of a worker: 200."
+    return int(config.get('power_billing', 'chunk', default='') or 200)
 
 
 class _InsertRowsMixin:
@@ -261,9 +265,10 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
         never stops the others."""
         contract_ids = [int(c) for c in contracts]
         determinants, failures = [], []
-        for start in range(0, len(contract_ids), CHUNK):
+        size = chunk_size()
+        for start in range(0, len(contract_ids), size):
             done, failed = cls._bill_isolated(
-                contract_ids[start:start + CHUNK], date, run)
+                contract_ids[start:start + size], date, run)
             determinants += done
             failures += failed
         return determinants, failures
@@ -553,8 +558,9 @@ class BatchRun(metaclass=PoolMeta):
         run = cls.start(f"Billing run {date}{scope}")
         run.total = len(contract_ids)
         run.save()
-        chunks = [contract_ids[i:i + CHUNK]
-            for i in range(0, len(contract_ids), CHUNK)]
+        size = chunk_size()
+        chunks = [contract_ids[i:i + size]
+            for i in range(0, len(contract_ids), size)]
         if config.getboolean('queue', 'worker', default=False) and chunks:
             for chunk in chunks:
                 cls.__queue__.bill_chunk([run], chunk, date)

@@ -19,6 +19,7 @@ from power_core.usage import DayProfile, assemble, estimate_kwh
 from sql import Column, Null
 
 from trytond.exceptions import UserError
+from trytond.modules.power_cis.common import failpoint
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
@@ -383,22 +384,20 @@ class Chunk:
                     invoicing.post_stock(
                         invoice, self.company, self.journal, self.tax)
         table = Determinant.__table__()
-        cursor = Transaction().connection.cursor()
         Adjustment = pool.get('power.billing.adjustment')
         applied = []
+        invoicing.update(table, [table.invoice], [(id_, invoice.id)
+                for invoice, (id_, _) in zip(invoices, owners)])
         for invoice, (id_, adjustments) in zip(invoices, owners):
-            cursor.execute(*table.update([table.invoice], [invoice.id],
-                    where=table.id == id_))
             for adjustment in adjustments:
                 adjustment.applied_in = id_
                 adjustment.state = 'applied'
                 applied.append(adjustment)
         Adjustment.save(applied)
         usage = Usage.__table__()
-        for id_, plan in zip(ids, plans):
-            if plan['usages']:
-                cursor.execute(*usage.update([usage.determinant], [id_],
-                        where=usage.id.in_(plan['usages'])))
+        invoicing.update(usage, [usage.determinant], [(usage_id, id_)
+                for id_, plan in zip(ids, plans)
+                for usage_id in plan['usages']])
         corrected = [(Determinant(p['values']['corrects']), id_, p)
             for id_, p in zip(ids, plans) if p['values']['corrects']]
         if corrected:
@@ -406,6 +405,7 @@ class Chunk:
         # last, so that the sequences stay locked only until the commit
         with timed('numbering'):
             numbering.apply()
+        failpoint('billing.chunk')
         return Determinant.browse(ids)
 
     def invoice_data(self, determinant_id, plan, adjustments=()):

@@ -105,13 +105,7 @@ def _insert_arrays(cursor, table, columns, rows):
     per 5,000 rows. The statement has as many parameters as columns, so
     psycopg parses it once (a VALUES list of 25,000 parameters costs it
     more to parse than the server to insert)."""
-    key = (Transaction().database.name, table._name)
-    if not {c.name for c in columns} <= _COLUMN_TYPES.get(key, {}).keys():
-        cursor.execute('SELECT attname, format_type(atttypid, atttypmod) '
-            'FROM pg_attribute WHERE attrelid = %s::regclass '
-            'AND attnum > 0 AND NOT attisdropped', (table._name,))
-        _COLUMN_TYPES[key] = dict(cursor)
-    types = _COLUMN_TYPES[key]
+    types = _column_types(cursor, table, columns)
     names = ', '.join(f'"{c.name}"' for c in columns)
     arrays = ', '.join(f'%s::{types[c.name]}[]' for c in columns)
     query = (f'INSERT INTO "{table._name}" ({names}) '
@@ -122,6 +116,42 @@ def _insert_arrays(cursor, table, columns, rows):
                 for values in zip(*rows[start:start + 5000])])
         ids += sorted(r[0] for r in cursor)
     return ids
+
+
+def update(table, columns, rows):
+    """Set columns of the rows given as (id, value, ...): on PostgreSQL in
+    one UPDATE … FROM unnest(arrays) per 5,000 rows, elsewhere one by
+    one."""
+    if not rows:
+        return
+    cursor = Transaction().connection.cursor()
+    if backend.name != 'postgresql':
+        for id_, *values in rows:
+            cursor.execute(*table.update(columns, values,
+                    where=table.id == id_))
+        return
+    types = _column_types(cursor, table, columns)
+    names = ['id'] + [c.name for c in columns]
+    arrays = ', '.join(['%s::integer[]'] + [f'%s::{types[c.name]}[]'
+            for c in columns])
+    query = (f'UPDATE "{table._name}" AS t SET '
+        + ', '.join(f'"{c.name}" = v."{c.name}"' for c in columns)
+        + f' FROM unnest({arrays}) AS v('
+        + ', '.join(f'"{n}"' for n in names) + ') WHERE t.id = v.id')
+    for start in range(0, len(rows), 5000):
+        cursor.execute(query, [list(values)
+                for values in zip(*rows[start:start + 5000])])
+
+
+def _column_types(cursor, table, columns):
+    "{column name: SQL type} of table (PostgreSQL), cached."
+    key = (Transaction().database.name, table._name)
+    if not {c.name for c in columns} <= _COLUMN_TYPES.get(key, {}).keys():
+        cursor.execute('SELECT attname, format_type(atttypid, atttypmod) '
+            'FROM pg_attribute WHERE attrelid = %s::regclass '
+            'AND attnum > 0 AND NOT attisdropped', (table._name,))
+        _COLUMN_TYPES[key] = dict(cursor)
+    return _COLUMN_TYPES[key]
 
 
 def _returning(database):
@@ -217,11 +247,9 @@ def post_invoices(invoices, company, journal, tax, number=True):
                 for d, move_id in zip(group, move_ids)])
         numbering.add(date, sequence.id, invoice_ids,
             period.move_sequence_used.id, move_ids)
-        cursor = transaction.connection.cursor()
-        for move_id, invoice_id in zip(move_ids, invoice_ids):
-            cursor.execute(*move_t.update([move_t.origin],
-                    [f'account.invoice,{invoice_id}'],
-                    where=move_t.id == move_id))
+        update(move_t, [move_t.origin], [
+                (move_id, f'account.invoice,{invoice_id}')
+                for move_id, invoice_id in zip(move_ids, invoice_ids)])
 
         line_rows, line_owners = [], []
         tax_rows = []
@@ -321,23 +349,17 @@ class Numbering:
         Move = pool.get('account.move')
         invoice_t = Invoice.__table__()
         move_t = Move.__table__()
-        cursor = Transaction().connection.cursor()
         for date, invoice_sequence, invoice_ids, move_sequence, move_ids in (
                 self.groups):
-            for number, id_ in zip(
-                    take_numbers(invoice_sequence, len(invoice_ids), date),
-                    invoice_ids):
-                cursor.execute(*invoice_t.update(
-                        [invoice_t.number, invoice_t.number_alnum,
-                            invoice_t.number_digit],
-                        [number, re.sub(r'[\W_]', '', number),
-                            _digits(number)],
-                        where=invoice_t.id == id_))
-            for number, id_ in zip(
-                    take_numbers(move_sequence, len(move_ids), date),
-                    move_ids):
-                cursor.execute(*move_t.update([move_t.number], [number],
-                        where=move_t.id == id_))
+            update(invoice_t, [invoice_t.number, invoice_t.number_alnum,
+                    invoice_t.number_digit], [
+                    (id_, number, re.sub(r'[\W_]', '', number),
+                        _digits(number))
+                    for number, id_ in zip(take_numbers(invoice_sequence,
+                            len(invoice_ids), date), invoice_ids)])
+            update(move_t, [move_t.number], [(id_, number)
+                    for number, id_ in zip(take_numbers(move_sequence,
+                            len(move_ids), date), move_ids)])
         self.groups = []
 
 

@@ -33,6 +33,7 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -795,11 +796,16 @@ class Slip(ModelSQL, ModelView):
         slips, void = [], []
         with Transaction().set_context(with_payment=False):
             invoices = pool.get('account.invoice').browse(invoices)
+        earlier = defaultdict(list)
+        for sub in grouped_slice(invoices, 1000):
+            for slip in cls.search([('invoice', 'in', [int(i) for i in sub])],
+                    order=[('id', 'ASC')]):
+                earlier[slip.invoice.id].append(slip)
         for invoice in invoices:
             amount = int(invoice.amount_to_pay)
             if amount <= 0 or amount > konbini.MAX_AMOUNT:
                 continue
-            previous = cls.search([('invoice', '=', invoice.id)])
+            previous = earlier[invoice.id]
             if previous and not reissue:
                 continue
             void += [s for s in previous if s.state == 'issued']

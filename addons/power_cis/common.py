@@ -2,6 +2,8 @@
 # top level of this repository contains the full copyright notices and license terms.
 import datetime as dt
 import functools
+import os
+import signal
 
 from trytond.i18n import gettext
 from trytond.model import Workflow
@@ -71,3 +73,31 @@ class NumberedMixin:
 
     def get_rec_name(self, name):
         return self.number or str(self.id)
+
+
+_FAILPOINT_HITS = {}
+
+
+def failpoint(name):
+    """Fault injection for the crash tests (docs/reliability.md): with
+    POWER_FAILPOINTS=name=N in the environment, the Nth time the code
+    reaches this point the process kills itself (SIGKILL: no cleanup, no
+    rollback, as a power cut or the OOM killer would); with
+    POWER_FAILPOINT_ONCE=path as well, only if path does not exist yet (it
+    is created first), so that the process started in its place goes on.
+    Nothing otherwise."""
+    spec = os.environ.get('POWER_FAILPOINTS')
+    if not spec:
+        return
+    for item in spec.split(','):
+        point, _, count = item.partition('=')
+        if point.strip() == name:
+            _FAILPOINT_HITS[name] = _FAILPOINT_HITS.get(name, 0) + 1
+            if _FAILPOINT_HITS[name] >= int(count or 1):
+                once = os.environ.get('POWER_FAILPOINT_ONCE')
+                if once:
+                    try:
+                        open(once, 'x').close()
+                    except FileExistsError:
+                        return
+                os.kill(os.getpid(), signal.SIGKILL)

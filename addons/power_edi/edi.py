@@ -29,7 +29,7 @@ from trytond import backend, config
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.modules.power_cis.common import now
+from trytond.modules.power_cis.common import failpoint, now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -313,6 +313,7 @@ class Exchange(ModelSQL, ModelView):
         cursor.execute('SAVEPOINT power_edi_apply')
         try:
             exchange.apply()
+            failpoint('edi.apply')
         except (PowerCoreError, UserError, ValueError, LookupError,
                 backend.DatabaseIntegrityError) as exception:
             cursor.execute('ROLLBACK TO SAVEPOINT power_edi_apply')

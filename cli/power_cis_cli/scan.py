@@ -15,8 +15,9 @@ def _columns(cursor, backend_name):
     if backend_name == 'postgresql':
         cursor.execute("SELECT table_name, column_name "
             "FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND data_type IN %s "
-            "ORDER BY table_name, column_name", (TEXT_TYPES,))
+            "WHERE table_schema = current_schema() "
+            "AND data_type = ANY(%s) "
+            "ORDER BY table_name, column_name", (list(TEXT_TYPES),))
         return list(cursor)
     cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
         "ORDER BY name")
