@@ -163,6 +163,12 @@ class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
         cls._sql_indexes.update({
                 Index(t, (t.contract, Index.Range()), (t.end, Index.Range())),
                 Index(t, (t.customer, Index.Range())),
+                # the determinant of an invoice (reports, the portal's
+                # bills, the foreign key's check)
+                Index(t, (t.invoice, Index.Equality()),
+                    where=t.invoice != Null),
+                Index(t, (t.credit_note, Index.Equality()),
+                    where=t.credit_note != Null),
                 })
         cls._order = [('end', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {('billed', 'cancelled'), ('billed', 'adjusted')}

@@ -27,6 +27,7 @@ from power_core import payments as core
 from power_core.errors import PowerCoreError
 from power_core.formats import konbini
 from power_core.formats.zengin import ACCOUNT_TYPES, RESULTS, zengin_kana
+from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -768,7 +769,11 @@ class Slip(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(Index(t, (t.barcode, Index.Equality())))
+        cls._sql_indexes.update({
+                Index(t, (t.barcode, Index.Equality())),
+                Index(t, (t.invoice, Index.Equality())),
+                Index(t, (t.party, Index.Equality())),
+                })
         cls._order = [('id', 'DESC')]
 
     @classmethod
@@ -887,6 +892,8 @@ class Receipt(Workflow, ModelSQL, ModelView):
                     where=t.state == 'review'),
                 Index(t, (t.party, Index.Range())),
                 Index(t, (t.date, Index.Range())),
+                Index(t, (t.payment, Index.Equality()),
+                    where=t.payment != Null),
                 })
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {('review', 'done')}

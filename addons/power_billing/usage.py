@@ -198,6 +198,9 @@ class ConfirmedUsage(_Bitemporal, ModelSQL, ModelView):
                     (t.end, Index.Range()), where=t.superseded == Null),
                 Index(t, (t.received, Index.Range()),
                     where=(t.superseded == Null) & (t.determinant == Null)),
+                # the foreign key's check when usage is deleted
+                Index(t, (t.superseded_by, Index.Equality()),
+                    where=t.superseded_by != Null),
                 })
 
     @classmethod

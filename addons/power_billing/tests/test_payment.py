@@ -169,7 +169,6 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
         ModelData = pool.get('ir.model.data')
         Log = pool.get('ir.model.log')
         Contract = pool.get('power.contract')
-        Menu = pool.get('power.rate_menu')
         Fuel = pool.get('power.regulated.fuel')
         Method = pool.get('power.payment.method')
         self.setup(company)
