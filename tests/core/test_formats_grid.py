@@ -233,3 +233,13 @@ def test_a_late_estimated_flag_is_read_in_a_long_file():
     days = read_all(out.getvalue(), 'day.zip')[1]
     assert days[-1].profile.quality == 'M' * 29 + 'E' + 'M' * 18
     assert {d.profile.quality for d in days[:-1]} == {'M' * 48}
+
+
+def test_a_member_too_large_unzipped_is_refused(monkeypatch):
+    "A zip bomb: the member's declared size is checked before reading"
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, 'w', zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr('day.xml', golden('grid_daily.xml'))
+    monkeypatch.setattr(grid, 'MAX_XML', 1000)
+    with pytest.raises(FormatError, match='more than 1000'):
+        read_all(data.getvalue(), 'bomb.zip')

@@ -33,7 +33,9 @@ KINDS = {INFO_DAILY: 'daily', INFO_CONFIRMED: 'confirmed',
 # 計量理由 of a confirmed reading (assumed codes, see the layout document)
 READING_KINDS = {'1': 'reading', '2': 'meter_change', '3': 'final'}
 READING_CODES = {v: k for k, v in READING_KINDS.items()}
-MAX_XML = 2 * 1024 ** 3  # refuse a decompressed member larger than 2 GiB
+# refuse a decompressed member larger than 16 GiB (a zip bomb); a day of a
+# million supply points is 3.2 GB
+MAX_XML = 16 * 1024 ** 3
 
 
 @dataclass(frozen=True)
