@@ -28,9 +28,10 @@ from sql.aggregate import Sum
 
 from trytond import backend
 from trytond.i18n import gettext
+from trytond.model import Index
 from trytond.modules.account_invoice.exceptions import InvoiceNumberError
 from trytond.modules.power_cis.common import now
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
@@ -450,3 +451,18 @@ def post_stock(data, company, journal, tax):
         Invoice.post([invoice])
     data.id = invoice.id
     return invoice
+
+
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        # "no invoice of this sequence is dated later" (checked by every
+        # billing chunk and by Tryton's numbering): without it a scan of
+        # every invoice, a third of a second a chunk at 1.1 million
+        cls._sql_indexes.add(Index(t, (t.sequence, Index.Equality()),
+                (t.invoice_date, Index.Range())))
+
