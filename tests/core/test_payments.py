@@ -217,6 +217,8 @@ def test_card_agent_and_konbini_agent(tmp_path):
     ('1234567812345670', []),
     ('04242424242424242', []),
     ('4242424242424241', []),   # Luhn check fails
+    ('<179576819065.7983.6503242581248471793@localhost>', []),
+    ('カード番号は4242424242424242.', ['4242424242424242']),
     ])
 def test_card_numbers_in_text(text, found):
     assert p.card_numbers_in(text) == found
