@@ -48,6 +48,9 @@ def backup_and_restore(target):
                     '--dbname', target, str(dump)], check=True)
     else:
         path = Path(config.get('database', 'path'))
+        # the test database may live in memory: the folder of the files
+        # may not exist yet
+        path.mkdir(parents=True, exist_ok=True)
         with Transaction().start(DB_NAME, 0, readonly=True) as transaction:
             with sqlite3.connect(path / f'{target}.sqlite') as copy:
                 transaction.connection.backup(copy)
