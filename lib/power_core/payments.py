@@ -200,10 +200,13 @@ def find_card_number(text):
 
 # a card number as systems and people write it: 13-19 digits in a row, or
 # in groups of 4 (Amex 4-6-5) split by a space or a hyphen, not part of a
-# longer or dotted number (a mail's Message-ID holds 19 random digits)
+# longer or dotted number (a mail's Message-ID holds 19 random digits) nor
+# of a word of ASCII letters and digits (a SHA-256 in hex, a token, base64);
+# Japanese text around it is no boundary to it
 _WRITTEN_CARD = re.compile(
-    r'(?<![\d-])(?<!\d\.)(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}'
-    r'|\d{4}([ -])\d{6}\2\d{5})(?![\d-]|\.\d)')
+    r'(?<![0-9A-Za-z-])(?<!\d\.)'
+    r'(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}'
+    r'|\d{4}([ -])\d{6}\2\d{5})(?![0-9A-Za-z-]|\.\d)')
 # issuer prefixes (IIN) of the brands accepted in Japan: Visa, Mastercard,
 # JCB, American Express, Diners Club, Discover
 _ISSUER = re.compile(r'4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|35(?:2[89]|[3-8]\d)'

@@ -219,6 +219,9 @@ def test_card_agent_and_konbini_agent(tmp_path):
     ('4242424242424241', []),   # Luhn check fails
     ('<179576819065.7983.6503242581248471793@localhost>', []),
     ('カード番号は4242424242424242.', ['4242424242424242']),
+    # inside a hex digest or a token
+    ('e3b0c44298fc1c14' '6011111111111117' 'ab', []),
+    ('tok_6011111111111117', ['6011111111111117']),
     ])
 def test_card_numbers_in_text(text, found):
     assert p.card_numbers_in(text) == found
