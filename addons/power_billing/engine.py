@@ -25,7 +25,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from . import invoicing
-from .regulated import regulated_values
+from .regulated import regulated_values, sql_date
 
 ACCOUNT_BY_KIND = {
     'renewable_surcharge': '4120',
@@ -60,7 +60,7 @@ class Chunk:
         self.configuration = Configuration(1)
         self.policy = self.configuration.correction_policy or 'rebill'
         self.regulated = regulated_values()
-        self.menus = {}
+        self.menus, self._terms = {}, {}
         self.company = self.contracts[0].company
         self._read()
 
@@ -114,8 +114,7 @@ class Chunk:
                     where=table.contract.in_(list(sub))
                     & (table.state == 'billed')))
             for id_, contract, start, kind, revision in cursor:
-                if isinstance(start, str):
-                    start = dt.date.fromisoformat(start)
+                start = sql_date(start)
                 self.billed[(contract, start)] = (id_, kind, revision)
         # the versions of the contracts and their menus, in SQL: the ORM
         # read them one contract at a time
@@ -137,8 +136,7 @@ class Chunk:
                     order_by=[version.contract, version.start_date,
                         version.id]))
             for contract, id_, menu_id, capacity, start, days in cursor:
-                if isinstance(start, str):
-                    start = dt.date.fromisoformat(start)
+                start = sql_date(start)
                 self.versions[contract].append(
                     (id_, menu_id, Decimal(str(capacity)), start))
                 self.due_days[id_] = days
@@ -171,8 +169,11 @@ class Chunk:
         return usages
 
     def terms(self, contract):
+        "The rating terms of contract's versions, built once a chunk."
+        if contract.id in self._terms:
+            return self._terms[contract.id]
         Menu = Pool().get('power.rate_menu')
-        terms = []
+        terms = self._terms[contract.id] = []
         area = self.areas[contract.supply_point.id]
         for id_, menu_id, capacity, start in self.versions[contract.id]:
             if menu_id not in self.menus:
@@ -298,8 +299,7 @@ class Chunk:
                     & (table.superseded == Null),
                     order_by=[table.supply_point, table.date]))
             for point, date, values, quality in cursor:
-                if isinstance(date, str):
-                    date = dt.date.fromisoformat(date)
+                date = sql_date(date)
                 start, end = wanted[point]
                 if start <= date < end:
                     self.intervals[point].append((date, values, quality))

@@ -105,7 +105,7 @@ def regulated_values():
     cursor.execute(*fuel.join(area, condition=area.id == fuel.area).select(
             area.code, fuel.menu_type, fuel.charge_month, fuel.price))
     for code, menu_type, charge_month, price in cursor:
-        values.fuel[(code, menu_type, _date(charge_month))] = _decimal(price)
+        values.fuel[(code, menu_type, sql_date(charge_month))] = _decimal(price)
     renewable = pool.get('power.regulated.renewable').__table__()
     cursor.execute(*renewable.select(renewable.fiscal_year, renewable.price))
     for year, price in cursor:
@@ -114,12 +114,13 @@ def regulated_values():
     cursor.execute(*subsidy.select(subsidy.customer_class,
             subsidy.usage_month, subsidy.discount))
     for customer_class, usage_month, discount in cursor:
-        values.subsidy[(customer_class, _date(usage_month))] = _decimal(
+        values.subsidy[(customer_class, sql_date(usage_month))] = _decimal(
             discount)
     return values
 
 
-def _date(value):
+def sql_date(value):
+    "A Date column's value (SQLite gives a string)."
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
