@@ -64,9 +64,29 @@ def _use_mail_sink():
         'TRYTOND_EMAIL__FROM', 'でんき小売株式会社 <info@denki-kouri.example.jp>')
 
 
+# the demo shows applications, switching requests and inquiries in every
+# state, each on its own active contract: below this it runs out of them
+MIN_DEMO_CUSTOMERS = 50
+
+
+def demo_customers(text):
+    "argparse type of --customers: a whole number of at least the minimum"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    if value < MIN_DEMO_CUSTOMERS:
+        raise argparse.ArgumentTypeError(
+            f"{value} is too few: the demo needs at least "
+            f"{MIN_DEMO_CUSTOMERS} customers (applications, switching "
+            "requests and inquiries in every state)")
+    return value
+
+
 def prepare_demo(database, customers, areas=('03',)):
     """Create the database if needed, the company, staff users and demo data
     (customers in the grid areas of `areas`: Tokyo for the demo)."""
+    demo_customers(str(customers))
     _use_mail_sink()
     site.configure_trytond()
     from trytond import backend
@@ -259,7 +279,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest='command', required=True)
     demo = sub.add_parser('demo', help="create or reuse the demo database, then serve it")
     demo.add_argument('--database', default=site.DEFAULT_DATABASE)
-    demo.add_argument('--customers', type=int, default=200)
+    demo.add_argument('--customers', type=demo_customers, default=200)
     demo.add_argument('--no-server', action='store_true',
         help="prepare the database and exit")
     demo.add_argument('--listen', metavar='HOST:PORT',
