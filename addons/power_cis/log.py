@@ -13,7 +13,7 @@ from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
-from .common import now
+from .common import BoundedHashingMixin, now
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class OperatorLog(ModelSQL, ModelView):
                     }])
 
 
-class User(metaclass=PoolMeta):
+class User(BoundedHashingMixin, metaclass=PoolMeta):
     __name__ = 'res.user'
 
     @classmethod

@@ -8,6 +8,7 @@ from sql.aggregate import Count
 
 from trytond.model import Index, ModelSQL, fields
 from trytond.pool import PoolMeta
+from trytond.modules.power_cis.common import BoundedHashingMixin
 from trytond.transaction import Transaction
 
 
@@ -23,6 +24,11 @@ class RateMenu(metaclass=PoolMeta):
     @classmethod
     def default_portal_offered(cls):
         return False
+
+
+class WebUser(BoundedHashingMixin, metaclass=PoolMeta):
+    "Portal accounts: passwords hashed a few at a time (power_cis.common)."
+    __name__ = 'web.user'
 
 
 class Attempt(ModelSQL):

@@ -494,6 +494,57 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             self.assertEqual(Attempt.search_count([('kind', '=', 'register')]), 3)
             transaction.commit()
 
+    def test_password_hashing_bounded(self):
+        """A login storm hashes a few passwords at a time (64 MiB each):
+        members' and staff's alike"""
+        import threading
+        import time
+        from trytond.modules.power_cis import common
+        from trytond.res.user import PASSWORD_HASH
+        active = {'now': 0, 'most': 0}
+        lock = threading.Lock()
+        verify, hash_ = PASSWORD_HASH.verify_and_update, PASSWORD_HASH.hash
+
+        def counted(function):
+            def wrapper(*args):
+                with lock:
+                    active['now'] += 1
+                    active['most'] = max(active['most'], active['now'])
+                try:
+                    time.sleep(0.02)
+                    return function(*args)
+                finally:
+                    with lock:
+                        active['now'] -= 1
+            return wrapper
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            WebUser, User = pool.get('web.user'), pool.get('res.user')
+            stored = WebUser.search([('email', '=', 'a@example.jp')])[0]
+            password_hash = stored.password_hash
+        results = []
+
+        def login(n):
+            if n % 3 == 0:
+                results.append(bool(User.hash_password(PASSWORD)))
+            model = WebUser if n % 2 else User
+            results.append(model.check_password(PASSWORD, password_hash)[0])
+        with mock.patch.object(common, 'HASHING',
+                    threading.BoundedSemaphore(2)), \
+                mock.patch.object(PASSWORD_HASH, 'verify_and_update',
+                    counted(verify)), \
+                mock.patch.object(PASSWORD_HASH, 'hash', counted(hash_)):
+            threads = [threading.Thread(target=login, args=(n,))
+                for n in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        self.assertEqual(len(results), 11)
+        self.assertTrue(all(results))
+        self.assertLessEqual(active['most'], 2)
+        self.assertEqual(active['most'], 2)
+
     def test_security_headers(self):
         "Session cookies are HTTP-only; pages forbid framing"
         response, _ = self.post(self.client(), '/login',
