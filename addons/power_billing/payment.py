@@ -30,7 +30,7 @@ from power_core.formats.zengin import ACCOUNT_TYPES, RESULTS, zengin_kana
 from sql import Null
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
@@ -873,6 +873,10 @@ class Receipt(Workflow, ModelSQL, ModelView):
         'account.payment', "Payment", readonly=True, ondelete='RESTRICT')
     source = fields.Char("Source", readonly=True,
         help="The file and line it came from.")
+    partner_key = fields.Char("Partner's Key", readonly=True,
+        help="How the partner identifies the payment (a konbini payment: "
+        "barcode, day, time, chain and store); the same payment notified "
+        "again in another file is not booked twice.")
     note = fields.Text("Note")
     resolution = fields.Selection([
             (None, ''),
@@ -895,6 +899,10 @@ class Receipt(Workflow, ModelSQL, ModelView):
                 Index(t, (t.payment, Index.Equality()),
                     where=t.payment != Null),
                 })
+        cls._sql_constraints += [
+            ('partner_key_unique', Unique(t, t.channel, t.partner_key),
+                'power_billing.msg_receipt_partner_key_unique'),
+            ]
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {('review', 'done')}
         cls._buttons.update({
@@ -945,7 +953,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
     def book(cls, channel, agent, date, items, source=None):
         """Book receipts of a channel on date: items are dicts with party
         (or customer_number), amount (yen), reference (invoice id or
-        number; optional), payment, source. One statement, validated and
+        number; optional), payment, source, partner_key (optional). One statement, validated and
         posted; the receipts returned."""
         pool = Pool()
         Party = pool.get('party.party')
@@ -990,6 +998,7 @@ class Receipt(Workflow, ModelSQL, ModelView):
                 credit=match.surplus, outcome=match.outcome,
                 state='review' if match.needs_review else 'booked',
                 payment=item.get('payment'),
+                partner_key=item.get('partner_key'),
                 source=item.get('source') or source,
                 invoices=[k for k, _ in match.allocations])
             receipts.append(receipt)

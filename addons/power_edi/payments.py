@@ -330,13 +330,19 @@ class Exchange(metaclass=PoolMeta):
         payments = konbini.read_payments(data, self.name)
         self.kind = 'konbini_notice'
         final = [p for p in payments if p.kind == 'final']
+        # a payment notified again (in a later file) is booked once
+        booked = {r.partner_key for r in Receipt.search([
+                    ('channel', '=', 'konbini'),
+                    ('partner_key', 'in', [p.key for p in final])])}
+        again = [p for p in final if p.key in booked]
+        final = [p for p in final if p.key not in booked]
         slips = {s.barcode: s for s in Slip.search([
                     ('barcode', 'in', [p.barcode.data() for p in final])])}
         by_day = defaultdict(list)
         paid = []
         for payment in final:
             slip = slips.get(payment.barcode.data())
-            item = {'amount': payment.amount,
+            item = {'amount': payment.amount, 'partner_key': payment.key,
                 'source': f'{self.name} line {payment.line}'}
             if slip:
                 item.update(party=slip.party, reference=slip.invoice.id)
@@ -353,6 +359,11 @@ class Exchange(metaclass=PoolMeta):
         Slip.save(paid)
         self.records = len(payments)
         self.applied_records = len(final)
+        self.unchanged_records = len(again)
         self.message = gettext('power_edi.msg_konbini_notice',
-            final=len(final), other=len(payments) - len(final),
+            final=len(final), other=len(payments) - len(final) - len(again),
             amount=f'{sum(r.amount for r in receipts):,}')
+        if again:
+            self.message += '\n' + gettext('power_edi.msg_konbini_again',
+                count=len(again), lines=', '.join(
+                    str(p.line) for p in again[:10]))

@@ -202,3 +202,24 @@ def test_payment_notice_round_trip_and_errors():
         konbini.read_payments(twice, 'notice.csv')
     with pytest.raises(FormatError, match='line 1: the header'):
         konbini.read_payments(b'a,b\r\n', 'notice.csv')
+
+
+def test_payment_key_and_time():
+    "The payment's identity across notices: barcode, day, time and store"
+    code = konbini.Barcode('912345', '202600000123', dt.date(2026, 12, 31),
+        8174)
+    payment = konbini.Payment('final', dt.date(2026, 12, 20), code, 8174,
+        '0001', '123456', dt.date(2026, 12, 25), 2, '0931')
+    data = konbini.write_payments([payment], dt.date(2026, 12, 21))
+    back, = konbini.read_payments(data, 'notice.csv')
+    assert back.paid_time == '0931'
+    assert back.key == payment.key == (
+        f'{code.data()} 20261220 0931 0001 123456')
+    # another store or time of the same slip is another payment
+    other = konbini.Payment('final', dt.date(2026, 12, 20), code, 8174,
+        '0001', '123457', dt.date(2026, 12, 25), 3, '0931')
+    assert other.key != payment.key
+    for bad in [b'2400', b'0960', b'093', '０931'.encode('cp932')]:
+        damaged = data.replace(b',0931,', b',' + bad + b',')
+        with pytest.raises(FormatError, match='line 2: 収納時刻'):
+            konbini.read_payments(damaged, 'notice.csv')

@@ -17,6 +17,7 @@ from trytond.modules.power_billing.tests.tools import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
+from trytond.model.exceptions import SQLConstraintError
 from trytond.transaction import Transaction
 
 from ..edi import FileMoves
@@ -187,6 +188,60 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         Endpoint.poll([endpoint])
         self.assertEqual(self.invoice(contract).state, 'paid')
         self.assertEqual((slip.state, slip.paid_on), ('paid', paid_on))
+
+    @with_transaction()
+    @with_billing_company
+    def test_konbini_payment_notified_again(self, company):
+        """The same notice twice is a duplicate; a later notice repeating a
+        payment books only what is new (a second payment of the same slip
+        at another store is real money and is booked, as a credit)"""
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        Slip = pool.get('power.payment.slip')
+        Receipt = pool.get('power.payment.receipt')
+        agents = setup_collections(company)
+        agent = agents['konbini']
+        endpoint = self.endpoint(agent)
+        contract = self.customer(company, 'konbini', agent, '山田 太郎')
+        self.bill()
+        slip, = Slip.search([])
+        paid_on = slip.due_date - dt.timedelta(days=2)
+        inbox = self.folder / agent.code / 'inbox'
+        first = KonbiniAgent(inbox).notice([slip.barcode], paid_on)
+        data = (inbox / first).read_bytes()
+        Endpoint.poll([endpoint])
+        self.commit_files()
+        # the very same file again, under another name
+        (inbox / 'KONBINI_resent.csv').write_bytes(data)
+        # the next day's notice repeats the payment (store 000001) and
+        # brings a second payment of the same slip at store 000002
+        KonbiniAgent(inbox).notice([slip.barcode, slip.barcode], paid_on,
+            name='KONBINI_next.csv')
+        Endpoint.poll([endpoint])
+        self.commit_files()
+        resent, = Exchange.search([('name', '=', 'KONBINI_resent.csv')])
+        self.assertEqual(resent.state, 'duplicate')
+        following, = Exchange.search([('name', '=', 'KONBINI_next.csv')])
+        self.assertEqual((following.state, following.records,
+                following.applied_records, following.unchanged_records),
+            ('applied', 2, 1, 1))
+        self.assertIn('(lines 2)', following.message)
+        receipts = Receipt.search([('channel', '=', 'konbini')],
+            order=[('id', 'ASC')])
+        self.assertEqual(len(receipts), 2)
+        invoice = self.invoice(contract)
+        self.assertEqual(invoice.state, 'paid')
+        self.assertEqual(receipts[0].allocated, invoice.total_amount)
+        self.assertEqual((receipts[1].allocated, receipts[1].credit),
+            (0, slip.amount))
+        self.assertEqual(len({r.partner_key for r in receipts}), 2)
+        # the database refuses a second receipt of the same payment
+        with self.assertRaises(SQLConstraintError):
+            Receipt.create([{'company': company.id, 'date': paid_on,
+                        'channel': 'konbini', 'amount': 1, 'state': 'review',
+                        'outcome': 'unmatched',
+                        'partner_key': receipts[0].partner_key}])
 
     @with_transaction()
     @with_billing_company

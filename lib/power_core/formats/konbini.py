@@ -101,6 +101,15 @@ class Payment:
     store: str
     transfer_date: dt.date
     line: int
+    paid_time: str = '1200'   # 収納時刻 HHMM
+
+    @property
+    def key(self):
+        """The payment's identity across notices: the same payment notified
+        again (in a later file) has the same key, a second payment of the
+        same slip (at another store or time) another."""
+        return (f'{self.barcode.data()} {self.paid_on:%Y%m%d} '
+            f'{self.paid_time} {self.store_chain} {self.store}')
 
 
 COLUMNS = ['種別', '収納日', '収納時刻', 'バーコード情報', 'ユーザー使用欄1',
@@ -123,6 +132,12 @@ def read_payments(data, name=''):
         if amount != barcode.amount:
             raise FormatError(f"金額 {amount} differs from the barcode's "
                 f"{barcode.amount}", where)
+        paid_time = values['収納時刻']
+        if not (len(paid_time) == 4 and paid_time.isascii()
+                and paid_time.isdigit() and int(paid_time[:2]) < 24
+                and int(paid_time[2:]) < 60):
+            raise FormatError(f"収納時刻 {paid_time!r} is not a time HHMM",
+                where)
         key = (values['種別'], values['バーコード情報'], values['収納日'],
             values['収納時刻'], values['店舗コード'])
         if key in seen:
@@ -131,7 +146,7 @@ def read_payments(data, name=''):
         payments.append(Payment(KINDS[values['種別']],
                 date(values['収納日'], '収納日', where), barcode,
                 amount, values['コンビニ本部コード'], values['店舗コード'],
-                date(values['振込日'], '振込日', where), number))
+                date(values['振込日'], '振込日', where), number, paid_time))
     return payments
 
 
@@ -142,7 +157,7 @@ def write_payments(payments, created):
     writer.writerow(COLUMNS)
     codes = {v: k for k, v in KINDS.items()}
     for p in payments:
-        writer.writerow([codes[p.kind], f'{p.paid_on:%Y%m%d}', '1200',
+        writer.writerow([codes[p.kind], f'{p.paid_on:%Y%m%d}', p.paid_time,
                 p.barcode.data(), '', '', '1' if p.barcode.stamp else '0',
                 p.amount, p.store_chain, '', p.store,
                 f'{p.transfer_date:%Y%m%d}', f'{created:%Y%m%d}'])
