@@ -55,6 +55,9 @@ STATES = [
     ]
 # the handler of each inbound type: a class method name on the exchange
 HANDLERS = {}
+# how an outbound type is built again from the database: a method name on
+# the exchange returning the content (power_edi.payments, .points, ...)
+REBUILDERS = {}
 # the content of the exchanges being received, by id (not read back from
 # the file store: a large file is held once)
 _DATA = {}
@@ -66,6 +69,28 @@ def handler(kind):
         HANDLERS[kind] = method.__name__
         return method
     return register
+
+
+def rebuilder(kind):
+    """Register the decorated method as the way to build an outbound file
+    of this type again from the database (Exchange.rebuild)."""
+    def register(method):
+        REBUILDERS[kind] = method.__name__
+        return method
+    return register
+
+
+def first_difference(stored, rebuilt):
+    "Where two file contents first differ: a sentence, or None if equal."
+    if stored == rebuilt:
+        return None
+    old, new = stored.splitlines(), rebuilt.splitlines()
+    for number, (a, b) in enumerate(zip(old, new), 1):
+        if a != b:
+            return f"line {number} differs"
+    if len(old) != len(new):
+        return f"{len(old)} lines sent, {len(new)} lines rebuilt"
+    return "the line ends differ"
 
 
 def edi_root():
@@ -220,6 +245,10 @@ class Exchange(ModelSQL, ModelView):
     duplicate_of = fields.Many2One('power.edi.exchange', "Duplicate Of",
         readonly=True, ondelete='RESTRICT')
     state = fields.Selection(STATES, "State", required=True, readonly=True)
+    rebuilt = fields.Char("Rebuilt", readonly=True,
+        help="The last time this outbound file was built again from the "
+        "database and compared with what was sent: identical, or where "
+        "it differs.")
 
     @classmethod
     def __setup__(cls):
@@ -234,6 +263,10 @@ class Exchange(ModelSQL, ModelView):
                 'retry': {
                     'invisible': Eval('state') != 'failed',
                     'depends': ['state'],
+                    },
+                'rebuild': {
+                    'invisible': Eval('direction') != 'out',
+                    'depends': ['direction'],
                     },
                 })
 
@@ -368,6 +401,28 @@ class Exchange(ModelSQL, ModelView):
             cls._apply_isolated(exchange)
 
     # --- outbound --------------------------------------------------------
+
+    @classmethod
+    @ModelView.button
+    def rebuild(cls, exchanges):
+        """Build outbound files again from the database and compare them
+        with what was sent (kept in the exchange): the writers use no clock
+        and no randomness, so a file is identical as long as the data it
+        was made from is unchanged."""
+        for exchange in exchanges:
+            method = REBUILDERS.get(exchange.kind)
+            if exchange.direction != 'out' or not method:
+                raise UserError(gettext('power_edi.msg_not_rebuildable',
+                        exchange=exchange.rec_name,
+                        kinds=', '.join(sorted(REBUILDERS))))
+            data = getattr(exchange, method)()
+            difference = first_difference(exchange.data(), data)
+            stamp = now().strftime('%Y-%m-%d %H:%M')
+            exchange.rebuilt = (gettext('power_edi.msg_rebuilt_identical',
+                    date=stamp) if difference is None
+                else gettext('power_edi.msg_rebuilt_different', date=stamp,
+                    difference=difference))
+        cls.save(exchanges)
 
     @classmethod
     def send_file(cls, endpoint, name, data, kind, business_key=None,

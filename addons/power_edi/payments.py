@@ -20,7 +20,7 @@ from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
-from .edi import handler
+from .edi import handler, rebuilder
 
 
 class Endpoint(metaclass=PoolMeta):
@@ -89,16 +89,11 @@ class Endpoint(metaclass=PoolMeta):
         if group is None:
             return None
         payments = [p for p in group.payments if p.state == 'processing']
+        data = self.collection_request(agent, collection_date, payments)
         if agent.kind == 'bank':
-            data = self._zengin_request(agent, collection_date, payments)
             name = f'ZENGIN_{agent.code}_{collection_date:%Y%m%d}.txt'
             kind = 'zengin_request'
         else:
-            data = card.write_request([card.Charge(str(p.id),
-                        p.party.customer_number,
-                        p.payment_method.card_token, int(p.amount),
-                        p.invoice.number if p.invoice else '')
-                    for p in payments])
             name = f'CARD_REQ_{agent.code}_{collection_date:%Y%m%d}.csv'
             kind = 'card_request'
         exchange = Exchange.send_file(self, name, data, kind,
@@ -109,6 +104,30 @@ class Endpoint(metaclass=PoolMeta):
         group.exchange = exchange
         group.save()
         return exchange
+
+    @classmethod
+    def collection_request(cls, agent, collection_date, payments):
+        "The content of the request file of a collection's payments."
+        if agent.kind == 'bank':
+            return cls._zengin_request(agent, collection_date, payments)
+        return card.write_request([card.Charge(str(p.id),
+                    p.party.customer_number,
+                    p.payment_method.card_token, int(p.amount),
+                    p.invoice.number if p.invoice else '')
+                for p in payments])
+
+    @staticmethod
+    def registration_checks(methods, agent):
+        "The content of a registration check file of payment methods."
+        return registration.write_checks([registration.Check(
+                    m.party.customer_number,
+                    token=m.card_token or '',
+                    bank_code=m.bank.zengin_code if m.bank else '',
+                    branch_code=m.bank_branch.code if m.bank_branch else '',
+                    account_type=m.account_type or '',
+                    account_number=m.account_number or '',
+                    holder=m.account_holder or '') for m in methods],
+            agent.kind)
 
     def send_registrations(self):
         """Ask the bank or the card agent to confirm the payment methods
@@ -123,16 +142,9 @@ class Endpoint(metaclass=PoolMeta):
             order=[('id', 'ASC')])
         if not methods:
             return None
-        checks = [registration.Check(m.party.customer_number,
-                token=m.card_token or '',
-                bank_code=m.bank.zengin_code if m.bank else '',
-                branch_code=m.bank_branch.code if m.bank_branch else '',
-                account_type=m.account_type or '',
-                account_number=m.account_number or '',
-                holder=m.account_holder or '') for m in methods]
         stamp = now().strftime('%Y%m%d%H%M%S')
         exchange = Exchange.send_file(self, f'REG_{agent.code}_{stamp}.csv',
-            registration.write_checks(checks, agent.kind),
+            self.registration_checks(methods, agent),
             'registration_check', business_key=f'registrations {stamp}',
             message=gettext('power_edi.msg_registrations_sent',
                 count=len(methods)))
@@ -184,6 +196,24 @@ class PaymentGroup(metaclass=PoolMeta):
 
 class Exchange(metaclass=PoolMeta):
     __name__ = 'power.edi.exchange'
+
+    @rebuilder('zengin_request')
+    @rebuilder('card_request')
+    def rebuild_collection_request(self):
+        "The request file of the collection that sent this exchange."
+        Group = Pool().get('account.payment.group')
+        group, = Group.search([('exchange', '=', self.id)])
+        return self.endpoint.collection_request(group.agent,
+            group.collection_date, list(group.payments))
+
+    @rebuilder('registration_check')
+    def rebuild_registration_check(self):
+        "The check file of the payment methods it asked about."
+        Method = Pool().get('power.payment.method')
+        methods = Method.search([('registration_exchange', '=', self.id)],
+            order=[('id', 'ASC')])
+        return self.endpoint.registration_checks(methods,
+            self.endpoint.payment_agent)
 
     @handler('payment')
     def apply_payment(self):

@@ -17,7 +17,7 @@ from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
-from .edi import handler
+from .edi import handler, rebuilder
 
 
 class Party(metaclass=PoolMeta):
@@ -130,6 +130,14 @@ class Endpoint(metaclass=PoolMeta):
             message=gettext('power_edi.msg_points_members',
                 count=len(parties)))
 
+    @staticmethod
+    def grants_file(grants):
+        "The content of a grant request file."
+        return codec.write_grants([codec.Grant(str(g.id),
+                    g.party.customer_number, g.member_id,
+                    g.invoice.number or '', g.amount, g.points)
+                for g in grants])
+
     def send_grants(self):
         "Grants for the paid invoices of valid members not granted yet."
         pool = Pool()
@@ -152,10 +160,7 @@ class Endpoint(metaclass=PoolMeta):
         if not grants:
             return None
         Grant.save(grants)
-        data = codec.write_grants([codec.Grant(str(g.id),
-                    g.party.customer_number, g.member_id,
-                    g.invoice.number or '', g.amount, g.points)
-                for g in grants])
+        data = self.grants_file(grants)
         stamp = now().strftime('%Y%m%d%H%M%S')
         exchange = Exchange.send_file(self, f'GRANT_{stamp}.csv', data,
             'point_grant', business_key=f'grants {len(grants)}',
@@ -167,6 +172,13 @@ class Endpoint(metaclass=PoolMeta):
 
 class Exchange(metaclass=PoolMeta):
     __name__ = 'power.edi.exchange'
+
+    @rebuilder('point_grant')
+    def rebuild_point_grant(self):
+        "The grant request of the grants sent in it."
+        Grant = Pool().get('power.point.grant')
+        return self.endpoint.grants_file(Grant.search(
+                [('exchange', '=', self.id)], order=[('id', 'ASC')]))
 
     @handler('points')
     def apply_points(self):

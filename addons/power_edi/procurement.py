@@ -12,7 +12,7 @@ from trytond.model import ModelView
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
-from .edi import handler
+from .edi import handler, rebuilder
 
 DAYS = 8  # today and the coming week
 
@@ -46,9 +46,19 @@ class Endpoint(metaclass=PoolMeta):
         """The plan of date and the DAYS - 1 days after it, from the
         contracts supplied, starting or ending then; its exchange."""
         pool = Pool()
-        Contract = pool.get('power.contract')
         Exchange = pool.get('power.edi.exchange')
         date = date or pool.get('ir.date').today()
+        rows = self.plan_rows(date)
+        name = f'PLAN_{date:%Y%m%d}.csv'
+        return Exchange.send_file(self, name, procurement.write_plan(rows),
+            'procurement_plan', business_key=f'plan {date.isoformat()}',
+            message=gettext('power_edi.msg_plan_sent', rows=len(rows),
+                contracts=sum(r.contracts for r in rows if r.date == date)))
+
+    @staticmethod
+    def plan_rows(date):
+        "The rows of the supply plan of date and the DAYS - 1 days after."
+        Contract = Pool().get('power.contract')
         last = date + dt.timedelta(days=DAYS - 1)
         contracts = Contract.search([
                 ('state', 'in', ['applying', 'active', 'terminating',
@@ -64,15 +74,17 @@ class Endpoint(metaclass=PoolMeta):
                                 v.capacity, v.capacity_unit))
                         for v in c.versions])
                 for c in contracts], date, DAYS)
-        name = f'PLAN_{date:%Y%m%d}.csv'
-        return Exchange.send_file(self, name, procurement.write_plan(rows),
-            'procurement_plan', business_key=f'plan {date.isoformat()}',
-            message=gettext('power_edi.msg_plan_sent', rows=len(rows),
-                contracts=sum(r.contracts for r in rows if r.date == date)))
+        return rows
 
 
 class Exchange(metaclass=PoolMeta):
     __name__ = 'power.edi.exchange'
+
+    @rebuilder('procurement_plan')
+    def rebuild_procurement_plan(self):
+        "The plan of the day in the business key (plan YYYY-MM-DD)."
+        date = dt.date.fromisoformat(self.business_key.split()[-1])
+        return procurement.write_plan(self.endpoint.plan_rows(date))
 
     @handler('procurement')
     def apply_procurement(self):

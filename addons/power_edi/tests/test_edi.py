@@ -355,6 +355,9 @@ class ProcurementTestCase(unittest.TestCase):
             third = by_day[today + dt.timedelta(days=2)]
             self.assertEqual((third.contracts, third.capacity_kva,
                     third.starting), (2, D('7.0'), 1))
+            # built again from the database: the same bytes
+            Exchange.rebuild([plan])
+            self.assertIn('identical', plan.rebuilt)
 
             Procurement(folder / 'outbox', folder / 'inbox').process()
             Endpoint.poll([endpoint])

@@ -14,10 +14,11 @@ from power_core.simulators.payments import Bank, CardAgent, KonbiniAgent
 from trytond.modules.power_billing.payment import setup_collections
 from trytond.modules.power_billing.tests.tools import (
     FEB10, JAN10, BillingHelpers, with_billing_company)
+from trytond.exceptions import UserError
+from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
-from trytond.model.exceptions import SQLConstraintError
 from trytond.transaction import Transaction
 
 from ..edi import FileMoves
@@ -101,6 +102,22 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         self.commit_files()
         request, = Exchange.search([('kind', '=', 'zengin_request')])
         self.assertEqual(request.name, 'ZENGIN_BANK_20250305.txt')
+        # the request and the registration check built again from the
+        # database are the files sent, byte for byte
+        check, = Exchange.search([('kind', '=', 'registration_check')])
+        Exchange.rebuild([request, check])
+        self.assertIn('identical', request.rebuilt)
+        self.assertIn('identical', check.rebuilt)
+        # an account number changed since: the debit's line differs (the
+        # header is line 1), the change is seen, nothing else changes
+        method = payer.customer.payment_method
+        number = method.account_number
+        method.account_number = '7654321'
+        method.save()
+        Exchange.rebuild([request])
+        self.assertIn('line 2 differs', request.rebuilt)
+        method.account_number = number
+        method.save()
         folder = self.folder / agent.code
         bank = Bank(folder / 'outbox', folder / 'inbox',
             {failing.customer.customer_number.lstrip('0'): '2'})
@@ -160,6 +177,11 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
             simulator.process()
             Endpoint.poll([endpoint])
             self.commit_files()
+        # the charge request built again after its results: the same bytes
+        Exchange = pool.get('power.edi.exchange')
+        request, = Exchange.search([('kind', '=', 'card_request')])
+        Exchange.rebuild([request])
+        self.assertIn('identical', request.rebuilt)
         self.assertEqual(self.invoice(good).state, 'paid')
         self.assertEqual(bad.customer.payment_method.state, 'invalid')
         simulator.refresh('202504', invalid={
@@ -426,6 +448,14 @@ class PointProgrammeTestCase(BillingHelpers, unittest.TestCase):
         simulator.process()
         Endpoint.poll([endpoint])
         self.assertEqual(Grant(grant.id).state, 'granted')
+        # the grant file built again from the database, after its answer
+        sent, = Exchange.search([('kind', '=', 'point_grant')])
+        Exchange.rebuild([sent])
+        self.assertIn('identical', sent.rebuilt)
+        # an inbound file cannot be built again
+        answer, = Exchange.search([('kind', '=', 'point_grant_result')])
+        with self.assertRaises(UserError):
+            Exchange.rebuild([answer])
         # nothing more to grant
         Endpoint.send_points([endpoint])
         self.assertEqual(len(Exchange.search([('kind', '=', 'point_grant')])),
