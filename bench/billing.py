@@ -39,6 +39,10 @@ def main():
     parser.add_argument('--database',
         help="bill the next month of this synthetic retailer "
         "(bench/synth.py) instead of loading contracts")
+    parser.add_argument('--only', type=int, metavar='N',
+        help="with --database: bill only the first N due contracts (by id; "
+        "the late estimates are not issued), to tell the cost of the "
+        "database's size from that of the run's length")
     parser.add_argument('--profile', action='store_true',
         help="print where the billing run spends its time")
     parser.add_argument('--workers', type=int, nargs='*', default=[],
@@ -117,19 +121,22 @@ def main():
             Determinant = pool.get('power.billing.determinant')
             Invoice = pool.get('account.invoice')
             from trytond.modules.power_billing.engine import TIMINGS
+            only = (sorted(Determinant.due_contracts())[:args.only]
+                if args.only else None)
             TIMINGS.clear()
             started = time.perf_counter()
             if args.profile:
                 import cProfile
                 import pstats
                 profile = cProfile.Profile()
-                run = profile.runcall(BatchRun.run_billing, BILL_DAY)
+                run = profile.runcall(BatchRun.run_billing, BILL_DAY,
+                    contracts=only)
                 profile.dump_stats(ROOT / 'var' / 'billing.prof')
                 pstats.Stats(profile).sort_stats('tottime').print_stats(30)
                 print(f"the whole profile: {ROOT / 'var' / 'billing.prof'} "
                     "(python -m pstats)")
             else:
-                run = BatchRun.run_billing(BILL_DAY)
+                run = BatchRun.run_billing(BILL_DAY, contracts=only)
             elapsed = time.perf_counter() - started
             counts = (run.processed, run.failed, Determinant.search_count([]),
                 Invoice.search_count([('state', '=', 'posted')]))
@@ -378,6 +385,10 @@ def _write(args, backend_name, processed, elapsed, stock_rate, peak, split,
         scaling):
     source = (f"--database {args.database}" if args.database
         else f"--contracts {args.contracts}")
+    if args.only:
+        source += f" --only {args.only}"
+    if args.database and not args.stock:
+        source += " --stock 0"
     text = (f"\n## Billing run (`bench/billing.py {source}`, {backend_name})\n"
         f"{_record.stamp()}\n\n"
         "| what | figure |\n|---|---|\n"

@@ -486,6 +486,11 @@ class Adjustment(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+        t = cls.__table__()
+        # each billing chunk asks for its contracts' pending adjustments:
+        # without it a scan of every adjustment ever made, a chunk
+        cls._sql_indexes.add(Index(t, (t.contract, Index.Range()),
+                where=t.state == 'pending'))
 
     @classmethod
     def default_company(cls):

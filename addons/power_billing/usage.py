@@ -196,7 +196,13 @@ class ConfirmedUsage(_Bitemporal, ModelSQL, ModelView):
         cls._sql_indexes.update({
                 Index(t, (t.supply_point, Index.Range()),
                     (t.end, Index.Range()), where=t.superseded == Null),
-                Index(t, (t.received, Index.Range()),
+                # the usage not billed yet: all of it (the due contracts)
+                # and that of a chunk's supply points; with the supply
+                # point first, a chunk reads its 200 points' rows, not
+                # every unbilled row of the day (the planner took the
+                # index by receipt and filtered 83,500 rows a chunk)
+                Index(t, (t.supply_point, Index.Range()),
+                    (t.received, Index.Range()),
                     where=(t.superseded == Null) & (t.determinant == Null)),
                 # the foreign key's check when usage is deleted
                 Index(t, (t.superseded_by, Index.Equality()),
