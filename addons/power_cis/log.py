@@ -83,13 +83,16 @@ class OperatorLog(ModelSQL, ModelView):
         """Record an event in the login or logout transaction, which trytond
         commits for successes, failures and blocked attempts alike."""
         ip_address, _ = Transaction().remote_address()
-        cls.create([{
-                    'date': now(),
-                    'login': (login or '')[:100],
-                    'user': user,
-                    'event': event,
-                    'ip_address': str(ip_address) if ip_address else None,
-                    }])
+        # the log is append-only for everyone (read-only even for the
+        # power administrators): the code writes it, nobody else
+        with without_check_access():
+            cls.create([{
+                        'date': now(),
+                        'login': (login or '')[:100],
+                        'user': user,
+                        'event': event,
+                        'ip_address': str(ip_address) if ip_address else None,
+                        }])
 
 
 class User(BoundedHashingMixin, metaclass=PoolMeta):
@@ -162,17 +165,19 @@ class ReportOutput(ModelSQL, ModelView):
         "Keep a generated report or file with who made it and when."
         if isinstance(data, str):
             data = data.encode('utf-8')
-        output, = cls.create([{
-                    'date': now(),
-                    'user': Transaction().user,
-                    'name': name,
-                    'kind': kind,
-                    'resource': str(resource) if resource else None,
-                    'filename': filename,
-                    'data': data,
-                    'size': len(data),
-                    'checksum': hashlib.sha256(data).hexdigest(),
-                    }])
+        # kept whoever made it; read-only for everyone afterwards
+        with without_check_access():
+            output, = cls.create([{
+                        'date': now(),
+                        'user': Transaction().user,
+                        'name': name,
+                        'kind': kind,
+                        'resource': str(resource) if resource else None,
+                        'filename': filename,
+                        'data': data,
+                        'size': len(data),
+                        'checksum': hashlib.sha256(data).hexdigest(),
+                        }])
         return output
 
 

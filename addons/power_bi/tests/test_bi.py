@@ -329,6 +329,86 @@ class BITestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_data
+    def test_roles(self, company, first, second):
+        """What each staff role may read, change, create and delete, model by
+        model (docs/reliability.md), and the logs nobody may change"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Access = pool.get('ir.model.access')
+        Log = pool.get('power.operator.log')
+        operator = 'power_cis.group_power_operator'
+        roles = {
+            'staff': [],
+            'operator': [operator],
+            'billing': [operator, 'power_billing.group_power_billing'],
+            'integration': ['power_edi.group_power_edi'],
+            'bi': ['power_bi.group_power_bi'],
+            'admin': ['power_cis.group_power_admin'],
+            }
+        # role: rights, by model; a role not named has the first column's
+        M = {
+            'power.contract': ('', {'operator': 'rwcd', 'billing': 'rwcd'}),
+            'power.inquiry': ('', {'operator': 'rwcd', 'billing': 'rwcd'}),
+            'power.application': ('', {'operator': 'rwcd',
+                    'billing': 'rwcd'}),
+            'power.switching.request': ('', {'operator': 'rwcd',
+                    'billing': 'rwcd'}),
+            'power.supply_point': ('', {'operator': 'rwc', 'billing': 'rwc',
+                    'admin': 'rwcd'}),
+            'power.billing.determinant': ('r', {'billing': 'rwc'}),
+            'power.billing.adjustment': ('r', {'billing': 'rwcd'}),
+            'power.payment.method': ('r', {'billing': 'rwc'}),
+            'power.payment.receipt': ('r', {'billing': 'rwc'}),
+            'power.payment.slip': ('r', {'billing': 'rwc'}),
+            'power.usage.confirmed': ('r', {'billing': 'rwc'}),
+            'power.regulated.fuel': ('r', {'billing': 'rwcd'}),
+            'power.rate_menu': ('r', {'admin': 'rwcd'}),
+            'power.rate_menu.version': ('r', {'billing': 'rwcd',
+                    'admin': 'rwcd'}),
+            'power.payment.agent': ('r', {'admin': 'rwcd'}),
+            'power.configuration': ('r', {'admin': 'rwcd'}),
+            'power.edi.endpoint': ('', {'integration': 'rwcd'}),
+            'power.edi.exchange': ('', {'integration': 'r'}),
+            'power.bi.kpi.month': ('', {'bi': 'r'}),
+            'power.batch.run': ('', {'billing': 'rwc', 'admin': 'rwcd'}),
+            # the logs: read by the administrators, changed by nobody
+            'power.operator.log': ('', {'admin': 'r'}),
+            'power.report.output': ('', {'admin': 'r'}),
+            }
+        users = {}
+        for role, groups in roles.items():
+            users[role], = User.create([{'login': f'role-{role}',
+                        'name': role, 'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id(*g.split('.'))
+                                    for g in groups])]}])
+        modes = {'r': 'read', 'w': 'write', 'c': 'create', 'd': 'delete'}
+        found, wanted = {}, {}
+        for role, user in users.items():
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(_check_access=True):
+                for model, (default, by_role) in M.items():
+                    wanted[role, model] = by_role.get(role, default)
+                    found[role, model] = ''.join(letter
+                        for letter, mode in modes.items()
+                        if Access.check(model, mode, raise_exception=False))
+        self.assertEqual(
+            {k: v for k, v in found.items() if v != wanted[k]}, {})
+        # the operator log is kept even from its readers
+        Log.add('someone', 'login_failed')
+        entry, = Log.search([('login', '=', 'someone')])
+        with Transaction().set_user(users['admin'].id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Log.search([('login', '=', 'someone')]),
+                [entry])
+            with self.assertRaises(AccessError):
+                Log.delete([entry])
+            with self.assertRaises(AccessError):
+                Log.write([entry], {'login': 'nobody'})
+
+    @with_transaction()
+    @with_data
     def test_kpi_dashboard(self, company, first, second):
         "The KPI tables against the determinants and contracts"
         pool = Pool()
