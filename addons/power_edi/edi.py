@@ -55,6 +55,8 @@ STATES = [
     ]
 # the handler of each inbound type: a class method name on the exchange
 HANDLERS = {}
+# a temporary outbound file without a committed exchange is removed after
+ORPHAN_MINUTES = 10
 # how an outbound type is built again from the database: a method name on
 # the exchange returning the content (power_edi.payments, .points, ...)
 REBUILDERS = {}
@@ -178,6 +180,8 @@ class Endpoint(ModelSQL, ModelView):
         # files are applied as the system does, whoever asks to poll
         with Transaction().set_context(_check_access=False):
             for endpoint in endpoints:
+                if endpoint.transport == 'folder':
+                    endpoint.recover_outbox()
                 run = BatchRun.start(f"Inbox {endpoint.name}")
                 done, failed = endpoint.receive_inbox(run)
                 run.finish(done, failed)
@@ -187,6 +191,34 @@ class Endpoint(ModelSQL, ModelView):
         """Scheduled action: read every active drop-folder inbox and ask
         the switching hub about the requests in progress."""
         cls.poll(cls.search([]))
+
+    def recover_outbox(self):
+        """Give their names to outbound files whose transaction committed
+        while the process that wrote them died before renaming them; remove
+        those of transactions that never committed (older than
+        ORPHAN_MINUTES, so that a transaction committing now keeps its
+        file). The names recovered."""
+        Exchange = Pool().get('power.edi.exchange')
+        outbox = self.folder('outbox')
+        recovered = []
+        for temporary in sorted(outbox.glob('.*.part')):
+            name = temporary.name[1:-len('.part')]
+            data = temporary.read_bytes()
+            sent = Exchange.search([('endpoint', '=', self.id),
+                    ('direction', '=', 'out'), ('name', '=', name),
+                    ('checksum', '=', hashlib.sha256(data).hexdigest())],
+                limit=1)
+            if sent:
+                os.replace(temporary, outbox / name)
+                recovered.append(name)
+                logger.warning("outbound file %s recovered after a crash "
+                    "(exchange %s)", name, sent[0].rec_name)
+            elif (dt.datetime.now().timestamp() - temporary.stat().st_mtime
+                    > ORPHAN_MINUTES * 60):
+                temporary.unlink()
+                logger.warning("outbound file %s of a transaction that did "
+                    "not commit removed", name)
+        return recovered
 
     def receive_inbox(self, run=None):
         """Handle the files of the inbox in name order; (applied, failed)
@@ -470,22 +502,44 @@ class FileMoves:
         pass
 
     def tpc_vote(self, transaction):
-        pass
+        # outbound files are written before the database commits, under a
+        # hidden temporary name (a partner polling the outbox never reads
+        # half a file nor a file of a transaction that did not commit)
+        for path, data in self.writes:
+            temporary = _temporary(path)
+            with open(temporary, 'wb') as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+        failpoint('edi.outbox_written')
 
     def tpc_finish(self, transaction):
         for path, folder in self.moves:
             if path.exists():
                 _move(path, folder)
+        # committed: the files take their names. A process killed here
+        # leaves the temporary files, which Endpoint.recover_outbox
+        # renames (their exchange was committed) on the next poll
+        failpoint('edi.outbox_commit')
         for path, data in self.writes:
-            # written under a temporary name, then renamed: a partner
-            # polling the outbox never reads half a file
-            temporary = path.with_name(f'.{path.name}.part')
-            temporary.write_bytes(data)
+            temporary = _temporary(path)
+            if not temporary.exists():
+                if path.exists():
+                    continue   # recovered by another process meanwhile
+                # not voted (a test committing the files by hand)
+                temporary.write_bytes(data)
             os.replace(temporary, path)
         self.moves, self.writes = [], []
 
     def tpc_abort(self, transaction):
+        for path, _ in self.writes:
+            _temporary(path).unlink(missing_ok=True)
         self.moves, self.writes = [], []
+
+
+def _temporary(path):
+    "The hidden name an outbound file has until its transaction commits."
+    return path.with_name(f'.{path.name}.part')
 
 
 def _move(path, folder):

@@ -1,9 +1,11 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
-"""Crash safety of inbound files (docs/reliability.md): the process reading
-the inbox killed (SIGKILL) after a file is applied, before its commit. The
-file stays in the inbox and nothing of it is stored; the next poll applies
-it once; the same file arriving again is a duplicate."""
+"""Crash safety of exchanged files (docs/reliability.md). Inbound: the
+process reading the inbox killed (SIGKILL) after a file is applied, before
+its commit; the file stays in the inbox and nothing of it is stored; the
+next poll applies it once; the same file arriving again is a duplicate.
+Outbound: a direct-debit request killed while its files are written, before
+and after the commit; nothing is sent twice and nothing committed is lost."""
 import datetime as dt
 import os
 import random
@@ -16,6 +18,9 @@ from pathlib import Path
 
 from power_core.simulators.grid import GridOperator, household_day
 
+from trytond.modules.power_billing.payment import setup_collections
+from trytond.modules.power_billing.tests.tools import (
+    FEB10, JAN10, BillingHelpers, commit_with_billing_company)
 from trytond.modules.power_cis.tests.tools import create_supply_point
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
@@ -107,3 +112,121 @@ class InboundCrashTestCase(unittest.TestCase):
         self.assertEqual(self.poll(endpoint_id), 0)
         self.assertEqual(self.state(folder), (['applied', 'duplicate'], 3,
                 {'inbox': [], 'archive': sorted([path.name, 'again.zip'])}))
+
+
+DEBIT = dt.date(2025, 3, 5)
+
+
+@unittest.skipIf(DB_NAME == ':memory:',
+    "another process cannot reach an in-memory database")
+class OutboundCrashTestCase(BillingHelpers, unittest.TestCase):
+    """Crash safety of outbound files: a direct-debit request killed while
+    its file is written, before and after the database commits"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_edi')
+        cls.folder = Path(tempfile.mkdtemp(prefix='power-out-crash-'))
+        helper = cls()
+        helper.points = 0
+        cls.endpoint_id, cls.company_id = commit_with_billing_company(
+            helper.prepare)
+
+    @classmethod
+    def tearDownClass(cls):
+        drop_db()
+        super().tearDownClass()
+
+    def prepare(self, company):
+        "A bank agent's endpoint and a billed customer paying by debit."
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        Method = pool.get('power.payment.method')
+        agent = setup_collections(company)['bank']
+        endpoint, = Endpoint.create([{'name': agent.name,
+                    'code': 'crash-bank', 'partner': 'payment',
+                    'payment_agent': agent.id,
+                    **{name: str(self.folder / name) for name in (
+                            'inbox', 'outbox', 'archive')},
+                    'error_folder': str(self.folder / 'error')}])
+        contract = self.contract(company, name='山田 太郎')
+        Method.create([{'party': contract.customer.id, 'kind': 'bank',
+                    'start_date': dt.date(2024, 6, 1), 'agent': agent.id,
+                    'bank': agent.bank.id,
+                    'bank_branch': agent.bank_branch.id,
+                    'account_type': '1', 'account_number': '1234567',
+                    'account_holder': 'ﾔﾏﾀﾞ ﾀﾛｳ'}])
+        self.usage(contract, JAN10, FEB10, '259.6')
+        self.bill()
+        return endpoint.id, company.id
+
+    def run_process(self, call, **env):
+        "Call an endpoint method in another process, committed; exit code."
+        script = textwrap.dedent(f'''
+            import datetime as dt
+            from unittest import mock
+            from trytond import config
+            config.update_etc({str(ROOT / 'trytond.conf')!r})
+            from trytond.pool import Pool
+            from trytond.transaction import Transaction
+            Pool.start()
+            pool = Pool({DB_NAME!r})
+            pool.init()
+            with Transaction().start({DB_NAME!r}, 0,
+                    context={{'company': {self.company_id}}}) as transaction, \\
+                    mock.patch.object(pool.get('ir.date'), 'today',
+                        return_value=dt.date({DEBIT.year}, {DEBIT.month},
+                            {DEBIT.day - 4})):
+                Endpoint = pool.get('power.edi.endpoint')
+                Endpoint.{call}(Endpoint.browse([{self.endpoint_id}]))
+                transaction.commit()
+            ''')
+        return subprocess.run([sys.executable, '-c', script],
+            env={**os.environ, **env}, timeout=600).returncode
+
+    def state(self):
+        "(outbound exchanges (kind), payments, files in the outbox)"
+        pool = Pool(DB_NAME)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            exchanges = sorted(e.kind for e in pool.get(
+                    'power.edi.exchange').search([('direction', '=', 'out')]))
+            payments = pool.get('account.payment').search_count([])
+            contents = {e.name: bytes(e.content) for e in pool.get(
+                    'power.edi.exchange').search([('direction', '=', 'out')])}
+        files = sorted(p.name for p in (self.folder / 'outbox').iterdir())
+        return exchanges, payments, files, contents
+
+    def test_request_killed_while_written(self):
+        "A debit request killed before, then after, the commit: sent once"
+        # killed after writing its files, before the database commits:
+        # nothing is kept but hidden temporary files, removed when stale
+        self.assertEqual(self.run_process('send_collections',
+                POWER_FAILPOINTS='edi.outbox_written=1'), -9)
+        exchanges, payments, files, _ = self.state()
+        self.assertEqual((exchanges, payments), ([], 0))
+        self.assertTrue(files and all(
+                f.startswith('.') and f.endswith('.part') for f in files))
+        for name in files:
+            os.utime(self.folder / 'outbox' / name, (0, 0))
+        self.assertEqual(self.run_process('poll'), 0)
+        self.assertEqual(self.state()[2], [])
+
+        # killed after the commit, before the files take their names: the
+        # exchanges and payments are kept, the next poll names the files
+        self.assertEqual(self.run_process('send_collections',
+                POWER_FAILPOINTS='edi.outbox_commit=1'), -9)
+        exchanges, payments, files, contents = self.state()
+        self.assertEqual(exchanges, ['registration_check', 'zengin_request'])
+        self.assertEqual(payments, 1)
+        self.assertTrue(all(f.startswith('.') for f in files))
+        self.assertEqual(self.run_process('poll'), 0)
+        _, _, files, _ = self.state()
+        self.assertEqual(files, sorted(contents))
+        for name, content in contents.items():
+            self.assertEqual((self.folder / 'outbox' / name).read_bytes(),
+                content)
+
+        # sent again: nothing new to request, nothing doubled
+        self.assertEqual(self.run_process('send_collections'), 0)
+        self.assertEqual(self.state()[:3], (exchanges, 1, files))
