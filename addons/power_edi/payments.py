@@ -264,12 +264,14 @@ class Exchange(metaclass=PoolMeta):
             name=self.name, result=True)
         # the file gives the debit day without its year: the latest
         # collection of that day still waiting for its results
+        # (or, when none waits, the latest one answered already: refused
+        # below as applied already)
         day = (header.debit_date.month, header.debit_date.day)
-        waiting = [g for g in Group.search([('agent', '=', agent.id),
-                    ('results_received', '=', False),
+        groups = [g for g in Group.search([('agent', '=', agent.id),
                     ('collection_date', '<=', today)],
                 order=[('collection_date', 'DESC')])
             if (g.collection_date.month, g.collection_date.day) == day]
+        waiting = [g for g in groups if not g.results_received] or groups
         date = (waiting[0].collection_date if waiting
             else header.debit_date)
         self.kind = 'zengin_result'

@@ -26,6 +26,21 @@ from ..edi import FileMoves
 DEBIT = dt.date(2025, 3, 5)
 
 
+def apply_again(exchange):
+    """Apply an applied file's content once more as a new exchange, past
+    the checksum check (as if the partner had sent the same records in a
+    file of other bytes): the records' own checks must hold. The new
+    exchange."""
+    Exchange = Pool().get('power.edi.exchange')
+    again, = Exchange.create([{'endpoint': exchange.endpoint.id,
+                'partner': exchange.partner, 'direction': 'in',
+                'name': exchange.name,
+                'content': exchange.data(), 'size': exchange.size,
+                'checksum': f'again-{exchange.checksum}',
+                'received': exchange.received, 'state': 'received'}])
+    return Exchange._apply_isolated(again)
+
+
 class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
     "Payment partners' files"
 
@@ -77,6 +92,20 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
                     **values)])
         self.usage(contract, JAN10, FEB10, '259.6')
         return contract
+
+    def money_state(self):
+        "What a payment file could change: counts and states."
+        pool = Pool()
+        Receipt = pool.get('power.payment.receipt')
+        Payment = pool.get('account.payment')
+        Invoice = pool.get('account.invoice')
+        Slip = pool.get('power.payment.slip')
+        Method = pool.get('power.payment.method')
+        return (Receipt.search_count([]),
+            sorted((p.id, p.state) for p in Payment.search([])),
+            sorted((i.id, i.state) for i in Invoice.search([])),
+            Slip.search_count([]),
+            sorted((m.id, m.state) for m in Method.search([])))
 
     def invoice(self, contract):
         determinant, = self.determinants(contract)
@@ -153,6 +182,14 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
             Endpoint.poll([endpoint])
         again, = Exchange.search([('name', '=', 'again.txt')])
         self.assertEqual(again.state, 'duplicate')
+        # the same records past the checksum: the results and the checks
+        # are refused as answered already; nothing changes
+        state = self.money_state()
+        for applied in (result, check):
+            again = apply_again(applied)
+            self.assertEqual(again.state, 'failed')
+        self.assertIn('applied already', apply_again(result).error)
+        self.assertEqual(self.money_state(), state)
 
     @with_transaction()
     @with_billing_company
@@ -182,6 +219,13 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         request, = Exchange.search([('kind', '=', 'card_request')])
         Exchange.rebuild([request])
         self.assertIn('identical', request.rebuilt)
+        # the same results past the checksum: refused, nothing changes
+        result, = Exchange.search([('kind', '=', 'card_result')])
+        state = self.money_state()
+        again = apply_again(result)
+        self.assertEqual(again.state, 'failed')
+        self.assertIn('applied already', again.error)
+        self.assertEqual(self.money_state(), state)
         self.assertEqual(self.invoice(good).state, 'paid')
         self.assertEqual(bad.customer.payment_method.state, 'invalid')
         simulator.refresh('202504', invalid={
@@ -258,6 +302,12 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         self.assertEqual((receipts[1].allocated, receipts[1].credit),
             (0, slip.amount))
         self.assertEqual(len({r.partner_key for r in receipts}), 2)
+        # the same notice past the checksum: every payment booked already
+        again = apply_again(following)
+        self.assertEqual((again.state, again.applied_records,
+                again.unchanged_records), ('applied', 0, 2))
+        self.assertEqual(Receipt.search_count([('channel', '=', 'konbini')]),
+            2)
         # the database refuses a second receipt of the same payment
         with self.assertRaises(SQLConstraintError):
             Receipt.create([{'company': company.id, 'date': paid_on,
@@ -456,6 +506,11 @@ class PointProgrammeTestCase(BillingHelpers, unittest.TestCase):
         answer, = Exchange.search([('kind', '=', 'point_grant_result')])
         with self.assertRaises(UserError):
             Exchange.rebuild([answer])
+        # the same answers past the checksum: refused, the grant unchanged
+        again = apply_again(answer)
+        self.assertEqual(again.state, 'failed')
+        self.assertIn('answered already', again.error)
+        self.assertEqual(Grant(grant.id).state, 'granted')
         # nothing more to grant
         Endpoint.send_points([endpoint])
         self.assertEqual(len(Exchange.search([('kind', '=', 'point_grant')])),
