@@ -9,8 +9,17 @@ Prepares the demo database `bench_portal` (the README's demo, with
 (PostgreSQL with TRYTOND_DATABASE__URI=postgresql://..., SQLite otherwise),
 gives --users of its billed customers a portal account, serves it with
 trytond on a free port, runs locust headless for --duration seconds and
-reports p50 / p95 / errors per page; --write adds them to
-docs/benchmarks.md. Needs locust: scripts/setup.sh --bench.
+reports p50 / p95 / errors per page and the server's memory (resident
+set size sampled every second: after the warm-up, --warm-up seconds or the
+first quarter of the run, over whose first half the users log in, and at
+its end); --write adds them to docs/benchmarks.md. Needs locust:
+scripts/setup.sh --bench.
+
+With --check it is the load test of docs/reliability.md: it exits 1 when a
+request failed (an HTTP error, a page without its content, a member sent
+back to the login page) or when the server grew by more than --max-growth
+MB after the warm-up. The browser tier runs its short form against the
+browser tests' demo database (tests/browser/test_portal_load.py).
 """
 import argparse
 import csv
@@ -20,6 +29,7 @@ import platform
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -28,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATABASE = 'bench_portal'
 PASSWORD = 'bench-portal-2026'
 TARGET_MS = 200
+MAX_GROWTH_MB = 64
 
 
 def _free_port():
@@ -37,7 +48,8 @@ def _free_port():
 
 
 def _members(count):
-    "Portal accounts bench-0..N-1@example.jp for billed customers."
+    """Portal accounts bench-0..N-1@example.jp for up to count billed
+    customers; (created, members there are)."""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     pool = Pool()
@@ -52,15 +64,17 @@ def _members(count):
         'web_user w WHERE w.party = d.customer) ORDER BY d.customer '
         'LIMIT %s' % int(count))
     customers = [c for c, in cursor]
-    created = 0
+    created = members = 0
     for n in range(count):
         email = f'bench-{n}@example.jp'
-        if email in existing:
-            continue
-        WebUser.create([{'email': email, 'password': PASSWORD,
-                    'party': customers.pop(0), 'email_valid': True}])
-        created += 1
-    return created
+        if email not in existing:
+            if not customers:
+                break
+            WebUser.create([{'email': email, 'password': PASSWORD,
+                        'party': customers.pop(0), 'email_valid': True}])
+            created += 1
+        members += 1
+    return created, members
 
 
 def main():
@@ -69,6 +83,15 @@ def main():
     parser.add_argument('--users', type=int, default=50)
     parser.add_argument('--duration', type=int, default=60)
     parser.add_argument('--write', action='store_true')
+    parser.add_argument('--check', action='store_true',
+        help="exit 1 on any failed request or a memory growth beyond "
+        "--max-growth")
+    parser.add_argument('--max-growth', type=int, default=MAX_GROWTH_MB,
+        help="MB the server may grow after the warm-up (default "
+        f"{MAX_GROWTH_MB})")
+    parser.add_argument('--warm-up', type=int,
+        help="seconds before the memory baseline is taken (default: a "
+        "quarter of --duration); the users log in over its first half")
     parser.add_argument('--database',
         help="serve this database (e.g. synth_100000 of bench/synth.py) "
         "instead of preparing the demo")
@@ -83,17 +106,22 @@ def main():
     else:
         power_cis = str(Path(sys.executable).parent / 'power-cis')
         started = time.perf_counter()
+        # its own simulator ports: another demo build may hold the defaults
+        ports = {f'POWER_{name}_PORT': str(_free_port())
+            for name in ('MAIL', 'HUB', 'CARD')}
         subprocess.run([power_cis, 'demo', '--database', DATABASE,
                 '--customers', str(args.customers), '--no-server'],
-            check=True, cwd=ROOT)
+            check=True, cwd=ROOT, env={**ports, **os.environ})
         print(f"demo database {DATABASE} on {backend.name}: "
             f"{time.perf_counter() - started:.0f} s")
     from trytond.pool import Pool
     Pool.start()
     Pool(DATABASE).init()
-    created = site.in_transaction(DATABASE, lambda t: _members(args.users),
-        user=0)
-    print(f"{created} portal members created")
+    created, members = site.in_transaction(DATABASE,
+        lambda t: _members(args.users), user=0)
+    print(f"{created} portal members created; {args.users} users log in as "
+        f"{members} members")
+    args.members = members
 
     port = _free_port()
     conf = ROOT / 'var' / f'bench-portal-{port}.conf'
@@ -116,16 +144,23 @@ def main():
                         "var/bench-portal-server.log")
                 time.sleep(0.5)
         prefix = ROOT / 'var' / 'bench-portal'
+        # the members log in over the first half of the warm-up (each login
+        # hashes a password: argon2, 64 MiB and ~0.1 s of a core)
+        warm_up = args.warm_up or args.duration / 4
+        spawn_rate = max(1.0, args.users / (warm_up / 2))
+        memory = Memory(server.pid, warm_up=warm_up)
+        memory.start()
         env = {**os.environ, 'BENCH_PORTAL_DATABASE': DATABASE,
-            'BENCH_PORTAL_MEMBERS': str(args.users),
+            'BENCH_PORTAL_MEMBERS': str(members),
             'BENCH_PORTAL_PASSWORD': PASSWORD}
         subprocess.run([str(Path(sys.executable).parent / 'locust'),
                 '-f', str(ROOT / 'bench' / 'portal_users.py'), '--headless',
-                '-u', str(args.users), '-r', str(max(1, args.users // 5)),
+                '-u', str(args.users), '-r', f'{spawn_rate:.2f}',
                 '-t', f'{args.duration}s', '--host', host,
                 '--csv', str(prefix), '--only-summary',
                 '--loglevel', 'WARNING'],
             check=False, cwd=ROOT, env=env)
+        memory.stop()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -141,12 +176,73 @@ def main():
     for name, count, failures, p50, p95, rps in figures:
         print(f"{name:24} {count:9} {failures:7} {p50:>7} {p95:>7} "
             f"{rps:7.1f}")
+    print(f"server memory: {memory.first:.0f} MB at start, "
+        f"{memory.warm:.0f} MB after the warm-up, {memory.last:.0f} MB at "
+        f"the end (peak {memory.peak:.0f} MB): grew {memory.growth:+.0f} MB "
+        f"after the warm-up")
     if args.write:
-        write(args, backend.name, figures)
+        write(args, backend.name, figures, memory)
+    if args.check:
+        requests = sum(f[1] for f in figures if f[0] != 'Aggregated')
+        failures = sum(f[2] for f in figures if f[0] != 'Aggregated')
+        problems = []
+        if not requests:
+            problems.append("no request was made")
+        if failures:
+            problems.append(f"{failures} of {requests} requests failed "
+                f"(var/bench-portal_failures.csv)")
+        if memory.growth > args.max_growth:
+            problems.append(f"the server grew by {memory.growth:.0f} MB "
+                f"after the warm-up (bound {args.max_growth} MB)")
+        for problem in problems:
+            print(f"CHECK FAILED: {problem}")
+        if problems:
+            return 1
+        print(f"check passed: {requests} requests, none failed, memory "
+            f"within {args.max_growth} MB")
     return 0
 
 
-def write(args, backend_name, figures):
+class Memory(threading.Thread):
+    """The resident set size of a process (MB), sampled every second: the
+    first sample, the one at the end of the warm-up, the last and the peak."""
+
+    def __init__(self, pid, warm_up):
+        super().__init__(daemon=True)
+        self.pid, self.warm_up = pid, warm_up
+        self.first = self.warm = self.last = self.peak = 0.0
+        self._stopped = threading.Event()
+
+    def rss(self):
+        try:
+            for line in open(f'/proc/{self.pid}/status'):
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return self.last
+
+    def run(self):
+        started = time.monotonic()
+        self.first = self.warm = self.rss()
+        warm = False
+        while not self._stopped.wait(1):
+            self.last = self.rss()
+            self.peak = max(self.peak, self.last)
+            if not warm and time.monotonic() - started >= self.warm_up:
+                self.warm, warm = self.last, True
+
+    def stop(self):
+        self._stopped.set()
+        self.join()
+        self.last = self.rss()
+
+    @property
+    def growth(self):
+        return self.last - self.warm
+
+
+def write(args, backend_name, figures, memory):
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
         capture_output=True, text=True, cwd=ROOT).stdout.strip()
     cpu = platform.processor() or platform.machine()
@@ -165,12 +261,16 @@ def write(args, backend_name, figures):
         f"{os.cpu_count()} cores, Python {platform.python_version()}; "
         f"{data}, one trytond process (its built-in threaded server), "
         f"{args.users} locust users on the same machine logged in as "
-        f"{args.users} different members, 0.5–2 s between pages, "
+        f"{args.members} different members, 0.5–2 s between pages, "
         f"{args.duration} s.\n\n"
         "| page | requests | errors | p50 ms | p95 ms | requests/s |\n"
         "|---|---|---|---|---|---|\n")
     for name, count, failures, p50, p95, rps in figures:
         text += f"| {name} | {count} | {failures} | {p50} | {p95} | {rps:.1f} |\n"
+    text += (f"\nServer memory (resident): {memory.first:.0f} MB at start, "
+        f"{memory.warm:.0f} MB after the warm-up ({memory.warm_up:.0f} s), "
+        f"{memory.last:.0f} MB at the end, peak {memory.peak:.0f} MB: "
+        f"{memory.growth:+.0f} MB after the warm-up.\n")
     text += (f"\nTarget (issue 8): the usage page and the simulation answer "
         f"with p95 under {TARGET_MS} ms.\n")
     path = ROOT / 'docs' / 'benchmarks.md'

@@ -89,8 +89,14 @@ def pytest_configure(config):
         "whole session left behind)")
 
 
+    config.addinivalue_line('markers',
+        "load: run after the other browser tests, before the last ones (it "
+        "adds portal members to the demo database)")
+
+
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.get_closest_marker('last') is not None)
+    items.sort(key=lambda item: 2 if item.get_closest_marker('last')
+        else 1 if item.get_closest_marker('load') else 0)
 
 
 @pytest.hookimpl(wrapper=True)
