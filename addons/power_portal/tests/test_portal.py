@@ -376,6 +376,107 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             self.assertNotIn('result', response.get_data(as_text=True), name)
         self.assertEqual(refused, {401})
 
+    def test_malformed_rpc_arguments(self):
+        """A staff session's RPC calls with malformed arguments (wrong
+        types, unknown fields, bad domains, huge or deeply nested lists,
+        missing or extra parameters) each get an error answer, never a
+        server error, and change nothing"""
+        import base64
+        import json
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            User = pool.get('res.user')
+            ModelData = pool.get('ir.model.data')
+            User.create([{'login': 'rpc-clerk', 'name': 'RPC Clerk',
+                        'password': 'rpc-clerk-2026-pass',
+                        'groups': [('add', [
+                                    ModelData.get_id('power_cis',
+                                        'group_power_operator'),
+                                    ModelData.get_id('power_billing',
+                                        'group_power_billing')])]}])
+            transaction.commit()
+        client = self.client()
+
+        def call(method, params, auth=None, raw=None):
+            response = client.post(f'/{DB_NAME}/rpc/', data=raw or json.dumps(
+                    {'id': 1, 'method': method, 'params': params}),
+                content_type='application/json', headers=auth or {})
+            body = response.get_data(as_text=True)
+            try:
+                return response.status_code, json.loads(body)
+            except ValueError:
+                return response.status_code, {'body': body[:300]}
+        status, answer = call('common.db.login',
+            ['rpc-clerk', {'password': 'rpc-clerk-2026-pass'}, 'en'])
+        self.assertEqual(status, 200, answer)
+        user_id, session, _ = answer['result']
+        token = base64.b64encode(
+            f'rpc-clerk:{user_id}:{session}'.encode()).decode()
+        auth = {'Authorization': f'Session {token}'}
+
+        def counts():
+            with Transaction().start(DB_NAME, 0, readonly=True):
+                pool = Pool()
+                return {name: pool.get(name).search_count([])
+                    for name in ('power.contract', 'power.inquiry',
+                        'party.party', 'power.payment.method',
+                        'power.billing.determinant', 'account.invoice')}
+        before = counts()
+        own = self.data['a']
+        huge = list(range(1, 200001))
+        malformed = {
+            'read': [['x'], [[own['contract']], 'number'],
+                [[{'id': 1}], ['number']], [huge, ['number']],
+                [[own['contract']], ['no_such_field']],
+                [[own['contract']], [None]], [[-1], ['number']]],
+            'search': [['not a domain'], [[['id', 'is-like', 1]]],
+                [[['number', '=', {'$ne': 1}]]],
+                [[], 'x'], [[], 0, 10 ** 6], [[], 0, None, 'id DESC; DROP']],
+            'search_count': [[[['no_such_field', '=', 1]]], ['x']],
+            'write': [[[own['contract']], {'no_such_field': 1}],
+                [[own['contract']], {'number': ['x']}],
+                [['x'], {'number': 'X'}], [[own['contract']], 'number'],
+                [huge, {'state': 'cancelled'}],
+                [[own['contract']], {'customer': 'not an id'}]],
+            'create': [[[{'customer': 'abc'}]], [['x']], ['x'],
+                [[{'no_such_field': 1}]], [[{}] * 1000]],
+            'delete': [[['x']], [[-1]], [huge], [[{'id': 1}]]],
+            }
+        tried = 0
+        for model in ['power.contract', 'power.inquiry',
+                'power.payment.method', 'power.billing.determinant']:
+            for method, argument_sets in malformed.items():
+                for arguments in argument_sets:
+                    # with the context, without it, with one too many
+                    for params in (arguments + [{}], arguments,
+                            arguments + [{}, 'extra', 1]):
+                        with self.subTest(model=model, method=method,
+                                params=repr(params)[:80]):
+                            status, answer = call(
+                                f'model.{model}.{method}', params, auth)
+                            tried += 1
+                            # an HTTP refusal (422 for a missing context)
+                            # or a JSON-RPC error; never a result, never a
+                            # server error
+                            self.assertLess(status, 500, answer)
+                            self.assertNotIn('result', answer)
+                            self.assertTrue(status >= 400
+                                or 'error' in answer, answer)
+        self.assertGreater(tried, 350)
+        # a domain nested 100,000 deep (beyond any recursion limit)
+        depth = 100000
+        status, answer = call(None, None, auth, raw=(
+                '{"id": 1, "method": "model.power.contract.search", '
+                '"params": [' + '[' * depth + ']' * depth + ', {}]}'))
+        self.assertLess(status, 500, answer)
+        self.assertNotIn('result', answer)
+        self.assertEqual(counts(), before)
+        # the session still works after all that
+        status, answer = call('model.power.contract.read',
+            [[own['contract']], ['number'], {}], auth)
+        self.assertEqual(status, 200)
+        self.assertEqual(len(answer['result']), 1)
+
     # --- members -------------------------------------------------------
 
     def test_registration(self):
