@@ -114,6 +114,7 @@ HASHING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 class BoundedHashingMixin:
     "check_password and hash_password of a user model, a few at a time."
+    __slots__ = ()
 
     @classmethod
     def hash_password(cls, password):
