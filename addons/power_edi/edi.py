@@ -203,21 +203,25 @@ class Endpoint(ModelSQL, ModelView):
         recovered = []
         for temporary in sorted(outbox.glob('.*.part')):
             name = temporary.name[1:-len('.part')]
-            data = temporary.read_bytes()
-            sent = Exchange.search([('endpoint', '=', self.id),
-                    ('direction', '=', 'out'), ('name', '=', name),
-                    ('checksum', '=', hashlib.sha256(data).hexdigest())],
-                limit=1)
-            if sent:
-                os.replace(temporary, outbox / name)
-                recovered.append(name)
-                logger.warning("outbound file %s recovered after a crash "
-                    "(exchange %s)", name, sent[0].rec_name)
-            elif (dt.datetime.now().timestamp() - temporary.stat().st_mtime
-                    > ORPHAN_MINUTES * 60):
-                temporary.unlink()
-                logger.warning("outbound file %s of a transaction that did "
-                    "not commit removed", name)
+            try:
+                data = temporary.read_bytes()
+                sent = Exchange.search([('endpoint', '=', self.id),
+                        ('direction', '=', 'out'), ('name', '=', name),
+                        ('checksum', '=', hashlib.sha256(data).hexdigest())],
+                    limit=1)
+                if sent:
+                    os.replace(temporary, outbox / name)
+                    recovered.append(name)
+                    logger.warning("outbound file %s recovered after a "
+                        "crash (exchange %s)", name, sent[0].rec_name)
+                elif (dt.datetime.now().timestamp()
+                        - temporary.stat().st_mtime > ORPHAN_MINUTES * 60):
+                    temporary.unlink()
+                    logger.warning("outbound file %s of a transaction that "
+                        "did not commit removed", name)
+            except FileNotFoundError:
+                # its own process renamed it meanwhile
+                continue
         return recovered
 
     def receive_inbox(self, run=None):
@@ -528,7 +532,10 @@ class FileMoves:
                     continue   # recovered by another process meanwhile
                 # not voted (a test committing the files by hand)
                 temporary.write_bytes(data)
-            os.replace(temporary, path)
+            try:
+                os.replace(temporary, path)
+            except FileNotFoundError:
+                pass   # recovered by another process meanwhile
         self.moves, self.writes = [], []
 
     def tpc_abort(self, transaction):
