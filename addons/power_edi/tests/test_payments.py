@@ -93,6 +93,18 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         self.usage(contract, JAN10, FEB10, '259.6')
         return contract
 
+    def konbini_slip(self, company):
+        """A billed customer paying by konbini slip: (agent, endpoint,
+        contract, slip, the day paid, two days before the due date)."""
+        Slip = Pool().get('power.payment.slip')
+        agent = setup_collections(company)['konbini']
+        endpoint = self.endpoint(agent)
+        contract = self.customer(company, 'konbini', agent, '山田 太郎')
+        self.bill()
+        slip, = Slip.search([])
+        return (agent, endpoint, contract, slip,
+            slip.due_date - dt.timedelta(days=2))
+
     def money_state(self):
         "What a payment file could change: counts and states."
         pool = Pool()
@@ -241,14 +253,7 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         "A store payment of a slip's barcode reconciles its invoice"
         pool = Pool()
         Endpoint = pool.get('power.edi.endpoint')
-        Slip = pool.get('power.payment.slip')
-        agents = setup_collections(company)
-        agent = agents['konbini']
-        endpoint = self.endpoint(agent)
-        contract = self.customer(company, 'konbini', agent, '山田 太郎')
-        self.bill()
-        slip, = Slip.search([])
-        paid_on = slip.due_date - dt.timedelta(days=2)
+        agent, endpoint, contract, slip, paid_on = self.konbini_slip(company)
         KonbiniAgent(self.folder / agent.code / 'inbox').notice(
             [slip.barcode], paid_on)
         Endpoint.poll([endpoint])
@@ -264,15 +269,8 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         pool = Pool()
         Endpoint = pool.get('power.edi.endpoint')
         Exchange = pool.get('power.edi.exchange')
-        Slip = pool.get('power.payment.slip')
         Receipt = pool.get('power.payment.receipt')
-        agents = setup_collections(company)
-        agent = agents['konbini']
-        endpoint = self.endpoint(agent)
-        contract = self.customer(company, 'konbini', agent, '山田 太郎')
-        self.bill()
-        slip, = Slip.search([])
-        paid_on = slip.due_date - dt.timedelta(days=2)
+        agent, endpoint, contract, slip, paid_on = self.konbini_slip(company)
         inbox = self.folder / agent.code / 'inbox'
         first = KonbiniAgent(inbox).notice([slip.barcode], paid_on)
         data = (inbox / first).read_bytes()
