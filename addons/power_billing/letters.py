@@ -28,10 +28,11 @@ def _addressee(party, invoice=None):
         address=_one_line(address))
 
 
-def slip_letters(slips):
+def slip_letters(slips, date=None):
+    "The payment slip letters of slips, dated date (default today)."
     pool = Pool()
     configuration = pool.get('power.configuration')(1)
-    today = pool.get('ir.date').today()
+    today = date or pool.get('ir.date').today()
     letters = []
     for slip in slips:
         invoice = slip.invoice
@@ -51,7 +52,8 @@ def slip_letters(slips):
     return letters
 
 
-def dunning_letters(dunnings):
+def dunning_letters(dunnings, date=None):
+    "The letters of dunnings, dated by their dunning, else date or today."
     pool = Pool()
     configuration = pool.get('power.configuration')(1)
     letters = []
@@ -85,21 +87,21 @@ def dunning_letters(dunnings):
                 '。', '未払いの料金は引き続きお支払いください。お支払いが'
                 'ない場合、債権回収会社に回収を委託することがあります。')
         letters.append(Letter(kind, f'L{dunning.id:010d}', retailer,
-                date=dunning.date or pool.get('ir.date').today(),
+                date=dunning.date or date or pool.get('ir.date').today(),
                 paragraphs=paragraphs, rows=tuple(rows),
                 amount=dunning.amount_due, due_date=dunning.termination_date,
                 **_addressee(party, invoice)))
     return letters
 
 
-def conclusion_letters(contracts):
-    """The post-contract documents (契約締結後交付書面) of contracts: the
-    terms of the contract and the text of the post-contract document in
-    force on its start date."""
+def conclusion_letters(contracts, date=None):
+    """The post-contract documents (契約締結後交付書面) of contracts, dated
+    date (default today): the terms of the contract and the text of the
+    post-contract document in force on its start date."""
     pool = Pool()
     configuration = pool.get('power.configuration')(1)
     Document = pool.get('power.explanation.document')
-    today = pool.get('ir.date').today()
+    today = date or pool.get('ir.date').today()
     from power_core.ids import supply_point as spid
     letters = []
     for contract in contracts:

@@ -58,7 +58,8 @@ HANDLERS = {}
 # a temporary outbound file without a committed exchange is removed after
 ORPHAN_MINUTES = 10
 # how an outbound type is built again from the database: a method name on
-# the exchange returning the content (power_edi.payments, .points, ...)
+# the exchange returning the content (power_edi.payments, .points, ...) and
+# the function saying where the sent and rebuilt contents differ
 REBUILDERS = {}
 # the content of the exchanges being received, by id (not read back from
 # the file store: a large file is held once)
@@ -73,11 +74,12 @@ def handler(kind):
     return register
 
 
-def rebuilder(kind):
+def rebuilder(kind, compare=None):
     """Register the decorated method as the way to build an outbound file
-    of this type again from the database (Exchange.rebuild)."""
+    of this type again from the database (Exchange.rebuild), compared line
+    by line unless compare(sent, rebuilt) says otherwise."""
     def register(method):
-        REBUILDERS[kind] = method.__name__
+        REBUILDERS[kind] = (method.__name__, compare or first_difference)
         return method
     return register
 
@@ -446,13 +448,14 @@ class Exchange(ModelSQL, ModelView):
         and no randomness, so a file is identical as long as the data it
         was made from is unchanged."""
         for exchange in exchanges:
-            method = REBUILDERS.get(exchange.kind)
-            if exchange.direction != 'out' or not method:
+            if exchange.direction != 'out' or (
+                    exchange.kind not in REBUILDERS):
                 raise UserError(gettext('power_edi.msg_not_rebuildable',
                         exchange=exchange.rec_name,
                         kinds=', '.join(sorted(REBUILDERS))))
-            data = getattr(exchange, method)()
-            difference = first_difference(exchange.data(), data)
+            method, compare = REBUILDERS[exchange.kind]
+            difference = compare(exchange.data(),
+                getattr(exchange, method)())
             stamp = now().strftime('%Y-%m-%d %H:%M')
             exchange.rebuilt = (gettext('power_edi.msg_rebuilt_identical',
                     date=stamp) if difference is None

@@ -8,6 +8,7 @@ customers who chose electronic notices) and post-contract documents
 acknowledged and puts the documents it could not print back in line for
 the next batch, with the reason on the exchange."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from power_core.formats import FormatError
 from power_core.formats import print_shop
@@ -18,8 +19,9 @@ from trytond.model import ModelView, fields
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
-from .edi import handler
+from .edi import handler, rebuilder
 
 BATCH = 500
 # post-contract documents go out for the contracts concluded this recently
@@ -106,7 +108,6 @@ class Endpoint(metaclass=PoolMeta):
         pool = Pool()
         Determinant = pool.get('power.billing.determinant')
         Exchange = pool.get('power.edi.exchange')
-        from trytond.modules.power_billing.notice import notices
         determinants = Determinant.search([
                 ('state', '=', 'billed'),
                 ('invoice', '!=', None),
@@ -116,27 +117,13 @@ class Endpoint(metaclass=PoolMeta):
             order=[('id', 'ASC')], limit=limit)
         if not determinants:
             return None
-        documents = notices(determinants)
-        pdf, pages = render_batch(documents)
-        items, page = [], 1
-        for determinant, notice, count in zip(determinants, documents, pages):
-            items.append(print_shop.Item(
-                    document_id=f'D{determinant.id:010d}',
-                    kind='usage_notice',
-                    customer_number=notice.customer_number,
-                    name=notice.customer_name,
-                    postal_code=notice.postal_code,
-                    address=notice.billing_address,
-                    first_page=page, pages=count, amount=notice.total,
-                    due_date=notice.due_date))
-            page += count
-        data = print_shop.write_batch(items, pdf)
-        stamp = now().strftime('%Y%m%d%H%M%S')
-        name = f'NOTICE_{stamp}_{determinants[0].id:010d}.zip'
+        sent = now()
+        name = f'NOTICE_{sent:%Y%m%d%H%M%S}_{determinants[0].id:010d}.zip'
+        data, count, pages = notice_batch(determinants, sent)
         exchange = Exchange.send_file(self, name, data, 'print_usage_notice',
-            business_key=f'usage_notice {len(items)}',
-            message=gettext('power_edi.msg_print_batch', count=len(items),
-                pages=page - 1))
+            business_key=f'usage_notice {count}',
+            message=gettext('power_edi.msg_print_batch', count=count,
+                pages=pages))
         Determinant.write(determinants, {'print_exchange': exchange.id})
         return exchange
 
@@ -150,7 +137,7 @@ class Endpoint(metaclass=PoolMeta):
             limit=limit)
         if not slips:
             return None
-        return self._send_letters(slips, slip_letters(slips), 'SLIP',
+        return self._send_letters(slips, slip_letters, 'SLIP',
             'print_payment_slip')
 
     def send_dunning_batch(self, limit=BATCH):
@@ -172,8 +159,8 @@ class Endpoint(metaclass=PoolMeta):
         dunnings = Dunning.search(domain, order=[('id', 'ASC')], limit=limit)
         if not dunnings:
             return None
-        return self._send_letters(dunnings, dunning_letters(dunnings),
-            'DUNNING', 'print_dunning_letter')
+        return self._send_letters(dunnings, dunning_letters, 'DUNNING',
+            'print_dunning_letter')
 
     def send_conclusion_batch(self, limit=BATCH, days=CONCLUSION_DAYS):
         """One batch of post-contract documents (契約締結後交付書面) of the
@@ -190,36 +177,101 @@ class Endpoint(metaclass=PoolMeta):
                 ], order=[('id', 'ASC')], limit=limit)
         if not contracts:
             return None
-        return self._send_letters(contracts, conclusion_letters(contracts),
+        return self._send_letters(contracts, conclusion_letters,
             'CONCLUSION', 'print_conclusion_notice', field='conclusion_exchange')
 
-    def _send_letters(self, records, letters, prefix, kind,
+    def _send_letters(self, records, make_letters, prefix, kind,
             field='print_exchange'):
+        """Send the letters make_letters(records, date) makes in one batch
+        and link the records to it by field."""
         Exchange = Pool().get('power.edi.exchange')
-        from power_core.letters import render_batch as render_letters
-        pdf, pages = render_letters(letters)
-        items, page = [], 1
-        for letter, count in zip(letters, pages):
-            items.append(print_shop.Item(document_id=letter.document_id,
-                    kind=letter.kind, customer_number=letter.customer_number,
-                    name=letter.customer_name,
-                    postal_code=letter.postal_code, address=letter.address,
-                    first_page=page, pages=count, amount=letter.amount,
-                    due_date=letter.due_date))
-            page += count
-        data = print_shop.write_batch(items, pdf)
-        stamp = now().strftime('%Y%m%d%H%M%S')
-        name = f'{prefix}_{stamp}_{records[0].id:010d}.zip'
+        sent = now()
+        name = f'{prefix}_{sent:%Y%m%d%H%M%S}_{records[0].id:010d}.zip'
+        data, count, pages = letter_batch(
+            make_letters(records, company_date(sent)), sent)
         exchange = Exchange.send_file(self, name, data, kind,
-            business_key=f'{kind} {len(items)}',
-            message=gettext('power_edi.msg_print_batch', count=len(items),
-                pages=page - 1))
+            business_key=f'{kind} {count}',
+            message=gettext('power_edi.msg_print_batch', count=count,
+                pages=pages))
         type(records[0]).write(list(records), {field: exchange.id})
         return exchange
 
 
+def company_date(moment):
+    "The date in the company's time zone of a (naive, local) moment."
+    pool = Pool()
+    company_id = Transaction().context.get('company')
+    timezone = None
+    if company_id is not None and company_id >= 0:
+        company = pool.get('company.company')(company_id)
+        if company.timezone:
+            timezone = ZoneInfo(company.timezone)
+    return moment.astimezone(timezone).date()
+
+
+def notice_batch(determinants, sent):
+    """(batch bytes, documents, pages) of the bill notices of determinants,
+    the batch sent at that moment."""
+    from trytond.modules.power_billing.notice import notices
+    documents = notices(determinants)
+    pdf, pages = render_batch(documents)
+    return _batch(pdf, pages, sent, [dict(
+                document_id=f'D{determinant.id:010d}', kind='usage_notice',
+                customer_number=notice.customer_number,
+                name=notice.customer_name, postal_code=notice.postal_code,
+                address=notice.billing_address, amount=notice.total,
+                due_date=notice.due_date)
+            for determinant, notice in zip(determinants, documents)])
+
+
+def letter_batch(letters, sent):
+    "(batch bytes, documents, pages) of letters sent at that moment."
+    from power_core.letters import render_batch as render_letters
+    pdf, pages = render_letters(letters)
+    return _batch(pdf, pages, sent, [dict(document_id=letter.document_id,
+                kind=letter.kind, customer_number=letter.customer_number,
+                name=letter.customer_name, postal_code=letter.postal_code,
+                address=letter.address, amount=letter.amount,
+                due_date=letter.due_date)
+            for letter in letters])
+
+
+def _batch(pdf, pages, sent, documents):
+    items, page = [], 1
+    for document, count in zip(documents, pages):
+        items.append(print_shop.Item(first_page=page, pages=count,
+                **document))
+        page += count
+    return print_shop.write_batch(items, pdf, sent), len(items), page - 1
+
+
 class Exchange(metaclass=PoolMeta):
     __name__ = 'power.edi.exchange'
+
+    @rebuilder('print_usage_notice', print_shop.batch_difference)
+    @rebuilder('print_payment_slip', print_shop.batch_difference)
+    @rebuilder('print_dunning_letter', print_shop.batch_difference)
+    @rebuilder('print_conclusion_notice', print_shop.batch_difference)
+    def rebuild_print_batch(self):
+        """The batch of the documents its index names, made again from the
+        database as at the time in its name (NOTICE_YYYYmmddHHMMSS_...)."""
+        pool = Pool()
+        from trytond.modules.power_billing.letters import (
+            conclusion_letters, dunning_letters, slip_letters)
+        items, _ = print_shop.read_batch(self.data(), self.name)
+        sent = dt.datetime.strptime(self.name.split('_')[1], '%Y%m%d%H%M%S')
+        ids = [int(item.document_id[1:]) for item in items]
+        if self.kind == 'print_usage_notice':
+            Determinant = pool.get('power.billing.determinant')
+            return notice_batch(Determinant.browse(ids), sent)[0]
+        model, make_letters = {
+            'print_payment_slip': ('power.payment.slip', slip_letters),
+            'print_dunning_letter': ('account.dunning', dunning_letters),
+            'print_conclusion_notice': ('power.contract', conclusion_letters),
+            }[self.kind]
+        records = pool.get(model).browse(ids)
+        return letter_batch(make_letters(records, company_date(sent)),
+            sent)[0]
 
     @handler('print')
     def apply_print(self):

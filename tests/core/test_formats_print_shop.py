@@ -21,6 +21,37 @@ def test_batch_round_trip():
     assert (items, pdf) == (ITEMS, PDF)
 
 
+def test_same_batch_same_bytes():
+    "Dated by the batch's time, not the clock: a batch can be rebuilt."
+    import io
+    import time
+    import zipfile
+    when = dt.datetime(2025, 3, 1, 9, 30, 15)
+    first = print_shop.write_batch(ITEMS, PDF, when)
+    time.sleep(2.1)  # ZIP times have a resolution of two seconds
+    assert print_shop.write_batch(ITEMS, PDF, when) == first
+    assert {entry.date_time for entry in zipfile.ZipFile(
+                io.BytesIO(first)).infolist()} == {(2025, 3, 1, 9, 30, 14)}
+    assert print_shop.batch_difference(first, first) is None
+
+
+def test_batch_difference_names_the_line_or_the_pdf():
+    when = dt.datetime(2025, 3, 1, 9, 30)
+    sent = print_shop.write_batch(ITEMS, PDF, when)
+    renamed = [ITEMS[0], print_shop.Item(**{
+                **ITEMS[1].__dict__, 'name': '佐藤 花'})]
+    assert print_shop.batch_difference(sent, print_shop.write_batch(
+            renamed, PDF, when)) == 'index.csv line 3 differs'
+    assert print_shop.batch_difference(sent, print_shop.write_batch(
+            ITEMS[:1], PDF, when)) == (
+        'index.csv: 3 lines sent, 2 lines rebuilt')
+    assert print_shop.batch_difference(sent, print_shop.write_batch(
+            ITEMS, PDF + b' ', when)) == 'documents.pdf differs'
+    assert print_shop.batch_difference(sent, print_shop.write_batch(
+            ITEMS, PDF, dt.datetime(2025, 3, 2))) == (
+        "the archives' entries differ (dates or order)")
+
+
 def test_pages_must_follow_each_other():
     bad = [ITEMS[0], print_shop.Item(*[getattr(ITEMS[1], f)
                 for f in print_shop.Item.__dataclass_fields__][:6], 3, 1)]

@@ -304,6 +304,19 @@ class PrintShopTestCase(unittest.TestCase):
         self.assertEqual((first.print_exchange, second.print_exchange,
                 third.print_exchange), (Exchange(batch.id), None, None))
 
+        # built again a month later from the database, as at the time in
+        # its name: the same bytes (the index names the refused notice too)
+        batch = Exchange(batch.id)
+        with patch.object(pool.get('ir.date'), 'today',
+                return_value=dt.date.today() + dt.timedelta(days=30)):
+            Exchange.rebuild([batch])
+        self.assertIn('identical', batch.rebuilt)
+        # the first customer's postal code corrected since: her line differs
+        pool.get('party.address').write(list(contracts[0].customer.addresses),
+            {'postal_code': '100-0013'})
+        Exchange.rebuild([batch])
+        self.assertIn('index.csv line 2 differs', batch.rebuilt)
+
 
 class ProcurementTestCase(unittest.TestCase):
     "The supply plan to power procurement"

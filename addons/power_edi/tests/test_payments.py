@@ -371,6 +371,13 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         self.assertEqual(mailed.letter_email.recipients, 'hanako@example.jp')
         self.assertIn('督促状', mailed.letter_email.subject)
         del slip_payer
+        # built again later from the database: the same bytes (the letters
+        # are dated by their batch, not by the day they are rebuilt)
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=due + dt.timedelta(days=9)):
+            Exchange.rebuild([slips, letters])
+        self.assertIn('identical', slips.rebuilt)
+        self.assertIn('identical', letters.rebuilt)
         PrintShop(folder / 'outbox', folder / 'inbox').process()
         Endpoint.poll([endpoint])
         self.assertEqual({Exchange(slips.id).state,
@@ -425,6 +432,17 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
                 ('conclusion_notice', '鈴木 花子')])
         self.assertEqual((first.conclusion_exchange,
                 second.conclusion_exchange), (batch, batch))
+        # built again the next month: the same bytes, until the document's
+        # text changes
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=dt.date.today() + dt.timedelta(days=31)):
+            Exchange.rebuild([batch])
+        self.assertIn('identical', batch.rebuilt)
+        post, = Document.search([('code', '=', 'POST1')])
+        post.content = '供給条件は電気需給約款のとおりです。'
+        post.save()
+        Exchange.rebuild([batch])
+        self.assertIn('documents.pdf differs', batch.rebuilt)
         Endpoint.send_print([endpoint])
         self.assertEqual(len(Exchange.search(
                     [('kind', '=', 'print_conclusion_notice')])), 1)

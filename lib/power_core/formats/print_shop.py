@@ -14,6 +14,8 @@ from power_core.formats import FormatError, csv_rows, date, identifier, whole
 
 INDEX = 'index.csv'
 DOCUMENT = 'documents.pdf'
+# the date of a batch's entries when none is given (the earliest ZIP allows)
+EPOCH = dt.datetime(1980, 1, 1)
 INDEX_COLUMNS = ['document_id', 'kind', 'customer_number', 'name',
     'postal_code', 'address', 'first_page', 'pages', 'amount', 'due_date']
 ACK_COLUMNS = ['batch', 'document_id', 'status', 'reason']
@@ -41,8 +43,10 @@ class Item:
     due_date: dt.date = None
 
 
-def write_batch(items, pdf):
-    "The batch ZIP of items (whose pages are in pdf, bytes) as bytes."
+def write_batch(items, pdf, when=EPOCH):
+    """The batch ZIP of items (whose pages are in pdf, bytes) as bytes, its
+    entries dated when (the batch's time): the same items, pages and time
+    make the same bytes, so a batch can be built again and compared."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator='\r\n')
     writer.writerow(INDEX_COLUMNS)
@@ -56,9 +60,32 @@ def write_batch(items, pdf):
                 f'{item.due_date:%Y%m%d}' if item.due_date else ''])
     data = io.BytesIO()
     with zipfile.ZipFile(data, 'w', zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(INDEX, out.getvalue().encode('utf-8-sig'))
-        archive.writestr(DOCUMENT, pdf)
+        for name, content in ((INDEX, out.getvalue().encode('utf-8-sig')),
+                (DOCUMENT, pdf)):
+            entry = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, content)
     return data.getvalue()
+
+
+def batch_difference(sent, rebuilt):
+    """Where two batches first differ, a sentence naming the index line or
+    the PDF; None if they are the same bytes."""
+    if sent == rebuilt:
+        return None
+    old, new = (zipfile.ZipFile(io.BytesIO(data)) for data in (sent, rebuilt))
+    old_index, new_index = (archive.read(INDEX).decode('utf-8-sig')
+        .splitlines() for archive in (old, new))
+    for number, (a, b) in enumerate(zip(old_index, new_index), 1):
+        if a != b:
+            return f"{INDEX} line {number} differs"
+    if len(old_index) != len(new_index):
+        return (f"{INDEX}: {len(old_index)} lines sent, "
+            f"{len(new_index)} lines rebuilt")
+    if old.read(DOCUMENT) != new.read(DOCUMENT):
+        return f"{DOCUMENT} differs"
+    return "the archives' entries differ (dates or order)"
 
 
 def read_batch(data, name=''):
