@@ -64,11 +64,39 @@ def demo_server():
                     raise RuntimeError(
                         f"demo server did not start; see {log.name}")
                 time.sleep(0.3)
+        _first_login_step(url, deadline)
         yield url
     finally:
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+def _first_login_step(url, deadline):
+    """Ask the database what the web client's login asks first (the user
+    name alone: the server answers that it wants the password) and wait
+    for the answer. Serving files does not touch the database; on a demo
+    database just built its first answer can wait behind the disk
+    (PostgreSQL flushing what the preparation wrote), which once made the
+    first test's login time out."""
+    import json
+    base, database = url.split('/#')
+    request = urllib.request.Request(f'{base}/{database}/rpc/',
+        data=json.dumps({'id': 0, 'method': 'common.db.login',
+                'params': ['admin', {}, 'en']}).encode(),
+        headers={'Content-Type': 'application/json'})
+    while True:
+        try:
+            answer = json.loads(urllib.request.urlopen(
+                    request, timeout=120).read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+            continue
+        if 'LoginException' not in json.dumps(answer.get('error')):
+            raise RuntimeError(f"the login's first step answered {answer}")
+        return
 
 
 @pytest.fixture(scope='session')

@@ -5,7 +5,9 @@ process reading the inbox killed (SIGKILL) after a file is applied, before
 its commit; the file stays in the inbox and nothing of it is stored; the
 next poll applies it once; the same file arriving again is a duplicate.
 Outbound: a direct-debit request killed while its files are written, before
-and after the commit; nothing is sent twice and nothing committed is lost."""
+and after the commit; nothing is sent twice and nothing committed is lost.
+Card charges: the import of the card agent's answer killed before its
+booking commits; the next poll books each charge once."""
 import datetime as dt
 import os
 import random
@@ -17,6 +19,7 @@ import unittest
 from pathlib import Path
 
 from power_core.simulators.grid import GridOperator, household_day
+from power_core.simulators.payments import CardAgent
 
 from trytond.modules.power_billing.payment import setup_collections
 from trytond.modules.power_billing.tests.tools import (
@@ -130,8 +133,8 @@ class OutboundCrashTestCase(BillingHelpers, unittest.TestCase):
         cls.folder = Path(tempfile.mkdtemp(prefix='power-out-crash-'))
         helper = cls()
         helper.points = 0
-        cls.endpoint_id, cls.company_id = commit_with_billing_company(
-            helper.prepare)
+        (cls.endpoint_id, cls.card_endpoint_id, cls.card_invoice_id,
+            cls.company_id) = commit_with_billing_company(helper.prepare)
 
     @classmethod
     def tearDownClass(cls):
@@ -139,61 +142,88 @@ class OutboundCrashTestCase(BillingHelpers, unittest.TestCase):
         super().tearDownClass()
 
     def prepare(self, company):
-        "A bank agent's endpoint and a billed customer paying by debit."
+        """A bank agent's endpoint and a billed customer paying by debit; a
+        card agent's endpoint (folder card/) and one paying by card."""
         pool = Pool()
         Endpoint = pool.get('power.edi.endpoint')
         Method = pool.get('power.payment.method')
-        agent = setup_collections(company)['bank']
-        endpoint, = Endpoint.create([{'name': agent.name,
-                    'code': 'crash-bank', 'partner': 'payment',
-                    'payment_agent': agent.id,
-                    **{name: str(self.folder / name) for name in (
+        agents = setup_collections(company)
+        endpoints = Endpoint.create([{'name': agents[kind].name,
+                    'code': f'crash-{kind}', 'partner': 'payment',
+                    'payment_agent': agents[kind].id,
+                    **{name: str(folder / name) for name in (
                             'inbox', 'outbox', 'archive')},
-                    'error_folder': str(self.folder / 'error')}])
-        contract = self.contract(company, name='山田 太郎')
-        Method.create([{'party': contract.customer.id, 'kind': 'bank',
+                    'error_folder': str(folder / 'error')}
+                for kind, folder in [('bank', self.folder),
+                    ('card', self.folder / 'card')]])
+        debtor = self.contract(company, name='山田 太郎')
+        card_holder = self.contract(company, name='鈴木 花子')
+        agent = agents['bank']
+        Method.create([{'party': debtor.customer.id, 'kind': 'bank',
                     'start_date': dt.date(2024, 6, 1), 'agent': agent.id,
                     'bank': agent.bank.id,
                     'bank_branch': agent.bank_branch.id,
                     'account_type': '1', 'account_number': '1234567',
-                    'account_holder': 'ﾔﾏﾀﾞ ﾀﾛｳ'}])
-        self.usage(contract, JAN10, FEB10, '259.6')
+                    'account_holder': 'ﾔﾏﾀﾞ ﾀﾛｳ'}, {
+                    'party': card_holder.customer.id, 'kind': 'card',
+                    'start_date': dt.date(2024, 6, 1),
+                    'agent': agents['card'].id, 'card_token': 'tok_crash',
+                    'card_masked': '************1111',
+                    # confirmed by the agent already: only charges are sent
+                    'state': 'valid'}])
+        for contract in (debtor, card_holder):
+            self.usage(contract, JAN10, FEB10, '259.6')
         self.bill()
-        return endpoint.id, company.id
+        invoice, = pool.get('account.invoice').search(
+            [('party', '=', card_holder.customer.id)])
+        return (endpoints[0].id, endpoints[1].id, invoice.id, company.id)
 
-    def run_process(self, call, **env):
-        "Call an endpoint method in another process, committed; exit code."
+    def run_process(self, call, endpoint_id=None, today=DEBIT
+            - dt.timedelta(days=4), **env):
+        """Call an endpoint method (of the bank's endpoint unless another
+        is named) in another process on that day, committed; exit code."""
+        endpoint_id = endpoint_id or self.endpoint_id
         script = textwrap.dedent(f'''
             import datetime as dt
             from unittest import mock
             from trytond import config
             config.update_etc({str(ROOT / 'trytond.conf')!r})
             from trytond.pool import Pool
-            from trytond.transaction import Transaction
+            from trytond.transaction import Transaction, TransactionError
             Pool.start()
             pool = Pool({DB_NAME!r})
             pool.init()
-            with Transaction().start({DB_NAME!r}, 0,
-                    context={{'company': {self.company_id}}}) as transaction, \\
-                    mock.patch.object(pool.get('ir.date'), 'today',
-                        return_value=dt.date({DEBIT.year}, {DEBIT.month},
-                            {DEBIT.day - 4})):
-                Endpoint = pool.get('power.edi.endpoint')
-                Endpoint.{call}(Endpoint.browse([{self.endpoint_id}]))
-                transaction.commit()
+            extras = {{}}
+            while True:  # restarted with the locks it asks for, as cron does
+                with Transaction().start({DB_NAME!r}, 0, **extras,
+                        context={{'company': {self.company_id}}}) as transaction, \\
+                        mock.patch.object(pool.get('ir.date'), 'today',
+                            return_value=dt.date.fromisoformat({str(today)!r})):
+                    Endpoint = pool.get('power.edi.endpoint')
+                    try:
+                        Endpoint.{call}(Endpoint.browse([{endpoint_id}]))
+                    except TransactionError as error:
+                        transaction.rollback()
+                        error.fix(extras)
+                        continue
+                    transaction.commit()
+                    break
             ''')
         return subprocess.run([sys.executable, '-c', script],
             env={**os.environ, **env}, timeout=600).returncode
 
     def state(self):
-        "(outbound exchanges (kind), payments, files in the outbox)"
+        "(the bank's outbound exchanges (kind), payments, outbox files)"
         pool = Pool(DB_NAME)
+        sent = [('direction', '=', 'out'),
+            ('endpoint', '=', self.endpoint_id)]
         with Transaction().start(DB_NAME, 0, readonly=True):
             exchanges = sorted(e.kind for e in pool.get(
-                    'power.edi.exchange').search([('direction', '=', 'out')]))
-            payments = pool.get('account.payment').search_count([])
+                    'power.edi.exchange').search(sent))
+            payments = pool.get('account.payment').search_count(
+                [('journal.process_method', '=', 'zengin')])
             contents = {e.name: bytes(e.content) for e in pool.get(
-                    'power.edi.exchange').search([('direction', '=', 'out')])}
+                    'power.edi.exchange').search(sent)}
         files = sorted(p.name for p in (self.folder / 'outbox').iterdir())
         return exchanges, payments, files, contents
 
@@ -230,3 +260,60 @@ class OutboundCrashTestCase(BillingHelpers, unittest.TestCase):
         # sent again: nothing new to request, nothing doubled
         self.assertEqual(self.run_process('send_collections'), 0)
         self.assertEqual(self.state()[:3], (exchanges, 1, files))
+
+    def card_state(self):
+        """The card customer's money: (payments (state), invoice state and
+        amount to pay, her account's lines, the card endpoint's inbound
+        exchanges (state), files in its inbox)"""
+        pool = Pool(DB_NAME)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            invoice = pool.get('account.invoice')(self.card_invoice_id)
+            payments = sorted(p.state for p in pool.get(
+                    'account.payment').search(
+                    [('party', '=', invoice.party.id)]))
+            lines = pool.get('account.move.line').search_count(
+                [('party', '=', invoice.party.id)])
+            exchanges = [e.state for e in pool.get(
+                    'power.edi.exchange').search([
+                        ('endpoint', '=', self.card_endpoint_id),
+                        ('direction', '=', 'in')], order=[('id', 'ASC')])]
+            state = (payments, invoice.state, invoice.amount_to_pay, lines,
+                exchanges)
+            due = invoice.payment_term_date
+        inbox = self.folder / 'card' / 'inbox'
+        return state, due, sorted(
+            p.name for p in inbox.iterdir()) if inbox.exists() else []
+
+    def test_card_answer_killed_before_booking(self):
+        "The card agent's answer killed before its booking: booked once"
+        _, due, _ = self.card_state()
+        self.assertEqual(self.run_process('send_collections',
+                self.card_endpoint_id, today=due), 0)
+        folder = self.folder / 'card'
+        CardAgent(folder / 'outbox', folder / 'inbox', today=due).process()
+        before, _, answers = self.card_state()
+        self.assertEqual(before[:2], (['processing'], 'posted'))
+        self.assertEqual(len(answers), 1)
+
+        # killed after booking the charges, before the commit: nothing of
+        # it is kept and the answer stays in the inbox
+        self.assertEqual(self.run_process('poll', self.card_endpoint_id,
+                today=due, POWER_FAILPOINTS='edi.apply=1'), -9)
+        self.assertEqual(self.card_state(), (before, due, answers))
+
+        # the next poll books it once: paid, nothing left to pay
+        self.assertEqual(self.run_process('poll', self.card_endpoint_id,
+                today=due), 0)
+        after, _, inbox = self.card_state()
+        payments, invoice_state, to_pay, lines, exchanges = after
+        self.assertEqual((payments, invoice_state, to_pay, exchanges, inbox),
+            (['succeeded'], 'paid', 0, ['applied'], []))
+        self.assertGreater(lines, before[3])
+
+        # the same answer once more: a duplicate, nothing booked twice
+        (folder / 'inbox' / 'again.csv').write_bytes(
+            (folder / 'archive' / answers[0]).read_bytes())
+        self.assertEqual(self.run_process('poll', self.card_endpoint_id,
+                today=due), 0)
+        self.assertEqual(self.card_state()[0],
+            (payments, 'paid', 0, lines, ['applied', 'duplicate']))
