@@ -395,6 +395,45 @@ class BITestCase(BillingHelpers, unittest.TestCase):
                         if Access.check(model, mode, raise_exception=False))
         self.assertEqual(
             {k: v for k, v in found.items() if v != wanted[k]}, {})
+        # the menus each role sees (docs/reliability.md): its sections of
+        # Power Retail, no section left empty, no entry whose action the
+        # role may not run
+        sections = {
+            'staff': [],
+            'operator': ['Applications', 'Billing', 'Collections',
+                'Contracts', 'Customers', 'Inquiries', 'Supply Points',
+                'Switching Requests'],
+            # the sections of what every staff member may read, and theirs
+            'integration': ['Billing', 'Collections', 'Customers',
+                'Integration'],
+            'bi': ['Billing', 'Collections', 'Customers', 'Reports'],
+            'admin': ['Billing', 'Collections', 'Configuration', 'Customers',
+                'Logs', 'Supply Points'],
+            }
+        sections['billing'] = sections['operator']
+        Menu = pool.get('ir.ui.menu')
+        root = ModelData.get_id('power_cis', 'menu_power')
+        ours = {data.db_id for data in ModelData.search([
+                    ('model', '=', 'ir.ui.menu'),
+                    ('module', 'like', 'power_%')])}
+        found, faults = {}, []
+        for role, user in users.items():
+            groups = {group.id for group in user.groups}
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(_check_access=True):
+                menus = [m for m in Menu.search([]) if m.id in ours]
+            parents = {m.parent.id for m in menus if m.parent}
+            found[role] = sorted(m.name for m in menus
+                if m.parent and m.parent.id == root)
+            for menu in menus:
+                actions = [k.action for k in menu.action_keywords]
+                if not actions and menu.id not in parents:
+                    faults.append((role, menu.rec_name, 'empty section'))
+                for action in actions:
+                    if action.groups and not groups & {
+                            g.id for g in action.groups}:
+                        faults.append((role, menu.rec_name, 'not allowed'))
+        self.assertEqual((found, faults), (sections, []))
         # the operator log is kept even from its readers
         Log.add('someone', 'login_failed')
         entry, = Log.search([('login', '=', 'someone')])
