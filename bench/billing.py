@@ -47,11 +47,9 @@ def main():
         help="print where the billing run spends its time")
     parser.add_argument('--workers', type=int, nargs='*', default=[],
         help="then bill one more month with each number of trytond-worker "
-        "processes (PostgreSQL), e.g. --workers 1 2 4")
+        "processes (PostgreSQL), e.g. --workers 1 2 4; with --database, "
+        "the same next month each time, on a copy of the database")
     args = parser.parse_args()
-    if args.database and args.workers:
-        parser.error("--workers bills the months of bench_billing_<N>, "
-            "not of --database")
 
     from power_cis_cli import site
     site.configure_trytond()
@@ -162,7 +160,10 @@ def main():
     print(f"peak memory {peak:.0f} MB")
     scaling = []
     for month, workers in enumerate(args.workers):
-        rate = _with_workers(pool, name, company_id, month, workers)
+        if args.database:
+            rate = _with_workers_on_copy(name, workers)
+        else:
+            rate = _with_workers(pool, name, company_id, month, workers)
         print(f"{workers} trytond-worker process(es): {rate:.1f} contracts/s")
         scaling.append((workers, rate))
     if args.write:
@@ -176,7 +177,6 @@ def _with_workers(pool, name, company_id, month, workers):
     to the run's end."""
     from power_cis_cli import site
 
-    from trytond import config
     from trytond.modules.company.tests import set_company
     Company = pool.get('company.company')
     start = _months(READING, month - 1) if month else START
@@ -193,6 +193,51 @@ def _with_workers(pool, name, company_id, month, workers):
                         for u in Usage.search([('end', '=', start)])])
             _fuel(pool, end)
     site.in_transaction(name, prepare)
+    return _through_queue(pool, name, company_id,
+        end + dt.timedelta(days=2), workers)[0]
+
+
+def _with_workers_on_copy(name, workers):
+    """Bill the next month of the synthetic retailer `name` through the
+    task queue with `workers` trytond-worker processes, on a copy of the
+    database made for it and dropped after (the workers commit, so each
+    count needs the same month unbilled); contracts per second."""
+    from power_cis_cli import site
+    from synth import _psql
+
+    from trytond import backend
+    from trytond.pool import Pool
+    copy = f'{name}_workers'
+    # the template may have no other connection: close this process's
+    backend.Database(name).close()
+    _psql('postgres', f'DROP DATABASE IF EXISTS "{copy}"')
+    started = time.perf_counter()
+    _psql('postgres', f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    print(f"{copy}: copied in {time.perf_counter() - started:.0f} s")
+    try:
+        pool = Pool(copy)
+        pool.init()
+        bill_day, due = site.in_transaction(copy, _next_month)
+        company_id = site.in_transaction(copy, lambda t: pool.get(
+                'company.company').search([], limit=1)[0].id)
+        rate, total = _through_queue(pool, copy, company_id, bill_day,
+            workers)
+        print(f"  {total} of {due} contracts due billed through the queue")
+        return rate
+    finally:
+        backend.Database(copy).close()
+        _psql('postgres', f'DROP DATABASE IF EXISTS "{copy}"')
+
+
+def _through_queue(pool, name, company_id, bill_day, workers):
+    """Run the billing of bill_day through the task queue with `workers`
+    trytond-worker processes: (contracts per second from the push to the
+    run's end, contracts)."""
+    from power_cis_cli import site
+
+    from trytond import config
+    from trytond.modules.company.tests import set_company
+    Company = pool.get('company.company')
     log = open(ROOT / 'var' / f'bench-worker-{workers}.log', 'w')
     # a worker only works when the queue is configured for workers; the
     # later configuration file overrides trytond.conf
@@ -209,8 +254,7 @@ def _with_workers(pool, name, company_id, month, workers):
             with set_company(Company(company_id)):
                 config.set('queue', 'worker', 'True')
                 try:
-                    run = pool.get('power.batch.run').run_billing(
-                        end + dt.timedelta(days=2))
+                    run = pool.get('power.batch.run').run_billing(bill_day)
                 finally:
                     config.set('queue', 'worker', 'False')
                 return run.id, run.total
@@ -230,7 +274,7 @@ def _with_workers(pool, name, company_id, month, workers):
             os.killpg(process.pid, 15)
         process.wait()
         log.close()
-    return total / elapsed
+    return total / elapsed, total
 
 
 def _next_month(transaction):
@@ -389,6 +433,8 @@ def _write(args, backend_name, processed, elapsed, stock_rate, peak, split,
         source += f" --only {args.only}"
     if args.database and not args.stock:
         source += " --stock 0"
+    if args.workers:
+        source += " --workers " + " ".join(map(str, args.workers))
     text = (f"\n## Billing run (`bench/billing.py {source}`, {backend_name})\n"
         f"{_record.stamp()}\n\n"
         "| what | figure |\n|---|---|\n"
@@ -405,8 +451,11 @@ def _write(args, backend_name, processed, elapsed, stock_rate, peak, split,
     for step, seconds in sorted(split.items(), key=lambda i: -i[1]):
         text += f"| {step} | {seconds:.1f} | {seconds / elapsed:.0%} |\n"
     if scaling:
-        text += ("\nThe next months through the task queue "
-            "(`--workers`), from the push to the run's end:\n\n"
+        text += (("\nThe same next month through the task queue, each "
+                "count on a fresh copy of the database (`--workers`)"
+                if args.database else "\nThe next months through the task "
+                "queue (`--workers`)")
+            + ", from the push to the run's end:\n\n"
             "| trytond-worker processes | contracts/s |\n|---|---|\n")
         for workers, rate in scaling:
             text += f"| {workers} | {rate:.1f} |\n"

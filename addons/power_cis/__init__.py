@@ -30,12 +30,11 @@ def _limit_records_before_browsing():
     after it has made records of the ids it was sent, and making n records
     costs O(n²) (ModelStorage.__init__ checks each id is in the list): a
     write or delete of 200,000 ids held a CPU for minutes before being
-    refused. The same limits are checked first here, with RECORDS_LIMIT
-    where none is configured, and refused with 413 before any work."""
-    from collections.abc import Sized
+    refused. Tryton's own check runs first here, with RECORDS_LIMIT where
+    none is configured, and refuses with 413 before any work."""
     from http import HTTPStatus
 
-    from werkzeug.exceptions import abort
+    from werkzeug.exceptions import RequestEntityTooLarge, abort
 
     from trytond.rpc import RPC
     if getattr(RPC.convert, 'power_checked', False):
@@ -48,18 +47,13 @@ def _limit_records_before_browsing():
             if ('context' not in kwargs and values
                     and isinstance(values[-1], dict)):
                 values.pop()
-            for spec, limit in self.size_limits.items():
-                limit = limit or RECORDS_LIMIT
-                if isinstance(spec, int):
-                    selection = values[spec:spec + 1]
-                else:
-                    selection = values[slice(*spec)]
-                total = sum(len(value) if isinstance(value, Sized)
-                    else value if isinstance(value, int) else 0
-                    for value in selection)
-                if total > limit:
-                    abort(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                        f"at most {limit} records in one request")
+            limits = {spec: limit or RECORDS_LIMIT
+                for spec, limit in self.size_limits.items()}
+            try:
+                RPC(size_limits=limits)._check_size_limits(values, kwargs)
+            except RequestEntityTooLarge:
+                abort(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "at most "
+                    f"{min(limits.values())} records in one request")
         return convert(self, obj, *args, **kwargs)
     checked.power_checked = True
     RPC.convert = checked
