@@ -121,7 +121,6 @@ def main():
         lambda t: _members(args.users), user=0)
     print(f"{created} portal members created; {args.users} users log in as "
         f"{members} members")
-    args.members = members
 
     port = _free_port()
     conf = ROOT / 'var' / f'bench-portal-{port}.conf'
@@ -181,7 +180,7 @@ def main():
         f"the end (peak {memory.peak:.0f} MB): grew {memory.growth:+.0f} MB "
         f"after the warm-up")
     if args.write:
-        write(args, backend.name, figures, memory)
+        write(args, backend.name, figures, memory, members)
     if args.check:
         requests = sum(f[1] for f in figures if f[0] != 'Aggregated')
         failures = sum(f[2] for f in figures if f[0] != 'Aggregated')
@@ -242,7 +241,7 @@ class Memory(threading.Thread):
         return self.last - self.warm
 
 
-def write(args, backend_name, figures, memory):
+def write(args, backend_name, figures, memory, members):
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
         capture_output=True, text=True, cwd=ROOT).stdout.strip()
     cpu = platform.processor() or platform.machine()
@@ -261,7 +260,7 @@ def write(args, backend_name, figures, memory):
         f"{os.cpu_count()} cores, Python {platform.python_version()}; "
         f"{data}, one trytond process (its built-in threaded server), "
         f"{args.users} locust users on the same machine logged in as "
-        f"{args.members} different members, 0.5–2 s between pages, "
+        f"{members} different members, 0.5–2 s between pages, "
         f"{args.duration} s.\n\n"
         "| page | requests | errors | p50 ms | p95 ms | requests/s |\n"
         "|---|---|---|---|---|---|\n")

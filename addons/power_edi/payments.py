@@ -88,8 +88,8 @@ class Endpoint(metaclass=PoolMeta):
         group = Group.prepare(agent, collection_date)
         if group is None:
             return None
-        payments = [p for p in group.payments if p.state == 'processing']
-        data = self.collection_request(agent, collection_date, payments)
+        payments = list(group.payments)
+        data = self.collection_request(group)
         if agent.kind == 'bank':
             name = f'ZENGIN_{agent.code}_{collection_date:%Y%m%d}.txt'
             kind = 'zengin_request'
@@ -106,10 +106,14 @@ class Endpoint(metaclass=PoolMeta):
         return exchange
 
     @classmethod
-    def collection_request(cls, agent, collection_date, payments):
-        "The content of the request file of a collection's payments."
+    def collection_request(cls, group):
+        """The content of the request file of a collection: the payments
+        of its group (all processing when it is sent; the same when the
+        file is built again after the results)."""
+        agent, payments = group.agent, list(group.payments)
         if agent.kind == 'bank':
-            return cls._zengin_request(agent, collection_date, payments)
+            return cls._zengin_request(agent, group.collection_date,
+                payments)
         return card.write_request([card.Charge(str(p.id),
                     p.party.customer_number,
                     p.payment_method.card_token, int(p.amount),
@@ -203,8 +207,7 @@ class Exchange(metaclass=PoolMeta):
         "The request file of the collection that sent this exchange."
         Group = Pool().get('account.payment.group')
         group, = Group.search([('exchange', '=', self.id)])
-        return self.endpoint.collection_request(group.agent,
-            group.collection_date, list(group.payments))
+        return self.endpoint.collection_request(group)
 
     @rebuilder('registration_check')
     def rebuild_registration_check(self):
