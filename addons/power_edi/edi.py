@@ -166,9 +166,12 @@ class Endpoint(ModelSQL, ModelView):
         return True
 
     def folder(self, name):
-        "The folder `name` (inbox, outbox, archive, error), created."
+        """The folder `name` (inbox, outbox, archive, error), created; by
+        default under the database's own folder of edi_root(): two
+        databases of one server never read each other's files."""
         value = getattr(self, 'error_folder' if name == 'error' else name)
-        path = Path(value) if value else edi_root() / self.code / name
+        path = Path(value) if value else (edi_root()
+            / Transaction().database.name / self.code / name)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -179,6 +182,9 @@ class Endpoint(ModelSQL, ModelView):
         hub: ask it about the requests in progress)."""
         pool = Pool()
         BatchRun = pool.get('power.batch.run')
+        # one poll of an endpoint at a time (the scheduled one and the
+        # button's): the second waits, then sees what the first applied
+        cls.lock(endpoints)
         # files are applied as the system does, whoever asks to poll
         with Transaction().set_context(_check_access=False):
             for endpoint in endpoints:
@@ -234,7 +240,13 @@ class Endpoint(ModelSQL, ModelView):
         done = failed = 0
         for path in sorted(p for p in inbox.iterdir() if p.is_file()
                 and not p.name.startswith('.')):
-            exchange = Exchange.receive_file(self, path)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                # taken since it was listed (another poll, a person)
+                logger.info("inbound file %s gone before it was read", path)
+                continue
+            exchange = Exchange.receive_file(self, path, data)
             if exchange.state == 'failed':
                 failed += 1
                 if run:
@@ -331,10 +343,13 @@ class Exchange(ModelSQL, ModelView):
     # --- inbound ---------------------------------------------------------
 
     @classmethod
-    def receive_file(cls, endpoint, path):
-        """Log and apply one inbound file; it moves to the archive (or the
-        error folder) when the transaction commits. The exchange."""
-        exchange = cls.receive_data(endpoint, path.name, path.read_bytes())
+    def receive_file(cls, endpoint, path, data=None):
+        """Log and apply one inbound file (its content data when read
+        already); it moves to the archive (or the error folder) when the
+        transaction commits. The exchange."""
+        if data is None:
+            data = path.read_bytes()
+        exchange = cls.receive_data(endpoint, path.name, data)
         destination = endpoint.folder(
             'error' if exchange.state == 'failed' else 'archive')
         Transaction().join(FileMoves()).add(path, destination)

@@ -124,6 +124,50 @@ class GridExchangeTestCase(unittest.TestCase):
                 third.unchanged_records), ('applied', 0, 1))
 
     @with_transaction()
+    def test_default_folders_belong_to_the_database(self):
+        "Two databases on one server never share an endpoint's folders"
+        from trytond import config
+
+        from trytond.modules.power_edi.edi import edi_root
+        endpoint = self.endpoint(inbox=None, outbox=None, archive=None,
+            error_folder=None)
+        get = config.get
+        with patch.object(config, 'get', side_effect=lambda section, name,
+                **kwargs: str(self.folder) if (section, name) == (
+                    'power_edi', 'root') else get(section, name, **kwargs)):
+            self.assertEqual(edi_root(), self.folder)
+            database = Transaction().database.name
+            self.assertEqual(endpoint.folder('inbox'),
+                self.folder / database / 'grid-test' / 'inbox')
+            self.assertEqual(endpoint.folder('error'),
+                self.folder / database / 'grid-test' / 'error')
+
+    @with_transaction()
+    def test_file_taken_while_polling(self):
+        "A file taken from the inbox after the listing is skipped, not fatal"
+        Exchange = Pool().get('power.edi.exchange')
+        create_supply_point(NUMBERS[0])
+        endpoint = self.endpoint()
+        rng = random.Random(3)
+        simulator = GridOperator(self.folder / 'inbox')
+        first = simulator.daily(DAY, [(NUMBERS[0],
+                    household_day(DAY, 1.0, rng))])
+        taken = first.with_name('W_taken.zip')
+        taken.write_bytes(b'taken by another poll')
+        receive = Exchange.receive_data
+
+        def another_poll_takes(endpoint, name, data):
+            taken.unlink(missing_ok=True)
+            return receive(endpoint, name, data)
+        with patch.object(Exchange, 'receive_data',
+                side_effect=another_poll_takes):
+            self.poll(endpoint)
+        exchange, = self.exchanges()
+        self.assertEqual((exchange.name, exchange.state),
+            (first.name, 'applied'))
+        self.assertEqual(self.files('inbox'), [])
+
+    @with_transaction()
     def test_corrupted_file_is_quarantined_with_nothing_applied(self):
         "A bad block after good ones: nothing applied, file in error folder"
         IntervalDay = Pool().get('power.usage.interval')
