@@ -34,6 +34,45 @@ NUMBERS = [f'03000011112222444{i:05d}' for i in range(1, 4)]
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def run_endpoint(call, endpoint_id, company_id=None, today=None, **env):
+    """Call an endpoint's method (poll, send_collections) in another process
+    (with its company and day when given), committed and restarted with
+    the locks it asks for as trytond's cron does; the exit code (-9 when a
+    fault point of env killed it)."""
+    context = {'company': company_id} if company_id else {}
+    script = textwrap.dedent(f'''
+        import datetime as dt
+        from unittest import mock
+        from trytond import config
+        config.update_etc({str(ROOT / 'trytond.conf')!r})
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction, TransactionError
+        Pool.start()
+        pool = Pool({DB_NAME!r})
+        pool.init()
+        Date = pool.get('ir.date')
+        today = {str(today) if today else None!r}
+        extras = {{}}
+        while True:
+            with Transaction().start({DB_NAME!r}, 0, **extras,
+                    context={context!r}) as transaction, \\
+                    mock.patch.object(Date, 'today', return_value=(
+                        dt.date.fromisoformat(today) if today
+                        else Date.today())):
+                Endpoint = pool.get('power.edi.endpoint')
+                try:
+                    Endpoint.{call}(Endpoint.browse([{endpoint_id}]))
+                except TransactionError as error:
+                    transaction.rollback()
+                    error.fix(extras)
+                    continue
+                transaction.commit()
+                break
+        ''')
+    return subprocess.run([sys.executable, '-c', script],
+        env={**os.environ, **env}, timeout=600).returncode
+
+
 @unittest.skipIf(DB_NAME == ':memory:',
     "another process cannot reach an in-memory database")
 class InboundCrashTestCase(unittest.TestCase):
@@ -48,24 +87,6 @@ class InboundCrashTestCase(unittest.TestCase):
     def tearDownClass(cls):
         drop_db()
         super().tearDownClass()
-
-    def poll(self, endpoint_id, **env):
-        "Poll the endpoint in another process, committed; its exit code."
-        script = textwrap.dedent(f'''
-            from trytond import config
-            config.update_etc({str(ROOT / 'trytond.conf')!r})
-            from trytond.pool import Pool
-            from trytond.transaction import Transaction
-            Pool.start()
-            pool = Pool({DB_NAME!r})
-            pool.init()
-            with Transaction().start({DB_NAME!r}, 0) as transaction:
-                Endpoint = pool.get('power.edi.endpoint')
-                Endpoint.poll(Endpoint.browse([{endpoint_id}]))
-                transaction.commit()
-            ''')
-        return subprocess.run([sys.executable, '-c', script],
-            env={**os.environ, **env}, timeout=600).returncode
 
     def state(self, folder):
         "(exchanges (state), interval days, files in inbox and archive)"
@@ -99,20 +120,20 @@ class InboundCrashTestCase(unittest.TestCase):
         path = GridOperator(folder / 'inbox').daily(DAY,
             [(n, household_day(DAY, 1.0, rng)) for n in NUMBERS])
 
-        self.assertEqual(self.poll(endpoint_id,
+        self.assertEqual(run_endpoint('poll', endpoint_id,
                 POWER_FAILPOINTS='edi.apply=1'), -9)
         self.assertEqual(self.state(folder),
             ([], 0, {'inbox': [path.name], 'archive': []}))
 
-        self.assertEqual(self.poll(endpoint_id), 0)
+        self.assertEqual(run_endpoint('poll', endpoint_id), 0)
         self.assertEqual(self.state(folder),
             (['applied'], 3, {'inbox': [], 'archive': [path.name]}))
 
         # polled again, and the same file arriving once more
-        self.assertEqual(self.poll(endpoint_id), 0)
+        self.assertEqual(run_endpoint('poll', endpoint_id), 0)
         (folder / 'inbox' / 'again.zip').write_bytes(
             (folder / 'archive' / path.name).read_bytes())
-        self.assertEqual(self.poll(endpoint_id), 0)
+        self.assertEqual(run_endpoint('poll', endpoint_id), 0)
         self.assertEqual(self.state(folder), (['applied', 'duplicate'], 3,
                 {'inbox': [], 'archive': sorted([path.name, 'again.zip'])}))
 
@@ -181,36 +202,9 @@ class OutboundCrashTestCase(BillingHelpers, unittest.TestCase):
     def run_process(self, call, endpoint_id=None, today=DEBIT
             - dt.timedelta(days=4), **env):
         """Call an endpoint method (of the bank's endpoint unless another
-        is named) in another process on that day, committed; exit code."""
-        endpoint_id = endpoint_id or self.endpoint_id
-        script = textwrap.dedent(f'''
-            import datetime as dt
-            from unittest import mock
-            from trytond import config
-            config.update_etc({str(ROOT / 'trytond.conf')!r})
-            from trytond.pool import Pool
-            from trytond.transaction import Transaction, TransactionError
-            Pool.start()
-            pool = Pool({DB_NAME!r})
-            pool.init()
-            extras = {{}}
-            while True:  # restarted with the locks it asks for, as cron does
-                with Transaction().start({DB_NAME!r}, 0, **extras,
-                        context={{'company': {self.company_id}}}) as transaction, \\
-                        mock.patch.object(pool.get('ir.date'), 'today',
-                            return_value=dt.date.fromisoformat({str(today)!r})):
-                    Endpoint = pool.get('power.edi.endpoint')
-                    try:
-                        Endpoint.{call}(Endpoint.browse([{endpoint_id}]))
-                    except TransactionError as error:
-                        transaction.rollback()
-                        error.fix(extras)
-                        continue
-                    transaction.commit()
-                    break
-            ''')
-        return subprocess.run([sys.executable, '-c', script],
-            env={**os.environ, **env}, timeout=600).returncode
+        is named) in another process on that day; its exit code."""
+        return run_endpoint(call, endpoint_id or self.endpoint_id,
+            company_id=self.company_id, today=today, **env)
 
     def state(self):
         "(the bank's outbound exchanges (kind), payments, outbox files)"
