@@ -102,6 +102,7 @@ NOT_OWNING = {('party_party', 'replaced_by')}
 # 'suffix': the trailing digits continue past the largest one
 # 'supply_point': the 15 digits after area and operator part continue
 # 'email': the local part becomes customer<new party id>
+# 'copy': the copy's number is appended (a payment agent's key of a receipt)
 RENUMBER = {
     ('party_party', 'code'): 'suffix',
     ('party_party', 'customer_number'): 'suffix',
@@ -116,6 +117,7 @@ RENUMBER = {
     ('account_invoice', 'number_alnum'): 'invoice',
     ('account_invoice', 'number_digit'): 'invoice',
     ('account_move', 'number'): 'move',
+    ('power_payment_receipt', 'partner_key'): 'copy',
     }
 
 
@@ -459,6 +461,8 @@ def _renumbered(cursor, column, kind, span, offsets):
     if kind == 'supply_point':
         return (f"left({value}, 7) || lpad((right({value}, 15)::bigint "
             f"+ k.n * {span})::text, 15, '0')")
+    if kind == 'copy':
+        return f"{value} || ' copy ' || k.n"
     if kind == 'email':
         return (f"CASE WHEN t.type = 'email' THEN regexp_replace({value}, "
             f"'^[^@]*', 'customer' || (t.party + k.n * "
