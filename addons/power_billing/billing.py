@@ -574,7 +574,7 @@ class BatchRun(metaclass=PoolMeta):
             for i in range(0, len(contract_ids), size)]
         if config.getboolean('queue', 'worker', default=False) and chunks:
             for chunk in chunks:
-                cls.__queue__.bill_queued_chunk([run], chunk, date)
+                cls.__queue__.bill_chunk([run], chunk, date)
         else:
             for chunk in chunks:
                 cls.bill_chunk([run], chunk, date)
@@ -596,17 +596,6 @@ class BatchRun(metaclass=PoolMeta):
             run.total = (run.total or 0) + len(estimated) + len(failures)
             run.save()
             run.count(len(estimated), len(failures))
-
-    @classmethod
-    def bill_queued_chunk(cls, runs, contract_ids, date):
-        """bill_chunk as a task of the queue, the strict sequences locked
-        from the start of its transaction: two workers' chunks numbering
-        at once would otherwise have one of them fail at its end on
-        PostgreSQL (the sequence row changed since its snapshot began) and
-        do all its work again after a pause, which made two workers bill
-        four times slower than one (docs/benchmarks.md)."""
-        Pool().get('ir.sequence.strict').lock()
-        cls.bill_chunk(runs, contract_ids, date)
 
     @classmethod
     def bill_chunk(cls, runs, contract_ids, date):
