@@ -122,13 +122,18 @@ class Endpoint(metaclass=PoolMeta):
                 ('point_member_id', '!=', None)], order=[('id', 'ASC')])
         if not parties:
             return None
-        data = codec.write_members([codec.Member(p.customer_number,
-                    p.point_member_id) for p in parties])
+        data = self.members_file(parties)
         stamp = now().strftime('%Y%m%d%H%M%S')
         return Exchange.send_file(self, f'MEMBER_{stamp}.csv', data,
             'point_member_check', business_key=f'members {len(parties)}',
             message=gettext('power_edi.msg_points_members',
                 count=len(parties)))
+
+    @staticmethod
+    def members_file(parties):
+        "The content of a member check file."
+        return codec.write_members([codec.Member(p.customer_number,
+                    p.point_member_id) for p in parties])
 
     @staticmethod
     def grants_file(grants):
@@ -179,6 +184,19 @@ class Exchange(metaclass=PoolMeta):
         Grant = Pool().get('power.point.grant')
         return self.endpoint.grants_file(Grant.search(
                 [('exchange', '=', self.id)], order=[('id', 'ASC')]))
+
+    @rebuilder('point_member_check')
+    def rebuild_point_member_check(self):
+        """The member check of the customers it named (their check changes
+        the state that chose them), with their member IDs of today."""
+        Party = Pool().get('party.party')
+        numbers = [m.customer_number
+            for m in codec.read_members(self.data(), self.name,
+                result=False)]
+        parties = {p.customer_number: p for p in Party.search(
+                [('customer_number', 'in', numbers)])}
+        return self.endpoint.members_file(
+            [parties[n] for n in numbers if n in parties])
 
     @handler('points')
     def apply_points(self):

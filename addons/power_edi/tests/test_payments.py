@@ -505,6 +505,11 @@ class PointProgrammeTestCase(BillingHelpers, unittest.TestCase):
         Endpoint.poll([endpoint])
         self.assertEqual(member.customer.point_member_state, 'valid')
         self.assertEqual(other.customer.point_member_state, 'invalid')
+        # the member check built again after its answer (which changed the
+        # states that chose its members): the same bytes, until an ID changes
+        check, = Exchange.search([('kind', '=', 'point_member_check')])
+        Exchange.rebuild([check])
+        self.assertIn('identical', check.rebuilt)
         # grants go to valid members only
         Endpoint.send_points([endpoint])
         self.commit_files()
@@ -531,6 +536,10 @@ class PointProgrammeTestCase(BillingHelpers, unittest.TestCase):
         Endpoint.send_points([endpoint])
         self.assertEqual(len(Exchange.search([('kind', '=', 'point_grant')])),
             1)
+        # a member ID corrected since the check: its line differs
+        Party.write([other.customer], {'point_member_id': '99999998'})
+        Exchange.rebuild([check])
+        self.assertIn('line 3 differs', Exchange(check.id).rebuilt)
 
     def commit_files(self):
         Transaction().join(FileMoves()).tpc_finish(Transaction())
