@@ -105,9 +105,7 @@ class Endpoint(metaclass=PoolMeta):
     def send_notice_batch(self, limit=BATCH, since=None):
         """One batch of up to limit notices (of periods read since that
         day, when given); its exchange or None."""
-        pool = Pool()
-        Determinant = pool.get('power.billing.determinant')
-        Exchange = pool.get('power.edi.exchange')
+        Determinant = Pool().get('power.billing.determinant')
         determinants = Determinant.search([
                 ('state', '=', 'billed'),
                 ('invoice', '!=', None),
@@ -117,15 +115,8 @@ class Endpoint(metaclass=PoolMeta):
             order=[('id', 'ASC')], limit=limit)
         if not determinants:
             return None
-        sent = now()
-        name = f'NOTICE_{sent:%Y%m%d%H%M%S}_{determinants[0].id:010d}.zip'
-        data, count, pages = notice_batch(determinants, sent)
-        exchange = Exchange.send_file(self, name, data, 'print_usage_notice',
-            business_key=f'usage_notice {count}',
-            message=gettext('power_edi.msg_print_batch', count=count,
-                pages=pages))
-        Determinant.write(determinants, {'print_exchange': exchange.id})
-        return exchange
+        return self._send_batch(determinants, notice_batch, 'NOTICE',
+            'print_usage_notice')
 
 
     def send_slip_batch(self, limit=BATCH):
@@ -184,11 +175,19 @@ class Endpoint(metaclass=PoolMeta):
             field='print_exchange'):
         """Send the letters make_letters(records, date) makes in one batch
         and link the records to it by field."""
+        return self._send_batch(records, lambda records, sent: letter_batch(
+                make_letters(records, company_date(sent)), sent),
+            prefix, kind, field)
+
+    def _send_batch(self, records, build, prefix, kind,
+            field='print_exchange'):
+        """Send the batch build(records, now) makes, named after its time
+        (which dates its content: Exchange.rebuild_print_batch), and link
+        the records to it by field; its exchange."""
         Exchange = Pool().get('power.edi.exchange')
         sent = now()
         name = f'{prefix}_{sent:%Y%m%d%H%M%S}_{records[0].id:010d}.zip'
-        data, count, pages = letter_batch(
-            make_letters(records, company_date(sent)), sent)
+        data, count, pages = build(records, sent)
         exchange = Exchange.send_file(self, name, data, kind,
             business_key=f'{kind} {count}',
             message=gettext('power_edi.msg_print_batch', count=count,
