@@ -26,7 +26,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import invoicing
-from .engine import Chunk, timed
+from .engine import DEFERRED_NUMBERING, Chunk, timed
 
 logger = logging.getLogger(__name__)
 
@@ -574,7 +574,7 @@ class BatchRun(metaclass=PoolMeta):
             for i in range(0, len(contract_ids), size)]
         if config.getboolean('queue', 'worker', default=False) and chunks:
             for chunk in chunks:
-                cls.__queue__.bill_chunk([run], chunk, date)
+                cls.__queue__.bill_queued_chunk([run], chunk, date)
         else:
             for chunk in chunks:
                 cls.bill_chunk([run], chunk, date)
@@ -598,15 +598,54 @@ class BatchRun(metaclass=PoolMeta):
             run.count(len(estimated), len(failures))
 
     @classmethod
+    def bill_queued_chunk(cls, runs, contract_ids, date):
+        """bill_chunk as a task of the queue. Its invoices and moves are
+        posted without their numbers, which a task of their own gives them
+        and counts the chunk on the run (number_chunk): two workers'
+        chunks would otherwise both update the strict sequences' and the
+        run's rows, and under REPEATABLE READ the later one failed at its
+        end and did all its work again (docs/benchmarks.md)."""
+        deferred = {}
+        token = DEFERRED_NUMBERING.set(deferred)
+        try:
+            cls.bill_chunk(runs, contract_ids, date)
+        finally:
+            DEFERRED_NUMBERING.reset(token)
+        cls.__queue__.number_chunk(runs, deferred.get('groups', []),
+            *deferred['counts'])
+
+    @classmethod
+    def number_chunk(cls, runs, groups, processed, failed):
+        """Number the invoices and moves of a billed chunk (groups of
+        Numbering) and count the chunk on the run: a short transaction,
+        retried by the worker when another chunk's numbering got there
+        first."""
+        numbering = invoicing.Numbering()
+        for date, invoice_sequence, invoice_ids, move_sequence, move_ids in (
+                groups):
+            numbering.add(date, invoice_sequence, invoice_ids, move_sequence,
+                move_ids)
+        with timed('numbering'):
+            numbering.apply()
+        run, = runs
+        run.count(processed, failed)
+
+    @classmethod
     def bill_chunk(cls, runs, contract_ids, date):
-        "Bill a chunk of a run and count it on the run."
+        """Bill a chunk of a run and count it on the run (or leave the
+        counts to the numbering task of a queued chunk)."""
         pool = Pool()
         Determinant = pool.get('power.billing.determinant')
         run, = runs
         determinants, failures = Determinant.bill(contract_ids, date, run)
         for contract_id, reason in failures:
             run.add_error(f'power.contract,{contract_id}', reason)
-        run.count(len(contract_ids) - len(failures), len(failures))
+        counts = (len(contract_ids) - len(failures), len(failures))
+        deferred = DEFERRED_NUMBERING.get()
+        if deferred is not None:
+            deferred['counts'] = counts
+        else:
+            run.count(*counts)
 
 
     @classmethod

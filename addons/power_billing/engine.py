@@ -8,6 +8,7 @@ import json
 import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from power_core.billing import (
@@ -46,6 +47,11 @@ def timed(step):
         yield
     finally:
         TIMINGS[step] += time.perf_counter() - started
+
+
+# where a chunk of the task queue leaves its numbering and counts (a dict;
+# BatchRun.bill_queued_chunk), instead of numbering its invoices itself
+DEFERRED_NUMBERING = ContextVar('power_deferred_numbering', default=None)
 
 
 class Chunk:
@@ -402,9 +408,15 @@ class Chunk:
             for id_, p in zip(ids, plans) if p['values']['corrects']]
         if corrected:
             self.settle(corrected)
-        # last, so that the sequences stay locked only until the commit
-        with timed('numbering'):
-            numbering.apply()
+        # last, so that the sequences stay locked only until the commit; a
+        # chunk of the task queue leaves it to its numbering task
+        deferred = DEFERRED_NUMBERING.get()
+        if deferred is not None:
+            deferred.setdefault('groups', []).extend(
+                list(group) for group in numbering.groups)
+        else:
+            with timed('numbering'):
+                numbering.apply()
         failpoint('billing.chunk')
         return Determinant.browse(ids)
 
