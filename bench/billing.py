@@ -223,10 +223,35 @@ def _with_workers_on_copy(name, workers):
         rate, total = _through_queue(pool, copy, company_id, bill_day,
             workers)
         print(f"  {total} of {due} contracts due billed through the queue")
+        print(f"  {site.in_transaction(copy, _check_numbers)}")
         return rate
     finally:
         backend.Database(copy).close()
         _psql('postgres', f'DROP DATABASE IF EXISTS "{copy}"')
+
+
+def _check_numbers(transaction):
+    """After workers billed: every posted invoice numbered, no number twice,
+    each invoice sequence (by prefix) without a gap; a sentence, or an
+    exception."""
+    cursor = transaction.connection.cursor()
+    cursor.execute("SELECT count(*) FROM account_invoice "
+        "WHERE state IN ('posted', 'paid') AND number IS NULL")
+    unnumbered, = cursor.fetchone()
+    cursor.execute("""
+        SELECT regexp_replace(number, '\\d+$', '') AS prefix, count(*),
+            count(DISTINCT number),
+            max(substring(number FROM '(\\d+)$')::bigint)
+            - min(substring(number FROM '(\\d+)$')::bigint) + 1
+        FROM account_invoice WHERE number IS NOT NULL GROUP BY 1""")
+    sequences = cursor.fetchall()
+    wrong = [s for s in sequences if not s[1] == s[2] == s[3]]
+    if unnumbered or wrong:
+        raise RuntimeError(f"{unnumbered} posted invoices without a number; "
+            f"sequences with a gap or a number twice: {wrong}")
+    return (f"invoice numbers: all posted invoices numbered, "
+        f"{len(sequences)} sequences without gap or double "
+        f"({sum(s[1] for s in sequences)} numbers)")
 
 
 def _through_queue(pool, name, company_id, bill_day, workers):

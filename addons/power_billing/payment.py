@@ -595,6 +595,9 @@ class PaymentGroup(metaclass=PoolMeta):
         invoices = Invoice.search([
                 ('type', '=', 'out'),
                 ('state', '=', 'posted'),
+                # numbered (a queued billing chunk's invoices are numbered
+                # by a task of their own, moments later)
+                ('number', '!=', None),
                 ('company', '=', agent.payment_journal.company.id),
                 ('payment_term_date', '>=', collection_date
                     - dt.timedelta(days=40)),

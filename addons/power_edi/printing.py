@@ -109,6 +109,8 @@ class Endpoint(metaclass=PoolMeta):
         determinants = Determinant.search([
                 ('state', '=', 'billed'),
                 ('invoice', '!=', None),
+                # numbered (see BatchRun.number_chunk)
+                ('invoice.number', '!=', None),
                 ('print_exchange', '=', None),
                 ('customer.paper_notice', '=', True),
                 ] + ([('end', '>=', since)] if since else []),
@@ -124,6 +126,7 @@ class Endpoint(metaclass=PoolMeta):
         Slip = Pool().get('power.payment.slip')
         from trytond.modules.power_billing.letters import slip_letters
         slips = Slip.search([('state', '=', 'issued'),
+                ('invoice.number', '!=', None),
                 ('print_exchange', '=', None)], order=[('id', 'ASC')],
             limit=limit)
         if not slips:

@@ -52,7 +52,7 @@ class CrashTestCase(BillingHelpers, unittest.TestCase):
         drop_db()
         super().tearDownClass()
 
-    def worker(self, folder, **env):
+    def worker(self, folder, processes=1, **env):
         "A trytond-worker on the test database, its log in folder."
         root = Path(__file__).resolve().parents[3]
         conf = Path(folder) / 'worker.conf'
@@ -62,7 +62,7 @@ class CrashTestCase(BillingHelpers, unittest.TestCase):
         self.addCleanup(log.close)
         return subprocess.Popen([str(Path(sys.executable).parent
                     / 'trytond-worker'), '-c', str(root / 'trytond.conf'),
-                str(conf), '-d', DB_NAME, '-n', '1', '-v'],
+                str(conf), '-d', DB_NAME, '-n', str(processes), '-v'],
             env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
@@ -131,8 +131,10 @@ class CrashTestCase(BillingHelpers, unittest.TestCase):
             finally:
                 self.stop(worker)
             self.assertTrue(fired.exists(), self.log.read_text())
-            # what the service manager does: start it again
-            worker = self.worker(folder)
+            # what the service manager does: start it again, here with two
+            # processes sharing the remaining chunks (each chunk's invoices
+            # numbered by a task of their own, in turn)
+            worker = self.worker(folder, processes=2)
             try:
                 self.wait_for_queue(worker)
             finally:
@@ -168,6 +170,7 @@ class CrashTestCase(BillingHelpers, unittest.TestCase):
                 sorted(contracts))
             self.assertEqual(Usage.search_count([('determinant', '=', None)]),
                 0)
+            self.assertNotIn(None, [d.invoice.number for d in determinants])
             numbers = sorted(d.invoice.number for d in determinants)
             self.assertEqual(len(set(numbers)), len(contracts))
             serials = [int(n.rsplit('-', 1)[1]) for n in numbers]
