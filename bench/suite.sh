@@ -13,6 +13,9 @@ for n in ${sizes[@]}; do
     $PY bench/bi.py --database "synth_$n" --rows "$((n * 10))" --write
     $PY bench/grid_import.py --points "$n" --write
 done
+# the same month through 1, 2 and 4 trytond-worker processes (copies of the
+# smallest synthetic retailer)
+$PY bench/billing.py --database "synth_${sizes[0]%% *}" --stock 0 --workers 1 2 4 --write
 $PY bench/rating.py --write
 ./scripts/setup.sh --bench
 $PY bench/portal.py --users 50 --write
