@@ -24,6 +24,7 @@ import shutil
 from pathlib import Path
 
 from power_core.errors import PowerCoreError
+from power_core.formats import first_difference
 
 from trytond import backend, config
 from trytond.exceptions import UserError
@@ -82,19 +83,6 @@ def rebuilder(kind, compare=None):
         REBUILDERS[kind] = (method.__name__, compare or first_difference)
         return method
     return register
-
-
-def first_difference(stored, rebuilt):
-    "Where two file contents first differ: a sentence, or None if equal."
-    if stored == rebuilt:
-        return None
-    old, new = stored.splitlines(), rebuilt.splitlines()
-    for number, (a, b) in enumerate(zip(old, new), 1):
-        if a != b:
-            return f"line {number} differs"
-    if len(old) != len(new):
-        return f"{len(old)} lines sent, {len(new)} lines rebuilt"
-    return "the line ends differ"
 
 
 def edi_root():

@@ -29,6 +29,21 @@ CONTROL = re.compile('[\x00-\x1f\x7f]')
 IDENTIFIER = re.compile(r'[0-9A-Za-z][0-9A-Za-z_.:/-]*')
 
 
+def first_difference(sent, rebuilt, name=None):
+    """Where two file contents (of the file name, when given) first differ,
+    line by line: a sentence, or None if they are equal."""
+    if sent == rebuilt:
+        return None
+    old, new = sent.splitlines(), rebuilt.splitlines()
+    for number, (a, b) in enumerate(zip(old, new), 1):
+        if a != b:
+            return f"{name + ' ' if name else ''}line {number} differs"
+    where = f"{name}: " if name else ''
+    if len(old) != len(new):
+        return f"{where}{len(old)} lines sent, {len(new)} lines rebuilt"
+    return f"{where}the line ends differ"
+
+
 def csv_rows(data, columns, name='', shift_jis=True, strip=False):
     """[(line number, {column: value})] of a CSV file whose first line must
     be columns: UTF-8 (with or without BOM) or, when shift_jis, Shift_JIS;

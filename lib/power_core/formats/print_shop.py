@@ -10,7 +10,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_rows, date, identifier, whole
+from power_core.formats import (
+    FormatError, csv_rows, date, first_difference, identifier, whole)
 
 INDEX = 'index.csv'
 DOCUMENT = 'documents.pdf'
@@ -75,14 +76,9 @@ def batch_difference(sent, rebuilt):
     if sent == rebuilt:
         return None
     old, new = (zipfile.ZipFile(io.BytesIO(data)) for data in (sent, rebuilt))
-    old_index, new_index = (archive.read(INDEX).decode('utf-8-sig')
-        .splitlines() for archive in (old, new))
-    for number, (a, b) in enumerate(zip(old_index, new_index), 1):
-        if a != b:
-            return f"{INDEX} line {number} differs"
-    if len(old_index) != len(new_index):
-        return (f"{INDEX}: {len(old_index)} lines sent, "
-            f"{len(new_index)} lines rebuilt")
+    difference = first_difference(old.read(INDEX), new.read(INDEX), INDEX)
+    if difference:
+        return difference
     if old.read(DOCUMENT) != new.read(DOCUMENT):
         return f"{DOCUMENT} differs"
     return "the archives' entries differ (dates or order)"
