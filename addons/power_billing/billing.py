@@ -621,10 +621,8 @@ class BatchRun(metaclass=PoolMeta):
         retried by the worker when another chunk's numbering got there
         first."""
         numbering = invoicing.Numbering()
-        for date, invoice_sequence, invoice_ids, move_sequence, move_ids in (
-                groups):
-            numbering.add(date, invoice_sequence, invoice_ids, move_sequence,
-                move_ids)
+        for group in groups:
+            numbering.add(*group)
         with timed('numbering'):
             numbering.apply()
         run, = runs

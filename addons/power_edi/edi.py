@@ -331,12 +331,10 @@ class Exchange(ModelSQL, ModelView):
     # --- inbound ---------------------------------------------------------
 
     @classmethod
-    def receive_file(cls, endpoint, path, data=None):
-        """Log and apply one inbound file (its content data when read
-        already); it moves to the archive (or the error folder) when the
-        transaction commits. The exchange."""
-        if data is None:
-            data = path.read_bytes()
+    def receive_file(cls, endpoint, path, data):
+        """Log and apply one inbound file of content data; it moves to the
+        archive (or the error folder) when the transaction commits. The
+        exchange."""
         exchange = cls.receive_data(endpoint, path.name, data)
         destination = endpoint.folder(
             'error' if exchange.state == 'failed' else 'archive')

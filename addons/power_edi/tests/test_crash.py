@@ -41,33 +41,26 @@ def run_endpoint(call, endpoint_id, company_id=None, today=None, **env):
     fault point of env killed it)."""
     context = {'company': company_id} if company_id else {}
     script = textwrap.dedent(f'''
+        import contextlib
         import datetime as dt
         from unittest import mock
         from trytond import config
         config.update_etc({str(ROOT / 'trytond.conf')!r})
+        from power_cis_cli.site import in_transaction
         from trytond.pool import Pool
-        from trytond.transaction import Transaction, TransactionError
         Pool.start()
         pool = Pool({DB_NAME!r})
         pool.init()
         Date = pool.get('ir.date')
         today = {str(today) if today else None!r}
-        extras = {{}}
-        while True:
-            with Transaction().start({DB_NAME!r}, 0, **extras,
-                    context={context!r}) as transaction, \\
-                    mock.patch.object(Date, 'today', return_value=(
-                        dt.date.fromisoformat(today) if today
-                        else Date.today())):
-                Endpoint = pool.get('power.edi.endpoint')
-                try:
-                    Endpoint.{call}(Endpoint.browse([{endpoint_id}]))
-                except TransactionError as error:
-                    transaction.rollback()
-                    error.fix(extras)
-                    continue
-                transaction.commit()
-                break
+
+        def call(transaction):
+            Endpoint = pool.get('power.edi.endpoint')
+            Endpoint.{call}(Endpoint.browse([{endpoint_id}]))
+        with (mock.patch.object(Date, 'today',
+                    return_value=dt.date.fromisoformat(today)) if today
+                else contextlib.nullcontext()):
+            in_transaction({DB_NAME!r}, call, context={context!r}, user=0)
         ''')
     return subprocess.run([sys.executable, '-c', script],
         env={**os.environ, **env}, timeout=600).returncode
