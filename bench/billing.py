@@ -203,16 +203,15 @@ def _with_workers_on_copy(name, workers):
     database made for it and dropped after (the workers commit, so each
     count needs the same month unbilled); contracts per second."""
     from power_cis_cli import site
-    from synth import _psql
+    from synth import _psql, copy_database
 
     from trytond import backend
     from trytond.pool import Pool
     copy = f'{name}_workers'
     # the template may have no other connection: close this process's
     backend.Database(name).close()
-    _psql('postgres', f'DROP DATABASE IF EXISTS "{copy}"')
     started = time.perf_counter()
-    _psql('postgres', f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    copy_database(name, copy)
     print(f"{copy}: copied in {time.perf_counter() - started:.0f} s")
     try:
         pool = Pool(copy)
@@ -228,6 +227,7 @@ def _with_workers_on_copy(name, workers):
     finally:
         backend.Database(copy).close()
         _psql('postgres', f'DROP DATABASE IF EXISTS "{copy}"')
+        site._stamp(copy).unlink(missing_ok=True)
 
 
 def _check_numbers(transaction):
@@ -276,7 +276,8 @@ def _through_queue(pool, name, company_id, bill_day, workers):
         time.sleep(3)  # the workers connect and listen
 
         def push(contracts=None):
-            def push(transaction):
+            "Queue the run's chunks: (run id, contracts)."
+            def queue(transaction):
                 with set_company(Company(company_id)):
                     config.set('queue', 'worker', 'True')
                     try:
@@ -285,7 +286,7 @@ def _through_queue(pool, name, company_id, bill_day, workers):
                     finally:
                         config.set('queue', 'worker', 'False')
                     return run.id, run.total
-            return site.in_transaction(name, push)
+            return site.in_transaction(name, queue)
 
         def wait(run_id):
             while True:
