@@ -49,6 +49,13 @@ class GridExchangeTestCase(unittest.TestCase):
                     'outbox': str(self.folder / 'outbox'), **values}])
         return endpoint
 
+    def daily_file(self, seed):
+        """The grid operator's file of a day of the first supply point in
+        the inbox: (the simulator, the file)."""
+        simulator = GridOperator(self.folder / 'inbox')
+        return simulator, simulator.daily(DAY, [(NUMBERS[0],
+                    household_day(DAY, 1.0, random.Random(seed)))])
+
     def poll(self, endpoint):
         "Poll, then commit the file moves as a commit would."
         Endpoint = Pool().get('power.edi.endpoint')
@@ -99,10 +106,7 @@ class GridExchangeTestCase(unittest.TestCase):
         IntervalDay = Pool().get('power.usage.interval')
         create_supply_point(NUMBERS[0])
         endpoint = self.endpoint()
-        rng = random.Random(2)
-        simulator = GridOperator(self.folder / 'inbox')
-        path = simulator.daily(DAY, [(NUMBERS[0],
-                    household_day(DAY, 1.0, rng))])
+        simulator, path = self.daily_file(2)
         data = path.read_bytes()
         self.poll(endpoint)
         (self.folder / 'inbox' / 'again.zip').write_bytes(data)
@@ -148,10 +152,7 @@ class GridExchangeTestCase(unittest.TestCase):
         Exchange = Pool().get('power.edi.exchange')
         create_supply_point(NUMBERS[0])
         endpoint = self.endpoint()
-        rng = random.Random(3)
-        simulator = GridOperator(self.folder / 'inbox')
-        first = simulator.daily(DAY, [(NUMBERS[0],
-                    household_day(DAY, 1.0, rng))])
+        _, first = self.daily_file(3)
         taken = first.with_name('W_taken.zip')
         taken.write_bytes(b'taken by another poll')
         receive = Exchange.receive_data
