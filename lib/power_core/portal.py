@@ -16,10 +16,14 @@ CSRF token comparison.
 """
 import calendar
 import datetime as dt
+import functools
+import gzip
 import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import jaconv
 
@@ -213,6 +217,14 @@ MESSAGES = {
         '画面でのみ入力します。'),
     'consent': '契約締結前交付書面の内容をご確認のうえ、同意してください。',
     'password': 'パスワードは10文字以上で、英字と数字を含めてください。',
+    'password_long': 'パスワードは128文字以内で入力してください。',
+    'password_common': ('このパスワードはよく使われていて推測されやすいため、'
+        'ご利用いただけません。別のパスワードを設定してください。'),
+    'password_email': 'パスワードにメールアドレスを含めないでください。',
+    'text_invalid': ('{label}に使用できない文字が含まれています。'
+        '入力し直してください。'),
+    'registration_code': ('登録コードは英数字12文字です。ご請求のお知らせ（検針票）'
+        'に記載のコードを入力してください。'),
     'password_match': '確認用パスワードが一致しません。',
     'text_long': '{label}は{size}文字以内で入力してください。',
     'member_id': '会員IDは8〜16桁の数字で入力してください。',
@@ -246,13 +258,32 @@ LABELS = {
     'member_id': '会員ID',
     'customer_number': 'お客さま番号',
     'category': 'お問い合わせの種類',
+    'registration_code': '登録コード',
+    'card_masked': 'クレジットカード',
     }
 
 _EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$')
 _KANA = re.compile(r'^[\u30a0-\u30ff\u3000 ]+$')
 _MEMBER = re.compile(r'^\d{8,16}$')
 TEXT_SIZE = {'contents': 2000, 'address': 200, 'holder_name': 80,
-    'subject': 100}
+    'subject': 100, 'current_retailer': 80, 'current_customer_number': 30,
+    'email': 254, 'password': 128, 'holder_kana': 80,
+    'account_holder': 80}
+# every other field: at most this many characters, before any cleaning
+DEFAULT_SIZE = 60
+
+
+def invalid_text(value):
+    """True if value holds characters no form field may carry: lone
+    surrogates (which cannot be encoded in UTF-8) and control characters
+    other than tab and line breaks.
+
+    >>> invalid_text('山田' + chr(0xd800)), invalid_text('一行目\\n二行目')
+    (True, False)
+    """
+    return any('\ud800' <= c <= '\udfff'
+        or (ord(c) < 32 and c not in '\t\r\n') or c == '\x7f'
+        for c in value)
 
 
 def _kana(value):
@@ -312,6 +343,11 @@ def _clean(name, value):
             raise KeyError('member_id')
     elif name == 'customer_number':
         value = normalize_digits(value).upper()
+    elif name == 'registration_code':
+        value = normalize_registration_code(value)
+        if len(value) != REGISTRATION_CODE_LENGTH or not set(value) <= set(
+                REGISTRATION_ALPHABET):
+            raise KeyError('registration_code')
     else:
         value = ' '.join(value.split()) if name not in {
             'contents', 'password'} else value.strip()
@@ -327,6 +363,10 @@ def check_fields(data, names, optional=(), today=None):
     for name in names:
         value = data.get(name)
         value = '' if value is None else str(value)
+        if invalid_text(value):
+            errors[name] = MESSAGES['text_invalid'].format(
+                label=LABELS.get(name, name))
+            continue
         if find_card_number(value) and name not in {'supply_point'}:
             errors[name] = MESSAGES['card_number']
             continue
@@ -335,8 +375,8 @@ def check_fields(data, names, optional=(), today=None):
                 errors[name] = MESSAGES['required'].format(
                     label=LABELS.get(name, name))
             continue
-        size = TEXT_SIZE.get(name)
-        if size and len(value) > size:
+        size = TEXT_SIZE.get(name, DEFAULT_SIZE)
+        if len(value) > size:
             errors[name] = MESSAGES['text_long'].format(
                 label=LABELS.get(name, name), size=size)
             continue
@@ -361,14 +401,153 @@ def check_choice(data, name, choices, errors):
     return value
 
 
-def check_password(password, confirmation):
-    "The Japanese message for a weak or mistyped password, or None."
-    if (len(password or '') < 10 or not re.search(r'[A-Za-z]', password)
+def check_password(password, confirmation, email=None):
+    """The Japanese message for a weak or mistyped password, or None: at
+    least 10 characters with letters and digits, at most 128, none of the
+    common passwords (lib/power_core/data/passwords), not containing the
+    e-mail address or its part before the @.
+
+    >>> check_password('password12', 'password12') == MESSAGES['password_common']
+    True
+    >>> check_password('taro-yamada-77', 'taro-yamada-77',
+    ...     'Taro-Yamada@example.jp') == MESSAGES['password_email']
+    True
+    >>> check_password('kumo-no-ue-2026', 'kumo-no-ue-2026', 'taro@example.jp')
+    """
+    password = password or ''
+    if (len(password) < 10 or not re.search(r'[A-Za-z]', password)
             or not re.search(r'\d', password)):
         return MESSAGES['password']
+    if len(password) > TEXT_SIZE['password']:
+        return MESSAGES['password_long']
+    if invalid_text(password):
+        return MESSAGES['text_invalid'].format(label=LABELS['password'])
+    lowered = password.lower()
+    if lowered in common_passwords():
+        return MESSAGES['password_common']
+    if email:
+        email = str(email).strip().lower()
+        local = email.split('@', 1)[0]
+        if email in lowered or (len(local) >= 3 and local in lowered):
+            return MESSAGES['password_email']
     if password != confirmation:
         return MESSAGES['password_match']
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def common_passwords():
+    "The set of common passwords refused by check_password (lower case)."
+    path = Path(__file__).parent / 'data' / 'passwords' / (
+        'common-passwords.txt.gz')
+    with gzip.open(path, 'rt', encoding='utf-8') as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
+# --- registration codes --------------------------------------------------
+
+# no 0/O, 1/I/L: a code read out on the phone or typed from paper
+REGISTRATION_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'
+REGISTRATION_CODE_LENGTH = 12
+REGISTRATION_CODE_DAYS = 180
+
+
+def new_registration_code():
+    """A random one-time registration code: 12 characters of an
+    unambiguous alphabet (about 59 bits).
+
+    >>> code = new_registration_code()
+    >>> len(code), set(code) <= set(REGISTRATION_ALPHABET)
+    (12, True)
+    """
+    return ''.join(secrets.choice(REGISTRATION_ALPHABET)
+        for _ in range(REGISTRATION_CODE_LENGTH))
+
+
+def normalize_registration_code(text):
+    """The code as typed (any width, case, hyphens or spaces) in its stored
+    form.
+
+    >>> normalize_registration_code('ｋ７ｍ２-Q9ZX 4PTA')
+    'K7M2Q9ZX4PTA'
+    """
+    text = jaconv.z2h(str(text or ''), kana=False, ascii=True, digit=True)
+    return ''.join(text.split()).replace('-', '').upper()
+
+
+def format_registration_code(code):
+    """The code as printed, in three groups of four.
+
+    >>> format_registration_code('K7M2Q9ZX4PTA')
+    'K7M2-Q9ZX-4PTA'
+    """
+    return '-'.join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def registration_code_matches(stored, entered, expires, today):
+    """True if entered is the stored code (compared in constant time) and
+    it has not expired on today."""
+    if not stored or not entered or (expires and today > expires):
+        return False
+    return secrets.compare_digest(str(stored).encode(),
+        normalize_registration_code(entered).encode())
+
+
+# --- login back-off -------------------------------------------------------
+
+def backoff(failures, free, cap):
+    """Seconds to wait after the latest of failures before the next try:
+    none for the first free failures, then 1, 2, 4, ... seconds, at most
+    cap.
+
+    >>> [backoff(n, 5, 300) for n in (0, 4, 5, 6, 9, 20)]
+    [0, 0, 1, 2, 16, 300]
+    """
+    if failures < free:
+        return 0
+    return min(2 ** min(failures - free, 30), cap)
+
+
+# --- cross-site requests -----------------------------------------------------
+
+def cross_site(origin, referer, fetch_site, host):
+    """The reason a state-changing request to host (its Host header) is
+    refused as coming from another site, or None.
+
+    Refused: Sec-Fetch-Site cross-site or same-site (a sibling domain);
+    an Origin (including "null") that is not http(s)://host; without an
+    Origin, a Referer from another host. A request with neither Origin nor
+    Referer is not refused here (a browser posting across sites sends
+    Origin; scripts and test clients send neither) and still needs the
+    double-submit token.
+
+    >>> cross_site('https://portal.example.jp', None, 'same-origin',
+    ...     'portal.example.jp')
+    >>> cross_site('null', None, None, 'portal.example.jp')
+    'origin'
+    >>> cross_site(None, None, 'cross-site', 'portal.example.jp')
+    'fetch-site'
+    >>> cross_site(None, 'https://evil.example/x', None, 'portal.example.jp')
+    'referer'
+    """
+    if fetch_site and fetch_site.strip().lower() in {
+            'cross-site', 'same-site'}:
+        return 'fetch-site'
+    host = (host or '').strip().lower()
+    if origin is not None:
+        return None if _same_host(origin, host) else 'origin'
+    if referer:
+        return None if _same_host(referer, host) else 'referer'
+    return None
+
+
+def _same_host(url, host):
+    try:
+        parts = urlsplit(str(url).strip())
+    except ValueError:
+        return False
+    return bool(host) and parts.scheme in {'http', 'https'} and (
+        parts.netloc.lower() == host)
 
 
 # --- application steps -------------------------------------------------
@@ -442,11 +621,14 @@ def check_application_step(step, data, menus=(), capacities=(), today=None):
             masked = str(data.get('card_masked') or '').strip()
             if find_card_number(token) or find_card_number(masked):
                 errors['card_token'] = MESSAGES['card_number']
+            elif token and not re.fullmatch(r'[A-Za-z0-9_-]{1,64}', token):
+                errors['card_token'] = ('カード情報を確認できませんでした。'
+                    'もう一度カードを登録してください。')
             elif not token:
                 errors['card_token'] = ('決済代行会社の画面でカード情報を登録して'
                     'ください。')
             else:
-                clean.update(card_token=token, card_masked=masked)
+                clean.update(card_token=token, card_masked=masked[:32])
         elif kind == 'bank':
             values, errors2 = check_fields(data, ['bank_code', 'branch_code',
                     'account_number', 'account_holder'])

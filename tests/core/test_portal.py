@@ -200,3 +200,113 @@ def test_half_hours_of_own_days():
     assert len(series) == 96
     assert series[1] == (dt.datetime(2025, 1, 10, 0, 30), Decimal('0.3'))
     assert portal.half_hours(days, first, first + dt.timedelta(days=3)) is None
+
+
+def test_card_agent_looks_tokens_up():
+    "The agent answers whether it issued a token (the retailer checks each)"
+    service = TokenService(today=dt.date(2026, 11, 1))
+    _, _, body = _call(service, 'POST', json.dumps(
+            {'number': '4242 4242 4242 4242', 'expiry': '12/29'}).encode())
+    issued = json.loads(body)['token']
+
+    def lookup(token):
+        answer = {}
+
+        def start_response(status, headers):
+            answer['status'] = status
+        environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': f'/tokens/{token}',
+            'CONTENT_LENGTH': '0', 'wsgi.input': io.BytesIO(b'')}
+        return answer, b''.join(service(environ, start_response))
+    answer, body = lookup(issued)
+    assert answer['status'].startswith('200')
+    assert json.loads(body) == {'token': issued,
+        'masked': '************4242', 'expiry': '202912'}
+    for token in ['tok_' + '0' * 24, '', '../tokens']:
+        answer, _ = lookup(token)
+        assert answer['status'].startswith('404'), token
+
+
+def test_password_policy():
+    "Common passwords, ones with the e-mail, too short or too long ones are refused"
+    assert portal.check_password('password12', 'password12') == (
+        portal.MESSAGES['password_common'])
+    assert portal.check_password('Password12', 'Password12') == (
+        portal.MESSAGES['password_common'])
+    assert len(portal.common_passwords()) > 10000
+    assert portal.check_password('ichiro.suzuki99', 'ichiro.suzuki99',
+        'Ichiro.Suzuki@example.jp') == portal.MESSAGES['password_email']
+    assert portal.check_password('x1' * 70, 'x1' * 70) == (
+        portal.MESSAGES['password_long'])
+    assert portal.check_password('abc12', 'abc12') == (
+        portal.MESSAGES['password'])
+    assert portal.check_password('kumo-no-ue-2026', 'kumo-no-ue-2026',
+        'taro@example.jp') is None
+
+
+def test_registration_codes():
+    codes = {portal.new_registration_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(c) == 12 and set(c) <= set(portal.REGISTRATION_ALPHABET)
+        for c in codes)
+    assert not set('01IOL') & set(portal.REGISTRATION_ALPHABET)
+    code = sorted(codes)[0]
+    printed = portal.format_registration_code(code)
+    today = dt.date(2026, 12, 1)
+    assert portal.registration_code_matches(code, printed.lower(),
+        today, today)
+    assert not portal.registration_code_matches(code, printed,
+        today - dt.timedelta(days=1), today)
+    assert not portal.registration_code_matches(code, '', None, today)
+    assert not portal.registration_code_matches(None, code, None, today)
+    assert not portal.registration_code_matches(code, code[:-1] + (
+            '2' if code[-1] != '2' else '3'), None, today)
+    clean, errors = portal.check_fields(
+        {'registration_code': 'ab-cd'}, ['registration_code'])
+    assert errors == {'registration_code':
+        portal.MESSAGES['registration_code']}
+
+
+def test_backoff_grows_and_is_capped():
+    waits = [portal.backoff(n, 5, 300) for n in range(20)]
+    assert waits[:5] == [0] * 5 and waits[5:8] == [1, 2, 4]
+    assert max(waits) == 300 and waits == sorted(waits)
+
+
+def test_cross_site_requests():
+    host = 'portal.example.jp'
+    same = 'https://portal.example.jp'
+    assert portal.cross_site(same, None, None, host) is None
+    assert portal.cross_site('http://portal.example.jp', None,
+        'same-origin', host) is None
+    assert portal.cross_site(None, same + '/power/portal/login', None,
+        host) is None
+    # neither header: scripts and the test client (the token still counts)
+    assert portal.cross_site(None, None, None, host) is None
+    for origin in ['null', 'evil', 'https://evil.example',
+            'https://portal.example.jp.evil.example', 'ftp://portal.example.jp',
+            '']:
+        assert portal.cross_site(origin, same + '/', None, host) == (
+            'origin'), origin
+    assert portal.cross_site(None, 'https://evil.example/', None, host) == (
+        'referer')
+    for site in ['cross-site', 'same-site', 'Cross-Site']:
+        assert portal.cross_site(same, None, site, host) == 'fetch-site'
+
+
+def test_free_text_bounded_and_clean():
+    "Every field is bounded; lone surrogates and control characters are refused"
+    _, errors = portal.check_fields({'current_retailer': 'あ' * 100000},
+        ['current_retailer'])
+    assert '80文字以内' in errors['current_retailer']
+    _, errors = portal.check_fields({'phone': '0' * 1000}, ['phone'])
+    assert '60文字以内' in errors['phone']
+    for bad in ['件名' + chr(0xdc80), 'a\x00b', 'x\x1b[31m']:
+        _, errors = portal.check_fields({'subject': bad}, ['subject'])
+        assert errors['subject'] == portal.MESSAGES['text_invalid'].format(
+            label='件名'), bad
+    clean, errors = portal.check_fields({'contents': '一行目\n二行目\tタブ'},
+        ['contents'])
+    assert not errors and clean['contents'] == '一行目\n二行目\tタブ'
+    _, errors = portal.check_application_step('payment', {
+            'payment_kind': 'card', 'card_token': 'tok_' + 'x' * 5000})
+    assert 'card_token' in errors

@@ -133,7 +133,11 @@ class TokenService:
     POST /tokens {"number": "4242 4242 4242 4242", "expiry": "12/29"} →
     201 {"token": "tok_…", "masked": "************4242", "expiry": "202912"};
     400 {"message": …} for a number failing the Luhn check or a bad expiry.
-    Cross-origin requests are allowed, as a real agent's script does."""
+    Cross-origin requests are allowed, as a real agent's script does.
+
+    GET /tokens/<token> (the retailer's server checking a token its form
+    received) → 200 {"token": …, "masked": …, "expiry": …} for a token this
+    agent issued, 404 {"message": "unknown token"} for any other."""
 
     def __init__(self, today=None):
         self.today = today or dt.date.today()
@@ -157,16 +161,31 @@ class TokenService:
         self.cards[token] = (masked, f'{year}{month:02d}')
         return token, masked, f'{year}{month:02d}'
 
+    def lookup(self, token):
+        "The card of a token this agent issued (a dict), or None."
+        card = self.cards.get(str(token))
+        if card is None:
+            return None
+        return {'token': token, 'masked': card[0], 'expiry': card[1]}
+
     def __call__(self, environ, start_response):
         headers = [('Access-Control-Allow-Origin', '*'),
-            ('Access-Control-Allow-Methods', 'POST, OPTIONS'),
+            ('Access-Control-Allow-Methods', 'GET, POST, OPTIONS'),
             ('Access-Control-Allow-Headers', 'Content-Type'),
             ('Content-Type', 'application/json')]
         method = environ['REQUEST_METHOD']
         if method == 'OPTIONS':
             start_response('204 No Content', headers)
             return [b'']
-        if method != 'POST' or environ.get('PATH_INFO') != '/tokens':
+        path = environ.get('PATH_INFO') or ''
+        if method == 'GET' and path.startswith('/tokens/'):
+            card = self.lookup(path[len('/tokens/'):])
+            if card is None:
+                start_response('404 Not Found', headers)
+                return [b'{"message": "unknown token"}']
+            start_response('200 OK', headers)
+            return [json.dumps(card).encode()]
+        if method != 'POST' or path != '/tokens':
             start_response('404 Not Found', headers)
             return [b'{"message": "not found"}']
         try:
