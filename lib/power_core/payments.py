@@ -7,6 +7,7 @@ Money is whole yen (int): JPY has no minor unit."""
 import calendar as _calendar
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
@@ -183,49 +184,135 @@ def debit_date(due_date, days, calendar=None):
 
 
 # -- card and account numbers ------------------------------------------
-_DIGIT_RUN = re.compile(r'\d[\d -]{11,}\d')
+# what people and systems put between the digits of a card number, as
+# written in skeleton(): a space (also a tab, a no-break or an ideographic
+# space), a hyphen or dash (also ー), a dot, a slash, an underscore, a line
+# break
+_SEPARATOR_CLASS = r' \-./_\n'
+_SPACES = {'\t', '\u00a0', '\u2007', '\u202f', '\u3000'}
+_DASHES = {'\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015',
+    '\u2212', '\u30fc', '\uff70', '\ufe63', '\uff0d'}
+_LINE_BREAKS = {'\r', '\n', '\v', '\f', '\x85', '\u2028', '\u2029'}
+_DIGIT_RUN = re.compile(r'[0-9](?:[%s]{0,3}[0-9]){12,}' % _SEPARATOR_CLASS)
 _MASKED = re.compile(r'^(\d{0,6})[*Xx●•\- ]{4,}(\d{4})$')
 
 
+def skeleton(text):
+    """text with one character for each of its own (positions agree): any
+    decimal digit as its ASCII digit (full-width ４, Arabic-Indic, ...),
+    every space as ' ', every dash as '-', every line break as '\\n', and
+    other characters as NFKC makes them when that is one character (a
+    full-width ／ is '/', Ｘ is 'X'), so card numbers are found however
+    they are written."""
+    out = []
+    for char in text:
+        if '0' <= char <= '9' or char.isascii() and char not in _LINE_BREAKS:
+            out.append(char if char != '\t' else ' ')
+            continue
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            out.append(str(digit))
+        elif char in _SPACES:
+            out.append(' ')
+        elif char in _DASHES:
+            out.append('-')
+        elif char in _LINE_BREAKS:
+            out.append('\n')
+        else:
+            normal = unicodedata.normalize('NFKC', char)
+            out.append(normal if len(normal) == 1 else char)
+    return ''.join(out)
+
+
 def find_card_number(text):
-    """The first run of 13-19 digits in text (spaces or hyphens allowed
-    between them) that passes the Luhn check: a full card number, which
-    must never be stored; None when there is none."""
-    for run in _DIGIT_RUN.findall(text or ''):
-        digits = re.sub(r'\D', '', run)
+    """The first run of 13-19 digits in text (separated or not by spaces,
+    hyphens, dots, slashes, underscores or line breaks, in any width) that
+    passes the Luhn check: a full card number, which must never be stored;
+    None when there is none."""
+    for run in _DIGIT_RUN.findall(skeleton(text or '')):
+        digits = re.sub(r'[^0-9]', '', run)
         if 13 <= len(digits) <= 19 and luhn.is_valid(digits):
             return digits
     return None
 
 
 # a card number as systems and people write it: 13-19 digits in a row, or
-# in groups of 4 (Amex 4-6-5) split by a space or a hyphen, not part of a
-# longer or dotted number (a mail's Message-ID holds 19 random digits) nor
-# of a word of ASCII letters and digits (a SHA-256 in hex, a token, base64);
-# Japanese text around it is no boundary to it
+# in groups of 4 (Amex 4-6-5) split by a separator (one to three of space,
+# hyphen, dot, slash, underscore, line break: "4242 4242", "4242 - 4242",
+# "4242\r\n4242"), not part of a longer or dotted number (a mail's
+# Message-ID holds 19 random digits) nor of a word of ASCII letters and
+# digits (a SHA-256 in hex, a token, base64); Japanese text around it is no
+# boundary to it. Matched on skeleton(text): full-width digits and spaces,
+# no-break spaces and dashes count as theirs.
+_SEP = r'[%s]{1,3}' % _SEPARATOR_CLASS
 _WRITTEN_CARD = re.compile(
-    r'(?<![0-9A-Za-z-])(?<!\d\.)'
-    r'(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}'
-    r'|\d{4}([ -])\d{6}\2\d{5})(?![0-9A-Za-z-]|\.\d)')
+    r'(?<![0-9A-Za-z-])(?<![0-9]\.)'
+    r'(?:[0-9]{13,19}|[0-9]{4}%(s)s[0-9]{4}%(s)s[0-9]{4}%(s)s[0-9]{1,7}'
+    r'|[0-9]{4}%(s)s[0-9]{6}%(s)s[0-9]{5})(?![0-9A-Za-z-]|\.[0-9])'
+    % {'s': _SEP})
 # issuer prefixes (IIN) of the brands accepted in Japan: Visa, Mastercard,
 # JCB, American Express, Diners Club, Discover
 _ISSUER = re.compile(r'4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|35(?:2[89]|[3-8]\d)'
     r'|3[47]|3(?:0[0-5]|[68])|6(?:011|5)')
 
 
-def card_numbers_in(text):
-    """Every full card number written in text (a log, a stored value): a
-    run of 13-19 digits, grouped or not, with a card brand's prefix and a
-    valid Luhn check digit. Stricter than find_card_number (which refuses
-    any Luhn-valid run, as input) so that a scan of a whole database does
-    not stop at dates, amounts and supply point numbers."""
+def card_number_spans(text):
+    """[(start, end, digits)] of every full card number written in text:
+    where it is (positions in text) and its digits."""
     found = []
-    for match in _WRITTEN_CARD.finditer(text or ''):
-        digits = re.sub(r'\D', '', match.group())
+    for match in _WRITTEN_CARD.finditer(skeleton(text or '')):
+        digits = re.sub(r'[^0-9]', '', match.group())
         if (13 <= len(digits) <= 19 and _ISSUER.match(digits)
                 and luhn.is_valid(digits)):
-            found.append(digits)
+            found.append((match.start(), match.end(), digits))
     return found
+
+
+def card_numbers_in(text):
+    """Every full card number written in text (a log, a stored value, a
+    file): a run of 13-19 digits, grouped or not, in any width and with
+    any of the separators above, with a card brand's prefix and a valid
+    Luhn check digit. Stricter than find_card_number (which refuses any
+    Luhn-valid run, as input) so that a scan of a whole database does not
+    stop at dates, amounts and supply point numbers."""
+    return [digits for _, _, digits in card_number_spans(text)]
+
+
+def mask_card_numbers(text):
+    """(text with every full card number of card_numbers_in masked, how
+    many): each digit but the last four becomes '*', the separators stay,
+    so that the masked text keeps its length and its layout."""
+    spans = card_number_spans(text)
+    if not spans:
+        return text, 0
+    chars = list(text)
+    shape = skeleton(text)
+    for start, end, digits in spans:
+        keep = 4
+        for index in range(end - 1, start - 1, -1):
+            if '0' <= shape[index] <= '9':
+                if keep:
+                    keep -= 1
+                else:
+                    chars[index] = '*'
+    return ''.join(chars), len(spans)
+
+
+def mask_card_numbers_in_data(data):
+    """(data with its card numbers masked, how many) of the bytes of a
+    file: read as UTF-8 (or Shift_JIS), masked, written back in the same
+    encoding (the other bytes unchanged); data as it is, 0, when it is
+    neither (a ZIP archive, an image)."""
+    for encoding in ('utf-8', 'cp932'):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        masked, count = mask_card_numbers(text)
+        if not count:
+            return data, 0
+        return masked.encode(encoding), count
+    return data, 0
 
 
 def check_masked_card(masked):

@@ -225,3 +225,64 @@ def test_card_agent_and_konbini_agent(tmp_path):
     ])
 def test_card_numbers_in_text(text, found):
     assert p.card_numbers_in(text) == found
+
+
+# issue 21 item 5: card numbers written with other separators or in
+# full-width digits were not found (neither by the input check nor by the
+# scan of stored data)
+SEPARATORS = {
+    'space': ' ', 'hyphen': '-', 'dot': '.', 'slash': '/', 'underscore': '_',
+    'no-break space': '\u00a0', 'newline': '\n', 'CRLF': '\r\n',
+    'tab': '\t', 'ideographic space': '\u3000', 'full-width hyphen': '－',
+    'katakana dash': 'ー', 'spaced slash': ' / ',
+    }
+
+
+@pytest.mark.parametrize('separator', list(SEPARATORS.values()),
+    ids=list(SEPARATORS))
+@pytest.mark.parametrize('digits', ['4242424242424242', '４２４２４２４２４２４２４２４２'],
+    ids=['ascii', 'full-width'])
+def test_card_numbers_with_any_separator(separator, digits):
+    written = separator.join(digits[i:i + 4] for i in range(0, 16, 4))
+    text = f'カード番号は{written}です'
+    assert p.find_card_number(text) == '4242424242424242'
+    assert p.card_numbers_in(text) == ['4242424242424242']
+    masked, count = p.mask_card_numbers(text)
+    assert count == 1 and p.card_numbers_in(masked) == []
+    assert p.find_card_number(masked) is None
+    assert len(masked) == len(text)
+    assert masked.endswith(written[-4:] + 'です')
+    assert masked.count('*') == 12
+
+
+def test_full_width_card_number_without_separator():
+    assert p.find_card_number('４２４２４２４２４２４２４２４２') == \
+        '4242424242424242'
+    assert p.card_numbers_in('番号：４１１１１１１１１１１１１１１１') == [
+        '4111111111111111']
+
+
+def test_separators_do_not_make_card_numbers_of_dates_and_ids():
+    # a date, a time, a phone number and a supply point stay apart
+    assert p.card_numbers_in('2025/01/20 03-1234-5678 '
+        '0300001111222233334444 v1.2.3.4') == []
+    # dotted groups of another length (an IP address, a version)
+    assert p.card_numbers_in('4242.4242.4242.4242.4242') == []
+    assert p.mask_card_numbers('tok_abc ************4242') == (
+        'tok_abc ************4242', 0)
+
+
+def test_card_numbers_masked_in_file_bytes():
+    data = ('request_id,token\r\n1,4242 4242 4242 4242\r\n'
+        '2,４１１１－１１１１－１１１１－１１１１\r\n').encode('utf-8')
+    masked, count = p.mask_card_numbers_in_data(data)
+    assert count == 2
+    assert p.card_numbers_in(masked.decode('utf-8')) == []
+    assert b'**** **** **** 4242' in masked
+    assert masked.decode('utf-8').endswith('１１１１\r\n')
+    sjis = '4242-4242-4242-4242 山田'.encode('cp932')
+    masked, count = p.mask_card_numbers_in_data(sjis)
+    assert (masked.decode('cp932'), count) == ('****-****-****-4242 山田', 1)
+    # a binary file is returned as it is
+    assert p.mask_card_numbers_in_data(b'PK\x03\x04\xff\xfe') == (
+        b'PK\x03\x04\xff\xfe', 0)
