@@ -18,7 +18,7 @@ from trytond import config
 from trytond.exceptions import UserError
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
-from trytond.modules.power_cis.common import now
+from trytond.modules.power_cis.common import ServerReadonly, now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -59,9 +59,11 @@ class _InsertRowsMixin:
         return invoicing.insert(table, columns, values)
 
 
-class Determinant(_InsertRowsMixin, Workflow, ModelSQL, ModelView):
+class Determinant(
+        ServerReadonly, _InsertRowsMixin, Workflow, ModelSQL, ModelView):
     "Billing Determinant"
     __name__ = 'power.billing.determinant'
+    _client_create = False
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)
     contract = fields.Many2One(
@@ -407,9 +409,10 @@ def _reason(exception):
     return getattr(exception, 'message', None) or str(exception)
 
 
-class DeterminantLine(_InsertRowsMixin, ModelSQL, ModelView):
+class DeterminantLine(ServerReadonly, _InsertRowsMixin, ModelSQL, ModelView):
     "Billing Determinant Line"
     __name__ = 'power.billing.determinant.line'
+    _client_create = False
     determinant = fields.Many2One(
         'power.billing.determinant', "Determinant", required=True,
         ondelete='CASCADE')
@@ -432,7 +435,7 @@ class DeterminantLine(_InsertRowsMixin, ModelSQL, ModelView):
             ('determinant', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')]
 
 
-class Adjustment(ModelSQL, ModelView):
+class Adjustment(ServerReadonly, ModelSQL, ModelView):
     "Billing Adjustment"
     __name__ = 'power.billing.adjustment'
     company = fields.Many2One(
@@ -662,7 +665,7 @@ class Cron(metaclass=PoolMeta):
             ('power.batch.run|cron_billing', "Daily Billing Run (調定)"))
 
 
-class InvoiceLine(metaclass=PoolMeta):
+class InvoiceLine(ServerReadonly, metaclass=PoolMeta):
     __name__ = 'account.invoice.line'
 
     @classmethod

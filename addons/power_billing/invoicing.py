@@ -30,7 +30,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index
 from trytond.modules.account_invoice.exceptions import InvoiceNumberError
-from trytond.modules.power_cis.common import now
+from trytond.modules.power_cis.common import ServerReadonly, now
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
@@ -453,7 +453,7 @@ def post_stock(data, company, journal, tax):
     return invoice
 
 
-class Invoice(metaclass=PoolMeta):
+class Invoice(ServerReadonly, metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
     @classmethod

@@ -31,7 +31,7 @@ from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
-from trytond.modules.power_cis.common import now
+from trytond.modules.power_cis.common import ServerReadonly, now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
@@ -746,9 +746,10 @@ class Payment(metaclass=PoolMeta):
         return RESULTS.get(code, code)
 
 
-class Slip(ModelSQL, ModelView):
+class Slip(ServerReadonly, ModelSQL, ModelView):
     "Payment Slip"
     __name__ = 'power.payment.slip'
+    _client_create = False
     invoice = fields.Many2One(
         'account.invoice', "Invoice", required=True, readonly=True,
         ondelete='RESTRICT')
@@ -832,9 +833,10 @@ class Slip(ModelSQL, ModelView):
         return slips
 
 
-class Receipt(Workflow, ModelSQL, ModelView):
+class Receipt(ServerReadonly, Workflow, ModelSQL, ModelView):
     "Receipt"
     __name__ = 'power.payment.receipt'
+    _client_create = False
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)
     date = fields.Date("Date", required=True, readonly=True,

@@ -13,7 +13,7 @@ from sql import Column, Null
 
 from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.modules.power_cis.common import now
+from trytond.modules.power_cis.common import ServerReadonly, now
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.pyson import Eval
@@ -49,9 +49,10 @@ class _Bitemporal:
         return [('superseded', '=' if current else '!=', None)]
 
 
-class IntervalDay(_Bitemporal, ModelSQL, ModelView):
+class IntervalDay(ServerReadonly, _Bitemporal, ModelSQL, ModelView):
     "30-Minute Usage Day"
     __name__ = 'power.usage.interval'
+    _client_create = False
     supply_point = fields.Many2One(
         'power.supply_point', "Supply Point", required=True, readonly=True,
         ondelete='RESTRICT')
@@ -153,9 +154,10 @@ class IntervalDay(_Bitemporal, ModelSQL, ModelView):
         return result
 
 
-class ConfirmedUsage(_Bitemporal, ModelSQL, ModelView):
+class ConfirmedUsage(ServerReadonly, _Bitemporal, ModelSQL, ModelView):
     "Confirmed Usage"
     __name__ = 'power.usage.confirmed'
+    _client_create = False
     supply_point = fields.Many2One(
         'power.supply_point', "Supply Point", required=True, readonly=True,
         ondelete='RESTRICT')

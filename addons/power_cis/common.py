@@ -8,6 +8,8 @@ import threading
 
 from trytond.i18n import gettext
 from trytond.model import Workflow
+from trytond.model.exceptions import AccessError
+from trytond.model.modelstorage import _pyson_encoder, _record_eval_pyson
 from trytond.pool import Pool
 
 from .exceptions import TransitionError
@@ -55,6 +57,53 @@ def transition(state):
             return wrapped(cls, records, *args, **kwargs)
         return wrapper
     return decorator
+
+
+class ServerReadonly:
+    """Read-only in the form is read-only on the server.
+
+    Tryton enforces a field's ``readonly`` and its ``states`` only in the
+    client: a JSON-RPC ``write`` by a user with write access to the model
+    changes any field (a billing clerk rewrote the total of a billed
+    determinant). On a model with this mixin, a client's own write (an
+    *external* modification: a ``write`` or ``create`` call, not a button,
+    wizard or scheduled job, which Tryton runs without access checks) of a
+    field that is ``readonly`` or read-only by its states for that record
+    is refused, naming the field and the record. With ``_client_create``
+    False a client cannot create the model's records at all: the system
+    makes them (determinants, receipts, exchanges, logs).
+    docs/security.md, "Money and records changed only by the system"."""
+    __slots__ = ()
+    _client_create = True
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if not external:
+            return
+        if mode == 'create' and not cls._client_create:
+            raise AccessError(gettext('power_cis.msg_created_by_system',
+                    model=cls.__names__()['model']))
+        if mode != 'write':
+            return
+        for name in values:
+            field = cls._fields.get(name)
+            if field is None:
+                continue
+            state = field.states.get('readonly')
+            if field.readonly:
+                refused = records
+            elif state is not None:
+                encoded = _pyson_encoder.encode(state)
+                refused = [r for r in records
+                    if _record_eval_pyson(r, encoded, encoded=True)]
+            else:
+                continue
+            if refused:
+                raise AccessError(gettext('power_cis.msg_field_readonly',
+                        field=cls.__names__(name)['field'],
+                        record=refused[0].rec_name))
 
 
 class NumberedMixin:

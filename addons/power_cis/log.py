@@ -13,7 +13,7 @@ from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
-from .common import BoundedHashingMixin, now
+from .common import BoundedHashingMixin, ServerReadonly, now
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,10 @@ EVENTS = [
     ]
 
 
-class OperatorLog(ModelSQL, ModelView):
+class OperatorLog(ServerReadonly, ModelSQL, ModelView):
     "Operator Log"
     __name__ = 'power.operator.log'
+    _client_create = False
     date = fields.DateTime("Date", required=True, readonly=True)
     login = fields.Char("Login", required=True, readonly=True)
     user = fields.Many2One('res.user', "User", readonly=True,
@@ -129,9 +130,10 @@ class Session(metaclass=PoolMeta):
         return name
 
 
-class ReportOutput(ModelSQL, ModelView):
+class ReportOutput(ServerReadonly, ModelSQL, ModelView):
     "Report Output"
     __name__ = 'power.report.output'
+    _client_create = False
     date = fields.DateTime("Date", required=True, readonly=True)
     user = fields.Many2One('res.user', "User", readonly=True,
         ondelete='SET NULL')
@@ -181,9 +183,10 @@ class ReportOutput(ModelSQL, ModelView):
         return output
 
 
-class BatchRun(ModelSQL, ModelView):
+class BatchRun(ServerReadonly, ModelSQL, ModelView):
     "Batch Job Result"
     __name__ = 'power.batch.run'
+    _client_create = False
     name = fields.Char("Job", required=True, readonly=True)
     started = fields.DateTime("Started", required=True, readonly=True)
     ended = fields.DateTime("Ended", readonly=True)
@@ -283,9 +286,10 @@ class BatchRun(ModelSQL, ModelView):
             logger.exception("could not record the failure of %s", self.name)
 
 
-class BatchRunError(ModelSQL, ModelView):
+class BatchRunError(ServerReadonly, ModelSQL, ModelView):
     "Batch Job Error"
     __name__ = 'power.batch.run.error'
+    _client_create = False
     run = fields.Many2One(
         'power.batch.run', "Run", required=True, ondelete='CASCADE')
     record = fields.Reference(

@@ -15,22 +15,33 @@ why. The file leaves the inbox (for the archive, or the error folder) only
 once the transaction is committed; outbound files reach the outbox only
 then too. A crash before the commit leaves the file in the inbox to be read
 again; a file whose checksum was applied already is archived as a duplicate
-and applies nothing: nothing is lost and nothing is applied twice."""
+and applies nothing: nothing is lost and nothing is applied twice.
+
+Any error of one file (a damaged ZIP, an unexpected exception) fails that
+file alone: it is logged as failed with its reason and kept in the error
+folder, and the poll goes on with the next file. A file holding a full card
+number is refused before anything reads it and kept (in the file store and
+the error folder) with the numbers masked. Symbolic links and whatever is
+not a regular file in an inbox are never read nor followed: logged as
+failed and moved to the error folder as they are."""
 import datetime as dt
+import errno
 import hashlib
 import logging
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from power_core.errors import PowerCoreError
 from power_core.formats import first_difference
+from power_core.payments import mask_card_numbers_in_data
 
 from trytond import backend, config
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.modules.power_cis.common import failpoint, now
+from trytond.modules.power_cis.common import ServerReadonly, failpoint, now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -222,19 +233,17 @@ class Endpoint(ModelSQL, ModelView):
 
     def receive_inbox(self, run=None):
         """Handle the files of the inbox in name order; (applied, failed)
-        counts (duplicates count as applied: nothing was lost)."""
+        counts (duplicates count as applied: nothing was lost). Each file
+        is handled under a savepoint of its own: whatever goes wrong with
+        one is logged as its failure and the others are still applied."""
         Exchange = Pool().get('power.edi.exchange')
         inbox = self.folder('inbox')
         done = failed = 0
-        for path in sorted(p for p in inbox.iterdir() if p.is_file()
-                and not p.name.startswith('.')):
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                # taken since it was listed (another poll, a person)
-                logger.info("inbound file %s gone before it was read", path)
+        for path in sorted(p for p in inbox.iterdir()
+                if not p.name.startswith('.')):
+            exchange = Exchange.receive_path(self, path)
+            if exchange is None:
                 continue
-            exchange = Exchange.receive_file(self, path, data)
             if exchange.state == 'failed':
                 failed += 1
                 if run:
@@ -244,9 +253,10 @@ class Endpoint(ModelSQL, ModelView):
         return done, failed
 
 
-class Exchange(ModelSQL, ModelView):
+class Exchange(ServerReadonly, ModelSQL, ModelView):
     "Exchange"
     __name__ = 'power.edi.exchange'
+    _client_create = False
     _rec_name = 'number'
     number = fields.Char("Number", readonly=True)
     endpoint = fields.Many2One(
@@ -331,20 +341,88 @@ class Exchange(ModelSQL, ModelView):
     # --- inbound ---------------------------------------------------------
 
     @classmethod
-    def receive_file(cls, endpoint, path, data):
-        """Log and apply one inbound file of content data; it moves to the
-        archive (or the error folder) when the transaction commits. The
-        exchange."""
-        exchange = cls.receive_data(endpoint, path.name, data)
-        destination = endpoint.folder(
-            'error' if exchange.state == 'failed' else 'archive')
-        Transaction().join(FileMoves()).add(path, destination)
+    def receive_path(cls, endpoint, path):
+        """Log and apply the file at path of endpoint's inbox; the
+        exchange, or None when the file went before it was read. A symbolic
+        link or anything not a regular file is not read (nor followed):
+        logged as failed and moved as it is to the error folder. Any error
+        while the file is read, logged or applied fails this file alone
+        (logged, kept in the error folder)."""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        cursor.execute('SAVEPOINT power_edi_file')
+        try:
+            try:
+                data = _read_regular(path)
+            except FileNotFoundError:
+                # taken since it was listed (another poll, a person)
+                logger.info("inbound file %s gone before it was read", path)
+                cursor.execute('RELEASE SAVEPOINT power_edi_file')
+                return None
+            except _NotRegular as refusal:
+                exchange = cls.refuse_file(endpoint, path.name,
+                    gettext('power_edi.msg_not_regular_file',
+                        name=path.name, what=refusal.what))
+                Transaction().join(FileMoves()).add(
+                    path, endpoint.folder('error'))
+            else:
+                exchange = cls.receive_file(endpoint, path, data)
+        except (backend.DatabaseOperationalError,
+                backend.DatabaseTimeoutError):
+            raise   # a lock or a serialisation failure: the poll is retried
+        except Exception as exception:
+            cursor.execute('ROLLBACK TO SAVEPOINT power_edi_file')
+            transaction.cache.clear()
+            logger.exception("inbound file %s could not be received", path)
+            exchange = cls.refuse_file(endpoint, path.name,
+                gettext('power_edi.msg_file_error', name=path.name,
+                    error=_describe(exception)))
+            Transaction().join(FileMoves()).add(
+                path, endpoint.folder('error'))
+        else:
+            cursor.execute('RELEASE SAVEPOINT power_edi_file')
         return exchange
 
     @classmethod
-    def receive_data(cls, endpoint, name, data):
+    def refuse_file(cls, endpoint, name, error):
+        "Log an inbound file refused unread: failed, with error."
+        exchange, = cls.create([{
+                    'endpoint': endpoint.id, 'partner': endpoint.partner,
+                    'direction': 'in', 'name': name, 'size': 0,
+                    'received': now(), 'processed': now(),
+                    'state': 'failed', 'error': error,
+                    }])
+        logger.info("inbound file %s refused: %s", name, error)
+        return exchange
+
+    @classmethod
+    def receive_file(cls, endpoint, path, data):
+        """Log and apply one inbound file of content data; it moves to the
+        archive (or the error folder) when the transaction commits, with
+        its card numbers masked when it holds any. The exchange."""
+        stored, lines = mask_card_numbers_in_data(data)
+        exchange = cls.receive_data(endpoint, path.name, data, stored=stored,
+            card_lines=lines)
+        destination = endpoint.folder(
+            'error' if exchange.state == 'failed' else 'archive')
+        moves = Transaction().join(FileMoves())
+        if lines:
+            # the full numbers are kept nowhere: not even in the error folder
+            moves.replace(path, destination, stored)
+        else:
+            moves.add(path, destination)
+        return exchange
+
+    @classmethod
+    def receive_data(cls, endpoint, name, data, stored=None,
+            card_lines=None):
         """Log and apply inbound content (a file, a SOAP reply, an upload);
-        the exchange, applied, duplicate or failed with its reason."""
+        the exchange, applied, duplicate or failed with its reason. A
+        content holding a full card number is refused unread and stored
+        with the numbers masked (stored and card_lines: the masked content
+        and the lines of the numbers, when the caller has them)."""
+        if stored is None:
+            stored, card_lines = mask_card_numbers_in_data(data)
         checksum = hashlib.sha256(data).hexdigest()
         original = cls.search([
                 ('checksum', '=', checksum),
@@ -353,10 +431,19 @@ class Exchange(ModelSQL, ModelView):
                 ], limit=1)
         exchange, = cls.create([{
                     'endpoint': endpoint.id, 'partner': endpoint.partner,
-                    'direction': 'in', 'name': name, 'content': data,
+                    'direction': 'in', 'name': name, 'content': stored,
                     'size': len(data), 'checksum': checksum,
                     'received': now(), 'state': 'received',
                     }])
+        if card_lines:
+            exchange.error = gettext('power_edi.msg_card_numbers_in_file',
+                name=name, lines=', '.join(str(n) for n in card_lines[:10]))
+            exchange.state = 'failed'
+            exchange.processed = now()
+            exchange.save()
+            logger.info("exchange %s refused: %s", exchange.id,
+                exchange.error)
+            return exchange
         if original:
             exchange.duplicate_of, = original
             exchange.message = gettext('power_edi.msg_duplicate_file',
@@ -386,13 +473,25 @@ class Exchange(ModelSQL, ModelView):
         try:
             exchange.apply()
             failpoint('edi.apply')
-        except (PowerCoreError, UserError, ValueError, LookupError,
-                backend.DatabaseIntegrityError) as exception:
+        except (backend.DatabaseOperationalError,
+                backend.DatabaseTimeoutError):
+            raise   # a lock or a serialisation failure: applied again later
+        except Exception as exception:
+            # a refusal (PowerCoreError, UserError, ...) or anything else
+            # the file made go wrong (a damaged ZIP's zlib.error, a bad
+            # CRC): this file alone fails
             cursor.execute('ROLLBACK TO SAVEPOINT power_edi_apply')
             transaction.cache.clear()
-            reason = getattr(exception, 'reason', None) or (
-                getattr(exception, 'message', None) or str(exception))
-            logger.info("exchange %s refused: %s", exchange.id, reason)
+            if isinstance(exception, (PowerCoreError, UserError,
+                        ValueError, LookupError,
+                        backend.DatabaseIntegrityError)):
+                reason = getattr(exception, 'reason', None) or (
+                    getattr(exception, 'message', None) or str(exception))
+                logger.info("exchange %s refused: %s", exchange.id, reason)
+            else:
+                reason = gettext('power_edi.msg_file_error',
+                    name=exchange.name, error=_describe(exception))
+                logger.exception("exchange %s failed", exchange.id)
             exchange = cls(exchange.id)
             exchange.error = reason
             exchange.state = 'failed'
@@ -498,7 +597,12 @@ class FileMoves:
         return hash(FileMoves)
 
     def add(self, path, folder):
-        self.moves.append((Path(path), Path(folder)))
+        self.moves.append((Path(path), Path(folder), None))
+
+    def replace(self, path, folder, data):
+        """Keep data (a masked copy) in folder under path's name instead of
+        path itself, which is removed."""
+        self.moves.append((Path(path), Path(folder), data))
 
     def write(self, path, data):
         self.writes.append((Path(path), data))
@@ -522,9 +626,9 @@ class FileMoves:
         failpoint('edi.outbox_written')
 
     def tpc_finish(self, transaction):
-        for path, folder in self.moves:
-            if path.exists():
-                _move(path, folder)
+        for path, folder, data in self.moves:
+            if os.path.lexists(path):
+                _move(path, folder, data)
         # committed: the files take their names. A process killed here
         # leaves the temporary files, which Endpoint.recover_outbox
         # renames (their exchange was committed) on the next poll
@@ -548,18 +652,74 @@ class FileMoves:
         self.moves, self.writes = [], []
 
 
+class _NotRegular(Exception):
+    "What is in an inbox is not a regular file (a link, a folder, ...)."
+
+    def __init__(self, what):
+        super().__init__(what)
+        self.what = what
+
+
+def _read_regular(path):
+    """The content of the regular file at path, never following a symbolic
+    link (O_NOFOLLOW: a link put in place after the check is not followed
+    either); _NotRegular for anything else."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise _NotRegular('a symbolic link')
+    if not stat.S_ISREG(info.st_mode):
+        raise _NotRegular('a folder' if stat.S_ISDIR(info.st_mode)
+            else 'not a regular file')
+    try:
+        descriptor = os.open(path, os.O_RDONLY
+            | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0))
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _NotRegular('a symbolic link') from None
+        raise
+    with os.fdopen(descriptor, 'rb') as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise _NotRegular('not a regular file')
+        return file.read()
+
+
+def _describe(exception):
+    "What went wrong, for a person: the exception's type and message."
+    text = str(exception).strip()
+    kind = type(exception).__name__
+    return f'{kind}: {text}' if text else kind
+
+
 def _temporary(path):
     "The hidden name an outbound file has until its transaction commits."
     return path.with_name(f'.{path.name}.part')
 
 
-def _move(path, folder):
-    "Move path into folder, never overwriting an earlier file."
+def _move(path, folder, data=None):
+    """Move path into folder, never overwriting an earlier file (a symbolic
+    link is moved as a link, never followed); with data, write data there
+    instead and remove path."""
     target = folder / path.name
-    if target.exists():
+    if os.path.lexists(target):
         stamp = dt.datetime.now().strftime('%Y%m%d%H%M%S%f')
         target = folder / f'{path.stem}.{stamp}{path.suffix}'
-    shutil.move(str(path), str(target))
+    if data is None:
+        try:
+            os.rename(path, target)
+        except OSError:
+            # another file system: copied (a link as a link), then removed
+            if not (path.is_symlink() or path.is_file() or path.is_dir()):
+                logger.warning("%s left in place: not a file to move", path)
+                return None
+            shutil.move(str(path), str(target))
+        return target
+    temporary = _temporary(target)
+    with open(temporary, 'wb') as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, target)
+    path.unlink(missing_ok=True)
     return target
 
 
