@@ -243,3 +243,35 @@ def test_a_member_too_large_unzipped_is_refused(monkeypatch):
     monkeypatch.setattr(grid, 'MAX_XML', 1000)
     with pytest.raises(FormatError, match='more than 1000'):
         read_all(data.getvalue(), 'bomb.zip')
+
+
+def _zipped(data, compression, name='W41120.xml'):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w', compression) as archive:
+        archive.writestr(name, data)
+    return bytearray(out.getvalue()), 30 + len(name)
+
+
+@pytest.mark.parametrize('damage', ['deflate', 'crc', 'truncated'])
+def test_damaged_zip_member_is_a_format_error(damage):
+    "issue 21 item 6: zlib.error / BadZipFile escaped the reader"
+    data = golden('grid_daily.xml')
+    if damage == 'crc':
+        # stored: the bytes read fine, the CRC at the end does not match
+        archive, start = _zipped(data, zipfile.ZIP_STORED)
+        at = start + len(data) // 2
+        archive[at] = archive[at] ^ 0x01
+    else:
+        archive, start = _zipped(data, zipfile.ZIP_DEFLATED)
+        if damage == 'deflate':
+            for at in range(start + 10, start + 40):
+                archive[at] = 0xff
+        else:
+            size = zipfile.ZipFile(io.BytesIO(bytes(archive))).infolist()[
+                0].compress_size
+            archive[start + size // 2:start + size] = b''
+    with pytest.raises(FormatError) as raised:
+        read_all(bytes(archive), 'W41120-bad.zip')
+    message = str(raised.value)
+    assert message.startswith('W41120-bad.zip: ')
+    assert 'W41120.xml' in message

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -92,7 +93,7 @@ def open_xml(data, name=''):
     try:
         archive = zipfile.ZipFile(stream)
         members = [m for m in archive.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, OSError) as exception:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exception:
         raise FormatError(f"not a readable ZIP archive ({exception})",
             name) from None
     if len(members) != 1:
@@ -101,7 +102,29 @@ def open_xml(data, name=''):
     if members[0].file_size > MAX_XML:
         raise FormatError(f"{members[0].filename} is "
             f"{members[0].file_size} bytes, more than {MAX_XML}", name)
-    return archive.open(members[0])
+    try:
+        return _Member(archive.open(members[0]), members[0].filename, name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError) as exception:
+        raise FormatError(f"{members[0].filename} in the ZIP archive cannot "
+            f"be opened ({exception})", name) from None
+
+
+class _Member:
+    """A ZIP member being read: damaged deflate data, a bad CRC or a
+    truncated member (zlib.error, BadZipFile, EOFError) is a FormatError
+    that names the file and the member."""
+
+    def __init__(self, stream, member, name):
+        self.stream, self.member, self.name = stream, member, name
+
+    def read(self, size=-1):
+        try:
+            return self.stream.read(size)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError,
+                ValueError) as error:
+            raise FormatError(f"{self.member} in the ZIP archive is damaged "
+                f"({type(error).__name__}: {error})", self.name) from None
 
 
 def read(data, name=''):
