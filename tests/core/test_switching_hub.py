@@ -85,3 +85,64 @@ def test_unreachable_hub_is_a_hub_error():
         HubClient('http://127.0.0.1:9/switching-hub', 'A0999',
             timeout=2).submit(Application('switch_in', 'A0999', 'X',
                 '0300001111222233334444'))
+
+
+# issue 21 item 7: zeep turned an impossible date or a boolean "maybe"
+# into None / False and the reply was used
+@pytest.mark.parametrize('answer, message', [
+    ({'State': 'completed', 'EffectiveDate': '2027-02-30'},
+        "EffectiveDate"),
+    ({'State': 'accepted', 'EffectiveDate': '2026-13-01'}, "EffectiveDate"),
+    ({'State': 'accepted', 'EffectiveDate': '20261210'}, "EffectiveDate"),
+    ({'State': 'done'}, "unknown state 'done'"),
+    ({'State': 'accepted', 'EffectiveDate': None},
+        "EffectiveDate is missing"),
+    ({'State': 'rejected', 'EffectiveDate': None},
+        "ReasonCode is missing"),
+    ({'State': None}, "State"),
+    ({'HubReference': 'SW9999999999'}, "not the reference asked about"),
+    ({'NextReadingDate': 'soon'}, "NextReadingDate"),
+    ])
+def test_invalid_status_reply_is_refused(hub, answer, message):
+    simulator, url = hub
+    hub_client = client(url)
+    receipt = hub_client.submit(Application('switch_in', 'A0999', 'SW010',
+            '0300001111222233334444', dt.date(2026, 12, 10)))
+    simulator.answers[receipt.reference] = answer
+    with pytest.raises(HubError) as raised:
+        hub_client.status('switch_in', receipt.reference, 'SW010')
+    assert message in str(raised.value)
+    assert str(raised.value).startswith('SW010: ')
+    # the raw reply is kept for the log all the same
+    assert hub_client.exchanges[-1][2]
+
+
+@pytest.mark.parametrize('smart_meter', ['maybe', '', 'yes'])
+def test_equipment_inquiry_with_an_invalid_boolean_is_refused(hub,
+        smart_meter):
+    simulator, url = hub
+    hub_client = client(url)
+    receipt = hub_client.submit(Application('equipment_inquiry', 'A0999',
+            'SW011', '0300001111222233335555', dt.date(2026, 12, 10)))
+    simulator.answers[receipt.reference] = {'SmartMeter': smart_meter}
+    with pytest.raises(HubError) as raised:
+        hub_client.status('equipment_inquiry', receipt.reference)
+    assert 'SmartMeter' in str(raised.value)
+    simulator.answers[receipt.reference] = {'SmartMeter': None}
+    with pytest.raises(HubError, match='SmartMeter is missing'):
+        hub_client.status('equipment_inquiry', receipt.reference)
+
+
+@pytest.mark.parametrize('answer, message', [
+    ({'Received': 'maybe'}, 'Received'),
+    ({'HubReference': None}, 'HubReference is missing'),
+    ])
+def test_invalid_submit_reply_is_refused(hub, answer, message):
+    simulator, url = hub
+    simulator.answers['Submit'] = answer
+    try:
+        with pytest.raises(HubError, match=message):
+            client(url).submit(Application('switch_in', 'A0999', 'SW012',
+                    '0300001111222233334444', dt.date(2026, 12, 10)))
+    finally:
+        del simulator.answers['Submit']

@@ -10,7 +10,10 @@ Its rules, so that every outcome can be shown:
 - any other application is accepted on the first status query (effective
   on the requested day) and completed on the next.
 Malformed requests get a SOAP fault; invalid fields a receipt with an
-error code, as a real hub would refuse them."""
+error code, as a real hub would refuse them. `answers` makes it answer
+what a faulty hub would: the values given (raw text, None to leave an
+element out) replace those of its status replies about a reference, or of
+every Submit reply under the key 'Submit'."""
 import datetime as dt
 import itertools
 import threading
@@ -37,6 +40,8 @@ class SwitchingHub:
         self.applications = {}
         self.counter = itertools.count(1)
         self.lock = threading.Lock()
+        # reference (or 'Submit') → {element: raw text or None}
+        self.answers = {}
 
     # --- WSGI --------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -75,15 +80,21 @@ class SwitchingHub:
         elif not spid.is_valid(values.get('SupplyPointNumber', '')):
             error = ('E0101', '供給地点特定番号が正しくありません')
         if error:
-            return _response('SubmitResponse', Received='false',
-                ErrorCode=error[0], ErrorMessage=error[1])
+            return _response('SubmitResponse', **{'Received': 'false',
+                    'ErrorCode': error[0], 'ErrorMessage': error[1],
+                    **self.answers.get('Submit', {})})
         with self.lock:
             reference = f'SW{next(self.counter):010d}'
             self.applications[reference] = dict(values, polls=0)
-        return _response('SubmitResponse', Received='true',
-            HubReference=reference)
+        return _response('SubmitResponse', **{'Received': 'true',
+                'HubReference': reference, **self.answers.get('Submit', {})})
 
     def status(self, values):
+        reply = self._status(values)
+        reply.update(self.answers.get(values.get('HubReference', ''), {}))
+        return _response('StatusResponse', **reply)
+
+    def _status(self, values):
         reference = values.get('HubReference', '')
         with self.lock:
             application = self.applications.get(reference)
@@ -100,16 +111,16 @@ class SwitchingHub:
             dt.date.today() + dt.timedelta(days=8)).isoformat()
         rejection = REJECTIONS.get(number[-4:])
         if rejection and application['ServiceId'] != 'IF_10110':
-            return _response('StatusResponse', HubReference=reference,
+            return dict(HubReference=reference,
                 State='rejected', ReasonCode=rejection[0],
                 ReasonMessage=rejection[1])
         if application['ServiceId'] == 'IF_10110':
-            return _response('StatusResponse', HubReference=reference,
+            return dict(HubReference=reference,
                 State='completed', MeterNumber=f'M{number[-8:]}',
                 SmartMeter='true', NextReadingDate=requested,
                 CurrentRetailer='A0001')
         state = 'accepted' if polls == 1 else 'completed'
-        return _response('StatusResponse', HubReference=reference,
+        return dict(HubReference=reference,
             State=state, EffectiveDate=requested)
 
 
