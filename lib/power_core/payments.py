@@ -197,6 +197,31 @@ _DIGIT_RUN = re.compile(r'[0-9](?:[%s]{0,3}[0-9]){12,}' % _SEPARATOR_CLASS)
 _MASKED = re.compile(r'^(\d{0,6})[*Xx●•\- ]{4,}(\d{4})$')
 
 
+class _Skeleton(dict):
+    "The character skeleton() writes for each character, found once."
+
+    def __missing__(self, code):
+        char = chr(code)
+        if char in _LINE_BREAKS:
+            value = '\n'
+        elif char in _SPACES:
+            value = ' '
+        elif char in _DASHES:
+            value = '-'
+        elif char.isascii():
+            value = char
+        elif (digit := unicodedata.decimal(char, None)) is not None:
+            value = str(digit)
+        else:
+            normal = unicodedata.normalize('NFKC', char)
+            value = normal if len(normal) == 1 else char
+        self[code] = value
+        return value
+
+
+_SKELETON = _Skeleton()
+
+
 def skeleton(text):
     """text with one character for each of its own (positions agree): any
     decimal digit as its ASCII digit (full-width ４, Arabic-Indic, ...),
@@ -204,24 +229,7 @@ def skeleton(text):
     other characters as NFKC makes them when that is one character (a
     full-width ／ is '/', Ｘ is 'X'), so card numbers are found however
     they are written."""
-    out = []
-    for char in text:
-        if '0' <= char <= '9' or char.isascii() and char not in _LINE_BREAKS:
-            out.append(char if char != '\t' else ' ')
-            continue
-        digit = unicodedata.decimal(char, None)
-        if digit is not None:
-            out.append(str(digit))
-        elif char in _SPACES:
-            out.append(' ')
-        elif char in _DASHES:
-            out.append('-')
-        elif char in _LINE_BREAKS:
-            out.append('\n')
-        else:
-            normal = unicodedata.normalize('NFKC', char)
-            out.append(normal if len(normal) == 1 else char)
-    return ''.join(out)
+    return text.translate(_SKELETON)
 
 
 def find_card_number(text):
@@ -299,20 +307,23 @@ def mask_card_numbers(text):
 
 
 def mask_card_numbers_in_data(data):
-    """(data with its card numbers masked, how many) of the bytes of a
-    file: read as UTF-8 (or Shift_JIS), masked, written back in the same
-    encoding (the other bytes unchanged); data as it is, 0, when it is
-    neither (a ZIP archive, an image)."""
+    """(data with its card numbers masked, the line numbers where they
+    were) of the bytes of a file: read as UTF-8 (or Shift_JIS), masked,
+    written back in the same encoding (the other bytes unchanged); data as
+    it is and [] when it is neither (a ZIP archive, an image)."""
     for encoding in ('utf-8', 'cp932'):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        masked, count = mask_card_numbers(text)
-        if not count:
-            return data, 0
-        return masked.encode(encoding), count
-    return data, 0
+        spans = card_number_spans(text)
+        if not spans:
+            return data, []
+        masked, _ = mask_card_numbers(text)
+        lines = sorted({text.count('\n', 0, start) + 1
+                for start, _, _ in spans})
+        return masked.encode(encoding), lines
+    return data, []
 
 
 def check_masked_card(masked):

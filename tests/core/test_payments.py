@@ -275,14 +275,14 @@ def test_separators_do_not_make_card_numbers_of_dates_and_ids():
 def test_card_numbers_masked_in_file_bytes():
     data = ('request_id,token\r\n1,4242 4242 4242 4242\r\n'
         '2,４１１１－１１１１－１１１１－１１１１\r\n').encode('utf-8')
-    masked, count = p.mask_card_numbers_in_data(data)
-    assert count == 2
+    masked, lines = p.mask_card_numbers_in_data(data)
+    assert lines == [2, 3]
     assert p.card_numbers_in(masked.decode('utf-8')) == []
     assert b'**** **** **** 4242' in masked
     assert masked.decode('utf-8').endswith('１１１１\r\n')
     sjis = '4242-4242-4242-4242 山田'.encode('cp932')
-    masked, count = p.mask_card_numbers_in_data(sjis)
-    assert (masked.decode('cp932'), count) == ('****-****-****-4242 山田', 1)
+    masked, lines = p.mask_card_numbers_in_data(sjis)
+    assert (masked.decode('cp932'), lines) == ('****-****-****-4242 山田', [1])
     # a binary file is returned as it is
     assert p.mask_card_numbers_in_data(b'PK\x03\x04\xff\xfe') == (
-        b'PK\x03\x04\xff\xfe', 0)
+        b'PK\x03\x04\xff\xfe', [])
