@@ -286,3 +286,15 @@ def test_card_numbers_masked_in_file_bytes():
     # a binary file is returned as it is
     assert p.mask_card_numbers_in_data(b'PK\x03\x04\xff\xfe') == (
         b'PK\x03\x04\xff\xfe', [])
+
+
+@pytest.mark.parametrize('separator', list(SEPARATORS.values()),
+    ids=list(SEPARATORS))
+def test_inquiry_text_with_a_card_number_is_refused(separator):
+    "The portal's inquiry form refuses a card number however written"
+    from power_core import portal
+    for digits in ('4242424242424242', '４２４２４２４２４２４２４２４２'):
+        written = separator.join(digits[i:i + 4] for i in range(0, 16, 4))
+        _, errors = portal.check_fields({'contents':
+                f'お問い合わせです。\nカードは{written}です。'}, ['contents'])
+        assert errors == {'contents': portal.MESSAGES['card_number']}
