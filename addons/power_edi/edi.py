@@ -44,7 +44,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.power_cis.common import ServerReadonly, failpoint, now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,10 @@ ORPHAN_MINUTES = 10
 # the exchange returning the content (power_edi.payments, .points, ...) and
 # the function saying where the sent and rebuilt contents differ
 REBUILDERS = {}
+# errors that are no file's fault: the transaction is run again (a table
+# lock Tryton takes by restarting, a lock or serialisation failure)
+RETRIED = (TransactionError, backend.DatabaseOperationalError,
+    backend.DatabaseTimeoutError)
 # the content of the exchanges being received, by id (not read back from
 # the file store: a large file is held once)
 _DATA = {}
@@ -367,8 +371,7 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
                     path, endpoint.folder('error'))
             else:
                 exchange = cls.receive_file(endpoint, path, data)
-        except (backend.DatabaseOperationalError,
-                backend.DatabaseTimeoutError):
+        except RETRIED:
             raise   # a lock or a serialisation failure: the poll is retried
         except Exception as exception:
             cursor.execute('ROLLBACK TO SAVEPOINT power_edi_file')
@@ -473,8 +476,7 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
         try:
             exchange.apply()
             failpoint('edi.apply')
-        except (backend.DatabaseOperationalError,
-                backend.DatabaseTimeoutError):
+        except RETRIED:
             raise   # a lock or a serialisation failure: applied again later
         except Exception as exception:
             # a refusal (PowerCoreError, UserError, ...) or anything else

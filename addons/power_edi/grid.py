@@ -38,6 +38,15 @@ class Exchange(metaclass=PoolMeta):
         if expected and header.sender != expected:
             raise FormatError(f"the sender {header.sender} is not this "
                 f"endpoint's grid operator {expected}", self.name)
+        ours = self.our_code()
+        if not ours:
+            raise FormatError("no retailer code of ours to check the "
+                "receiver JP06112 against: set Our Code on the endpoint "
+                "(or on the switching hub's)", self.name)
+        if header.receiver != ours:
+            raise FormatError(f"the receiver JP06112 {header.receiver} is "
+                f"not us ({ours}): the file is addressed to another "
+                "retailer", self.name)
         self.kind = f'grid_{header.kind}'
         when = header.date or header.month
         self.business_key = (f'{header.sender} {header.kind} '
@@ -65,6 +74,15 @@ class Exchange(metaclass=PoolMeta):
             self.message = gettext('power_edi.msg_unknown_supply_points',
                 count=len(unknown), numbers=', '.join(unknown[:10]))
         self.save()
+
+    def our_code(self):
+        """Our retailer code the partner addresses files to: the
+        endpoint's own code, else the one we have at the switching hub."""
+        Endpoint = Pool().get('power.edi.endpoint')
+        if self.endpoint.own_code:
+            return self.endpoint.own_code.strip()
+        hub = Endpoint.hub()
+        return (hub.own_code or '').strip() if hub else ''
 
     def _apply_days(self, days):
         "[(supply point id, Day)] → (stored, unchanged)."

@@ -287,10 +287,31 @@ class Exchange(metaclass=PoolMeta):
         Payment = pool.get('account.payment')
         charges = card.read_result(data, self.name)
         self.kind = 'card_result'
-        payments = Payment.browse([int(c.request_id) for c in charges
-                if c.request_id.isdigit()])
-        groups = {p.group for p in payments if p.group}
-        if len(groups) != 1 or len(payments) != len(charges):
+        ids = [int(c.request_id) for c in charges if c.request_id.isdigit()
+            and len(c.request_id) < 19]
+        known = {p.id: p for p in Payment.search([('id', 'in', ids)])}
+        payments = []
+        for charge in charges:
+            where = f"{self.name} line {charge.line}"
+            payment = (known.get(int(charge.request_id))
+                if charge.request_id.isdigit()
+                and len(charge.request_id) < 19 else None)
+            if payment is None or not payment.group or (
+                    payment.group.agent != agent):
+                raise FormatError(f"request_id {charge.request_id} is no "
+                    f"card charge we asked {agent.code} for", where)
+            if (payment.party.customer_number or '').lstrip('0') != (
+                    charge.customer_number.lstrip('0')):
+                raise FormatError(f"customer_number "
+                    f"{charge.customer_number} is not the customer of "
+                    f"charge {charge.request_id}", where)
+            if charge.amount != int(payment.amount):
+                raise FormatError(f"amount {charge.amount} is not the "
+                    f"{int(payment.amount)} yen requested by charge "
+                    f"{charge.request_id}", where)
+            payments.append(payment)
+        groups = {p.group for p in payments}
+        if len(groups) != 1:
             raise FormatError("the results do not answer one card request "
                 "of ours", self.name)
         group, = groups

@@ -3,9 +3,11 @@
 """Exchanges with the grid operator through drop folders, with its
 simulator: applied, applied once, quarantined with nothing applied."""
 import datetime as dt
+import io
 import random
 import tempfile
 import unittest
+import zipfile
 from decimal import Decimal as D
 from pathlib import Path
 from unittest.mock import patch
@@ -157,9 +159,9 @@ class GridExchangeTestCase(unittest.TestCase):
         taken.write_bytes(b'taken by another poll')
         receive = Exchange.receive_data
 
-        def another_poll_takes(endpoint, name, data):
+        def another_poll_takes(endpoint, name, data, **kwargs):
             taken.unlink(missing_ok=True)
-            return receive(endpoint, name, data)
+            return receive(endpoint, name, data, **kwargs)
         with patch.object(Exchange, 'receive_data',
                 side_effect=another_poll_takes):
             self.poll(endpoint)
@@ -216,6 +218,163 @@ class GridExchangeTestCase(unittest.TestCase):
         exchange, = self.exchanges()
         self.assertEqual(exchange.state, 'failed')
         self.assertIn('sender 03001', exchange.error)
+
+    def damaged_zip(self, name, damage):
+        """A daily file in the inbox whose ZIP member is damaged: its
+        deflate data ('deflate') or its CRC ('crc')."""
+        made = GridOperator(self.folder / 'made').daily(DAY, [(NUMBERS[0],
+                    household_day(DAY, 1.0, random.Random(9)))])
+        header, records = codec.read(made.read_bytes())
+        records = list(records)
+        made.unlink()
+        xml = io.BytesIO()
+        codec.write(xml, header, records)
+        out = io.BytesIO()
+        member = name.replace('.zip', '.xml')
+        with zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED if damage == 'crc'
+                else zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(member, xml.getvalue())
+        data = bytearray(out.getvalue())
+        start = 30 + len(member)
+        if damage == 'crc':
+            data[start + 500] ^= 0x01
+        else:
+            data[start + 10:start + 40] = b'\xff' * 30
+        path = self.folder / 'inbox' / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(bytes(data))
+        return path
+
+    @with_transaction()
+    def test_damaged_zip_fails_alone_and_the_poll_goes_on(self):
+        "A ZIP with damaged deflate data or a bad CRC: that file alone fails"
+        IntervalDay = Pool().get('power.usage.interval')
+        create_supply_point(NUMBERS[0])
+        endpoint = self.endpoint()
+        self.damaged_zip('W41120-a-deflate.zip', 'deflate')
+        self.damaged_zip('W41120-b-crc.zip', 'crc')
+        _, good = self.daily_file(10)
+        self.poll(endpoint)
+        exchanges = {e.name: e for e in self.exchanges()}
+        self.assertEqual(exchanges[good.name].state, 'applied')
+        self.assertEqual(len(IntervalDay.search([])), 1)
+        for name in ('W41120-a-deflate.zip', 'W41120-b-crc.zip'):
+            exchange = exchanges[name]
+            self.assertEqual(exchange.state, 'failed', name)
+            self.assertIn(name, exchange.error)
+            self.assertIn('ZIP archive', exchange.error)
+        self.assertIn('CRC', exchanges['W41120-b-crc.zip'].error)
+        self.assertEqual(self.files('error'), ['W41120-a-deflate.zip',
+                'W41120-b-crc.zip'])
+        self.assertEqual(self.files('archive'), [good.name])
+        # the next poll is not blocked
+        _, later = self.daily_file(11)
+        self.poll(endpoint)
+        self.assertEqual(self.exchanges()[-1].state, 'applied')
+        self.assertEqual(self.files('inbox'), [])
+
+    @with_transaction()
+    def test_any_error_of_one_file_fails_it_alone(self):
+        "An unexpected exception in one file: logged, kept, others applied"
+        Exchange = Pool().get('power.edi.exchange')
+        IntervalDay = Pool().get('power.usage.interval')
+        SupplyPoint = Pool().get('power.supply_point')
+        create_supply_point(NUMBERS[0])
+        endpoint = self.endpoint()
+        simulator, first = self.daily_file(12)
+        broken = first.with_name('W41120-0-broken.zip')
+        first.rename(broken)
+        received = first.with_name('W41120-1-received.zip')
+        simulator.daily(DAY, [(NUMBERS[0], household_day(DAY, 1.0,
+                        random.Random(13)))]).rename(received)
+        _, good = self.daily_file(14)
+        apply_grid = Exchange.apply_grid
+        receive_file = Exchange.receive_file
+
+        def apply_fails(self):
+            if self.name == broken.name:
+                create_supply_point(NUMBERS[2])
+                raise RuntimeError("something unexpected")
+            return apply_grid(self)
+
+        def receive_fails(endpoint, path, data):
+            if path.name == received.name:
+                raise KeyError('lost')
+            return receive_file(endpoint, path, data)
+        with patch.object(Exchange, 'apply_grid', apply_fails), \
+                patch.object(Exchange, 'receive_file',
+                    side_effect=receive_fails):
+            self.poll(endpoint)
+        exchanges = {e.name: e for e in self.exchanges()}
+        self.assertEqual(exchanges[good.name].state, 'applied')
+        self.assertEqual(exchanges[broken.name].state, 'failed')
+        self.assertIn('RuntimeError: something unexpected',
+            exchanges[broken.name].error)
+        self.assertEqual(exchanges[received.name].state, 'failed')
+        self.assertIn(received.name, exchanges[received.name].error)
+        self.assertIn('KeyError', exchanges[received.name].error)
+        # what the failed file wrote before its error is rolled back
+        self.assertEqual([p.number for p in SupplyPoint.search([])],
+            [NUMBERS[0]])
+        self.assertEqual([d.date for d in IntervalDay.search([])], [DAY])
+        self.assertEqual(self.files('error'), [broken.name, received.name])
+        self.assertEqual(self.files('archive'), [good.name])
+
+    @with_transaction()
+    def test_file_addressed_to_another_retailer_is_refused(self):
+        "The receiver JP06112 must be our retailer code"
+        IntervalDay = Pool().get('power.usage.interval')
+        create_supply_point(NUMBERS[0])
+        endpoint = self.endpoint(own_code='A0999')
+        GridOperator(self.folder / 'inbox', receiver='A0123').daily(DAY, [
+                (NUMBERS[0], household_day(DAY, 1.0, random.Random(15)))])
+        self.poll(endpoint)
+        exchange, = self.exchanges()
+        self.assertEqual(exchange.state, 'failed')
+        self.assertIn('receiver JP06112 A0123 is not us (A0999)',
+            exchange.error)
+        self.assertEqual(IntervalDay.search([]), [])
+        # without a code on the endpoint: our code at the switching hub
+        endpoint.own_code = None
+        endpoint.save()
+        GridOperator(self.folder / 'inbox', receiver='A0999').daily(DAY, [
+                (NUMBERS[0], household_day(DAY, 1.0, random.Random(16)))])
+        GridOperator(self.folder / 'inbox', receiver='A0124').meter_changes(
+            DAY, [codec.MeterChange(NUMBERS[0], DAY, 'M1', 'M2')])
+        self.poll(endpoint)
+        states = sorted(e.state for e in self.exchanges()[1:])
+        self.assertEqual(states, ['applied', 'failed'])
+        self.assertEqual(len(IntervalDay.search([])), 1)
+
+    @with_transaction()
+    def test_symbolic_link_in_inbox_is_not_followed(self):
+        "A link or a folder in the inbox: not read, logged, moved as it is"
+        IntervalDay = Pool().get('power.usage.interval')
+        create_supply_point(NUMBERS[0])
+        endpoint = self.endpoint()
+        outside = self.folder / 'outside'
+        outside.mkdir()
+        target = GridOperator(outside).daily(DAY, [(NUMBERS[0],
+                    household_day(DAY, 1.0, random.Random(17)))])
+        inbox = self.folder / 'inbox'
+        inbox.mkdir(exist_ok=True)
+        (inbox / 'W41120-link.zip').symlink_to(target)
+        (inbox / 'W41120-folder').mkdir()
+        self.poll(endpoint)
+        folder, link = self.exchanges()
+        for exchange, what in ((link, 'a symbolic link'),
+                (folder, 'a folder')):
+            self.assertEqual(exchange.state, 'failed')
+            self.assertIn(what, exchange.error)
+            self.assertIsNone(exchange.content)
+            self.assertEqual(exchange.size, 0)
+        self.assertEqual(IntervalDay.search([]), [])
+        self.assertTrue((self.folder / 'error' / 'W41120-link.zip')
+            .is_symlink())
+        self.assertTrue(target.is_file())
+        self.assertEqual(self.files('inbox'), [])
+        self.assertEqual(self.files('error'), ['W41120-folder',
+                'W41120-link.zip'])
 
     @with_transaction()
     def test_meter_replacement_file(self):

@@ -247,6 +247,88 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         self.assertTrue(good.customer.payment_method.status_note
             .startswith('洗替 G12'))
 
+    def card_results(self, company):
+        """Two billed card customers, their charges sent and the agent's
+        answer waiting in the inbox: (endpoint, its folder, the answer's
+        path, the day it is applied)."""
+        pool = Pool()
+        Endpoint = pool.get('power.edi.endpoint')
+        agent = setup_collections(company)['card']
+        endpoint = self.endpoint(agent)
+        good = self.customer(company, 'card', agent, '山田 太郎')
+        self.customer(company, 'card', agent, '鈴木 花子')
+        self.bill()
+        due = self.invoice(good).payment_term_date
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=due):
+            Endpoint.send_collections([endpoint])
+        self.commit_files()
+        folder = self.folder / agent.code
+        name, = [n for n in CardAgent(folder / 'outbox', folder / 'inbox',
+                today=due).process() if n.startswith('CARD_RES')]
+        return endpoint, folder, folder / 'inbox' / name, due
+
+    def poll_on(self, endpoint, day):
+        pool = Pool()
+        with mock.patch.object(pool.get('ir.date'), 'today',
+                return_value=day):
+            pool.get('power.edi.endpoint').poll([endpoint])
+        self.commit_files()
+
+    @with_transaction()
+    @with_billing_company
+    def test_card_file_with_card_numbers_is_kept_masked(self, company):
+        "A card answer holding full card numbers: refused, kept masked"
+        from trytond.filestore import filestore
+        from power_cis_cli.scan import scan_bytes, scan_file, scan_tree
+        Exchange = Pool().get('power.edi.exchange')
+        endpoint, folder, path, due = self.card_results(company)
+        lines = path.read_bytes().decode('utf-8').split('\r\n')
+        # the token column of both charges holds a card number, one in
+        # full-width digits split by no-break spaces
+        first, second = lines[1].split(','), lines[2].split(',')
+        first[2] = '4242 4242 4242 4242'
+        second[2] = '\u00a0'.join(['４１１１'] + ['１１１１'] * 3)
+        lines[1], lines[2] = ','.join(first), ','.join(second)
+        path.write_bytes('\r\n'.join(lines).encode('utf-8'))
+        self.assertEqual(len(scan_file(path)), 2)
+        state = self.money_state()[:4]
+        self.poll_on(endpoint, due)
+        exchange, = Exchange.search([('name', '=', path.name)])
+        self.assertEqual(exchange.state, 'failed')
+        self.assertIn(f'{path.name} holds full card numbers (lines 2, 3)',
+            exchange.error)
+        self.assertEqual(self.money_state()[:4], state)
+        # nowhere in full: not in the stored content, the file store, the
+        # error folder, nor the inbox
+        self.assertEqual(scan_bytes(exchange.content, 'content'), [])
+        self.assertIn(b'**** **** **** 4242', exchange.content)
+        self.assertEqual(scan_file(filestore._filename(exchange.content_id,
+                    Transaction().database.name)), [])
+        self.assertIn(path.name, [p.name for p in (folder / 'error').iterdir()])
+        self.assertEqual(scan_tree(folder), [])
+        self.assertFalse(path.exists())
+
+    @with_transaction()
+    @with_billing_company
+    def test_card_result_of_an_unknown_payment_names_file_and_line(self,
+            company):
+        "A card answer naming a payment we never asked for: file and line"
+        Exchange = Pool().get('power.edi.exchange')
+        endpoint, folder, path, due = self.card_results(company)
+        lines = path.read_bytes().decode('utf-8').split('\r\n')
+        second = lines[2].split(',')
+        second[0] = '999999'
+        lines[2] = ','.join(second)
+        path.write_bytes('\r\n'.join(lines).encode('utf-8'))
+        state = self.money_state()[:4]
+        self.poll_on(endpoint, due)
+        exchange, = Exchange.search([('name', '=', path.name)])
+        self.assertEqual(exchange.state, 'failed')
+        self.assertIn(f'{path.name} line 3: request_id 999999 is no card '
+            'charge we asked', exchange.error)
+        self.assertEqual(self.money_state()[:4], state)
+
     @with_transaction()
     @with_billing_company
     def test_konbini_notice(self, company):
