@@ -9,16 +9,29 @@ before); the hub's reference is kept on the request. Polling the endpoint
 progress and moves it on: accepted with its effective date, rejected with
 the hub's reason (a rejection reason master record per hub code), or
 completed with its results, which power_cis applies to the contract or the
-supply point. Every call is in the exchange log, request and reply."""
+supply point. Every call is in the exchange log, request and reply.
+
+A reply is used only when all of it is valid: its XML against the
+schema and the rules of its state (power_core.formats.switching), and its
+state against the request's (a request accepted is not back in
+processing; a completed switch needs its effective date). Otherwise the
+reply is logged as failed with the element and the reason, and nothing of
+it is applied; so is a reply whose application fails (each request under
+a savepoint of its own)."""
 import hashlib
 import logging
 
+from power_core.errors import PowerCoreError
 from power_core.formats.switching import Application, HubClient, HubError
+from power_core.payments import mask_card_numbers_in_data
 
+from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+
+from .edi import RETRIED
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +116,16 @@ class Endpoint(metaclass=PoolMeta):
                     run.add_error(str(request), error.reason)
                 failed += 1
                 continue
-            self._log_calls(client, 'occto_status')
-            _apply_status(request, status)
-            done += 1
+            error = _status_problem(request, status)
+            if error is None:
+                error = _apply_isolated(request, status)
+            self._log_calls(client, 'occto_status', error=error)
+            if error:
+                if run:
+                    run.add_error(str(request), error)
+                failed += 1
+            else:
+                done += 1
         return done, failed
 
     def _log_calls(self, client, kind, error=None):
@@ -117,14 +137,16 @@ class Endpoint(metaclass=PoolMeta):
             for direction, data in (('out', sent), ('in', received)):
                 if not data:
                     continue
+                checksum = hashlib.sha256(data).hexdigest()
+                # never a full card number in the file store
+                data, _ = mask_card_numbers_in_data(data)
                 values.append({
                         'endpoint': self.id, 'partner': self.partner,
                         'direction': direction, 'kind': kind,
                         'name': f'{name}-{kind}-{direction}.xml',
                         'content': data, 'size': len(data),
-                        'checksum': hashlib.sha256(data).hexdigest(),
-                        'business_key': name, 'received': moment,
-                        'processed': moment,
+                        'checksum': checksum, 'business_key': name,
+                        'received': moment, 'processed': moment,
                         'state': ('sent' if direction == 'out' else
                             'failed' if error else 'applied'),
                         'error': error if direction == 'in' else None,
@@ -158,6 +180,45 @@ def _reject(request, code, message):
     request.save()
     with Transaction().set_context(_check_access=False):
         Request.reject([request])
+
+
+def _status_problem(request, status):
+    """Why the hub's status cannot move request on (its state makes no
+    sense after the request's), or None."""
+    where = f'{request.number or request.id} ({status.reference})'
+    if status.state == 'processing' and request.state == 'accepted':
+        return (f"{where}: the hub answered processing for a request it "
+            "accepted already")
+    if status.state in {'accepted', 'completed'} and (
+            request.kind != 'equipment_inquiry'
+            and not (status.effective_date or request.effective_date)):
+        return (f"{where}: EffectiveDate is missing: a request "
+            f"{status.state} needs its effective date")
+    return None
+
+
+def _apply_isolated(request, status):
+    """Apply status to request under a savepoint; the reason it failed
+    (all it did rolled back), or None."""
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    cursor.execute('SAVEPOINT power_edi_status')
+    try:
+        _apply_status(request, status)
+    except RETRIED:
+        raise
+    except Exception as exception:
+        cursor.execute('ROLLBACK TO SAVEPOINT power_edi_status')
+        transaction.cache.clear()
+        if isinstance(exception, (PowerCoreError, UserError)):
+            reason = getattr(exception, 'reason', None) or (
+                getattr(exception, 'message', None) or str(exception))
+        else:
+            logger.exception("status of %s not applied", request.id)
+            reason = f'{type(exception).__name__}: {exception}'
+        return f'{request.number or request.id} ({status.reference}): {reason}'
+    cursor.execute('RELEASE SAVEPOINT power_edi_status')
+    return None
 
 
 def _apply_status(request, status):

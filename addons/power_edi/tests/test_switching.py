@@ -153,3 +153,75 @@ class SwitchingHubTestCase(unittest.TestCase):
                 if e.state == 'failed']
             self.assertTrue(failed)
             self.assertIn('did not answer', failed[0].error)
+
+    def refused_reply(self, company, kind, number, answer, polls=0):
+        """Send a request, let the hub answer polls times as usual, then
+        answer: (request, the failed reply's exchange)."""
+        Request = Pool().get('power.switching.request')
+        endpoint = self.endpoint()
+        request = self.request(company, kind, number)
+        Request.send([request])
+        for _ in range(polls):
+            endpoint.query_hub()
+        self.hub.answers[request.hub_reference] = answer
+        endpoint.query_hub()
+        replies = [e for e in self.exchanges('occto_status')
+            if e.direction == 'in']
+        return request, replies[-1]
+
+    @with_transaction()
+    def test_impossible_effective_date_is_refused(self):
+        "EffectiveDate 2027-02-30: logged as failed, nothing applied"
+        company = create_company()
+        with set_company(company):
+            request, reply = self.refused_reply(company, 'switch_in',
+                '0300001111222233337001', {'State': 'completed',
+                    'EffectiveDate': '2027-02-30'}, polls=1)
+            self.assertEqual((request.state, request.effective_date),
+                ('accepted', START))
+            self.assertEqual(request.contract.state, 'draft')
+            self.assertEqual(reply.state, 'failed')
+            self.assertIn('EffectiveDate', reply.error)
+            self.assertIn('2027-02-30', reply.error)
+            self.assertIn(b'2027-02-30', reply.content)
+
+    @with_transaction()
+    def test_smart_meter_maybe_is_refused(self):
+        "SmartMeter 'maybe': the supply point is not changed"
+        company = create_company()
+        with set_company(company):
+            request, reply = self.refused_reply(company, 'equipment_inquiry',
+                '0300001111222233337002', {'SmartMeter': 'maybe'})
+            point = request.supply_point
+            self.assertEqual(request.state, 'sent')
+            # not the meter, reading day and retailer of the reply
+            self.assertEqual((point.meter_number, point.next_reading_date,
+                    point.current_retailer), (None, None, None))
+            self.assertEqual(reply.state, 'failed')
+            self.assertIn('SmartMeter', reply.error)
+            self.assertIn('maybe', reply.error)
+
+    @with_transaction()
+    def test_missing_values_and_senseless_states_are_refused(self):
+        "No EffectiveDate, another reference, back to processing: refused"
+        company = create_company()
+        with set_company(company):
+            for number, answer, polls, message in [
+                    ('0300001111222233337003', {'EffectiveDate': None}, 0,
+                        'EffectiveDate is missing'),
+                    ('0300001111222233337004',
+                        {'HubReference': 'SW0000009999'}, 0,
+                        'not the reference asked about'),
+                    ('0300001111222233337005', {'State': 'processing',
+                            'EffectiveDate': None}, 1,
+                        'accepted already'),
+                    ('0300001111222233337006', {'State': 'terminated'}, 1,
+                        "unknown state 'terminated'"),
+                    ]:
+                request, reply = self.refused_reply(company, 'switch_in',
+                    number, answer, polls)
+                self.assertEqual(request.state,
+                    'accepted' if polls else 'sent', number)
+                self.assertEqual(request.contract.state, 'draft', number)
+                self.assertEqual(reply.state, 'failed', number)
+                self.assertIn(message, reply.error, number)
