@@ -83,6 +83,9 @@ class Notice:
     cancelled: bool = False
     history: tuple = field(default=())
     message: str = ''
+    # the portal's one-time registration code, for a customer without an
+    # account yet (printed in groups: XXXX-XXXX-XXXX)
+    registration_code: str = ''
 
     def __post_init__(self):
         if self.period_end <= self.period_start:

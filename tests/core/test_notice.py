@@ -100,3 +100,10 @@ def test_pdf_has_one_page_per_notice():
 def test_nothing_to_print_is_an_error():
     with pytest.raises(ValidationError, match='no bill notice'):
         render_html([])
+
+
+def test_registration_code_printed_only_when_given():
+    "A customer without a portal account reads their registration code"
+    page = text(render_html(notice(registration_code='K7M2-Q9ZX-4PTA')))
+    assert '登録コード： K7M2-Q9ZX-4PTA' in page
+    assert '登録コード' not in text(render_html(notice()))
