@@ -2,6 +2,7 @@
 # top level of this repository contains the full copyright notices and license terms.
 """Inquiries (問合せ) from customers, with the responses given and the
 reply mails sent from templates."""
+import re
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -27,8 +28,33 @@ STATES = [
     ('closed', "Closed"),
     ]
 
+# lone surrogates (a browser's broken paste; they cannot be encoded in
+# UTF-8, so the database and the JSON answer would fail) and control
+# characters other than tab and line breaks
+_UNPRINTABLE = re.compile('[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 
-class Inquiry(NumberedMixin, Workflow, ModelSQL, ModelView):
+
+def clean_text(value):
+    """value with each lone surrogate or control character replaced by
+    U+FFFD (the replacement character the operator then sees)."""
+    return _UNPRINTABLE.sub('\ufffd', value)
+
+
+class CleanTextMixin:
+    "Text fields stored without characters that cannot be encoded."
+    __slots__ = ()
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        for name, value in values.items():
+            if isinstance(value, str) and isinstance(
+                    cls._fields.get(name), (fields.Char, fields.Text)):
+                values[name] = clean_text(value)
+        return values
+
+
+class Inquiry(CleanTextMixin, NumberedMixin, Workflow, ModelSQL, ModelView):
     "Inquiry"
     __name__ = 'power.inquiry'
     _rec_name = 'number'
@@ -216,7 +242,7 @@ class Inquiry(NumberedMixin, Workflow, ModelSQL, ModelView):
         return response
 
 
-class Response(ModelSQL, ModelView):
+class Response(CleanTextMixin, ModelSQL, ModelView):
     "Inquiry Response"
     __name__ = 'power.inquiry.response'
     inquiry = fields.Many2One(
