@@ -14,7 +14,7 @@ from power_core.usage import DayProfile
 from trytond.modules.power_cis.replica import read_cursor
 
 ContractRow = namedtuple('ContractRow',
-    'id number state supply_point address')
+    'id number state supply_point address start_date end_date')
 BilledRow = namedtuple('BilledRow', 'end kwh total revision state')
 
 
@@ -30,10 +30,11 @@ def member_contracts(pool, party_id):
     cursor.execute(*contract.join(point,
             condition=contract.supply_point == point.id).select(
             contract.id, contract.number, contract.state, point.id,
-            point.address,
+            point.address, contract.start_date, contract.end_date,
             where=contract.customer == party_id,
             order_by=[contract.start_date.desc, contract.id.desc]))
-    return [ContractRow(*row) for row in cursor]
+    return [ContractRow(*row[:5], _date(row[5]), _date(row[6]))
+        for row in cursor]
 
 
 def day_profile(pool, supply_point, date):

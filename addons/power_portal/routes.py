@@ -24,7 +24,8 @@ from trytond.transaction import Transaction
 from . import queries
 from .catalog import catalog
 from .site import (
-    STATIC, PortalError, card_agent_origin, owned, rate_limit, route, today)
+    STATIC, CardAgentUnavailable, PortalError, card_agent_origin,
+    lookup_card_token, owned, rate_limit, route, today)
 
 
 EXPLANATIONS = {
@@ -62,6 +63,8 @@ CONTRACT_STATES = {'draft': '準備中', 'applying': 'お手続き中',
     'active': 'ご利用中', 'terminating': '解約手続き中',
     'terminated': 'ご利用終了', 'cancelled': '取消し'}
 STATIC_FILES = {'portal.css', 'portal.js', 'slip-help.svg'}
+APPLICATION_FIELDS = {f for step in core.APPLICATION_STEPS
+    for f in step.fields}
 
 
 # --- helpers -----------------------------------------------------------
@@ -71,25 +74,43 @@ def limit(name, default):
     return config.getint('power_portal', name, default=default)
 
 
+# the dates a usage page may ask for; anything else is a 400, not a
+# database error
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
+BAD_DATE = '指定された日付は表示できません。日付をご確認ください。'
+
+
 def _month(text, default):
     try:
-        return dt.date.fromisoformat(f'{text}-01') if text else default
+        month = dt.date.fromisoformat(f'{text}-01') if text else default
     except ValueError:
         return default
+    if not FIRST_DAY <= month <= LAST_DAY:
+        raise PortalError(400, BAD_DATE)
+    return month
 
 
 def _date(text, default):
     try:
-        return dt.date.fromisoformat(text) if text else default
+        day = dt.date.fromisoformat(text) if text else default
     except ValueError:
         return default
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PortalError(400, BAD_DATE)
+    return day
+
+
+# the largest id a database integer column holds
+MAX_ID = 2 ** 31 - 1
 
 
 def _int(text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        raise PortalError(404, 'お探しのページは見つかりませんでした。') from None
+    "The record id in text, or a 404 (not digits, or beyond any id)."
+    text = str(text or '').strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10
+            and 0 < int(text) <= MAX_ID):
+        raise PortalError(404, 'お探しのページは見つかりませんでした。')
+    return int(text)
 
 
 def send_mail(page, to, subject, text, record):
@@ -244,8 +265,10 @@ def _application_options(page, values):
 @route('/apply', methods=['GET', 'POST'])
 def apply(page):
     form = page.form
-    values = {k: v for k, v in form.items()
-        if k not in {'csrf_token', 'step', 'go'}} if (
+    # only the application's own fields are kept (and echoed back), each
+    # bounded again by the step's checks
+    values = {k: v[:core.TEXT_SIZE['contents']] for k, v in form.items()
+        if k in APPLICATION_FIELDS} if (
         page.request.method == 'POST') else {
         'kind': page.request.args.get('kind', 'switch_in'),
         'menu': page.request.args.get('menu', ''),
@@ -256,6 +279,8 @@ def apply(page):
     go = form.get('go', '')
     errors = {}
     if page.request.method == 'POST':
+        if go == 'submit':
+            rate_limit(page, 'apply', limit('apply_limit', 10))
         if go == 'back':
             index = max(0, index - 1)
         elif go in {'next', 'submit'}:
@@ -283,6 +308,20 @@ def _check_step(page, step, values):
     clean, errors = core.check_application_step(step, values,
         menus=[m.code for m in menus], capacities=capacities,
         today=today())
+    if step == 'payment' and clean.get('payment_kind') == 'card' and (
+            not errors):
+        try:
+            card = lookup_card_token(clean['card_token'])
+        except CardAgentUnavailable:
+            errors['card_token'] = ('決済代行会社に接続できませんでした。'
+                'しばらく時間をおいてからもう一度お試しください。')
+        else:
+            if card is None:
+                errors['card_token'] = ('カード情報を確認できませんでした。'
+                    'もう一度カードを登録してください。')
+            else:
+                # the masked number as the agent knows it, not as posted
+                clean['card_masked'] = str(card.get('masked') or '')[:32]
     if step == 'payment' and clean.get('payment_kind') == 'bank' and (
             not errors):
         if not _bank_branch(pool, clean['bank_code'], clean['branch_code']):
@@ -398,29 +437,35 @@ def register(page):
         rate_limit(page, 'register', limit('register_limit', 10))
         form = page.form
         values, errors = core.check_fields(form,
-            ['customer_number', 'supply_point', 'email'])
-        problem = core.check_password(
-            form.get('password', ''), form.get('password2', ''))
+            ['customer_number', 'supply_point', 'registration_code', 'email'])
+        problem = core.check_password(form.get('password', ''),
+            form.get('password2', ''), values.get('email'))
         if problem:
             errors['password'] = problem
         if not errors:
             user = _register(page, values, form['password'])
             if user is None:
                 errors['form'] = ('ご入力の内容ではご登録できません。お客さま番号・'
-                    '供給地点特定番号をご確認ください。すでにご登録済みの場合は'
-                    'ログインまたはパスワードの再設定をご利用ください。')
+                    '供給地点特定番号・登録コードをご確認ください。すでにご登録済みの'
+                    '場合はログインまたはパスワードの再設定をご利用ください。')
             else:
                 return page.render('message.html', title='確認メールを送信しました',
                     message=f"{values['email']} 宛てに確認メールをお送りしました。"
                     'メールのリンクを開いて、登録を完了してください。')
+        values.pop('registration_code', None)
     return page.render('register.html', values=values, errors=errors)
 
 
 def _register(page, values, password):
+    """The new (unconfirmed) web user of the customer whose number, supply
+    point and current registration code values give, or None. A pending
+    registration of the customer or the address (not confirmed by mail) is
+    replaced: only a confirmed account blocks a registration."""
     pool = page.pool
     Party = pool.get('party.party')
     Contract = pool.get('power.contract')
     WebUser = pool.get('web.user')
+    Code = pool.get('power.portal.registration_code')
     parties = Party.search(
         [('customer_number', '=', values['customer_number'])], limit=1)
     if not parties:
@@ -430,9 +475,17 @@ def _register(page, values, password):
                 ('supply_point.number', '=', values['supply_point'])],
             limit=1):
         return None
-    if WebUser.search(['OR', ('email', '=', values['email']),
-                ('party', '=', party.id)], limit=1):
+    code, expires = Code.current([party.id], today()).get(
+        party.id, (None, None))
+    if not core.registration_code_matches(code, values['registration_code'],
+            expires, today()):
         return None
+    existing = WebUser.search(['OR', ('email', '=', values['email']),
+            ('party', '=', party.id)])
+    if any(u.email_valid for u in existing):
+        return None
+    if existing:
+        WebUser.delete(existing)
     user = WebUser(email=values['email'], password=password, party=party)
     user.set_email_token()
     user.save()
@@ -450,10 +503,15 @@ def _register(page, values, password):
 @route('/verify', readonly=False)
 def verify(page):
     WebUser = page.pool.get('web.user')
+    Code = page.pool.get('power.portal.registration_code')
     token = page.request.args.get('token', '')
+    if len(token) > 256 or core.invalid_text(token):
+        token = ''
     users = WebUser.validate_email_token([token]) if token else []
     if not users:
         return page.error(400, '確認用のリンクが無効か、すでに使用されています。')
+    # the registration code has done its work: it cannot register again
+    Code.consume([u.party.id for u in users if u.party])
     return page.render('message.html', title='登録が完了しました',
         message='メールアドレスを確認しました。ログインしてマイページをご利用ください。',
         link=('/login', 'ログイン'))
@@ -528,7 +586,7 @@ def reset_confirm(page):
     error = None
     if page.request.method == 'POST':
         error = core.check_password(page.form.get('password', ''),
-            page.form.get('password2', ''))
+            page.form.get('password2', ''), email)
         if not error:
             WebUser = page.pool.get('web.user')
             if WebUser.set_password_token(
@@ -558,9 +616,10 @@ def _period_start(page, contract):
             ('superseded', '=', None),
             ('end', '<=', today())],
         order=[('end', 'DESC')], limit=1)
-    if usages:
-        return usages[0].end
-    return contract.start_date or today().replace(day=1)
+    start = usages[0].end if usages else None
+    if contract.start_date and (not start or start < contract.start_date):
+        start = contract.start_date
+    return start or today().replace(day=1)
 
 
 def _determinants(page, contracts, limit=None):
@@ -605,6 +664,12 @@ def _usage_contract(page):
     return contracts[0], contracts
 
 
+def _within(contract, day):
+    "True if day is within the contract's dates (the member's own usage)."
+    return ((not contract.start_date or day >= contract.start_date)
+        and (not contract.end_date or day <= contract.end_date))
+
+
 def _usage_data(page, contract, view):
     """(title, header, rows, chart) of view 'day', 'month' or 'year' for
     contract."""
@@ -614,7 +679,9 @@ def _usage_data(page, contract, view):
     point = contract.supply_point
     if view == 'day':
         day = _date(args.get('date'), today() - dt.timedelta(days=1))
-        profile = queries.day_profile(pool, point, day)
+        # another customer's half hours before or after the contract: none
+        profile = queries.day_profile(pool, point, day) if _within(
+            contract, day) else None
         values = ([Decimal(v) / 10 for v in profile.tenths]
             if profile else [])
         labels = core.slot_labels()
@@ -628,9 +695,11 @@ def _usage_data(page, contract, view):
     if view == 'month':
         month = _month(args.get('month'), today().replace(day=1))
         start, end = core.month_period(month)
-        days = Interval.daily_kwh(point, start, end)
-        last_year = Interval.daily_kwh(point, core.add_months(start, -12),
-            core.add_months(end, -12))
+        days = {d: v for d, v in Interval.daily_kwh(point, start, end).items()
+            if _within(contract, d)}
+        last_year = {d: v for d, v in Interval.daily_kwh(point,
+                core.add_months(start, -12), core.add_months(end, -12)).items()
+            if _within(contract, d)}
         dates = core.month_days(month)
         rows = [(d.isoformat(), f'{days[d]:.1f}' if d in days else '',
                 f'{last_year[core.add_months(d, -12)]:.1f}'

@@ -29,6 +29,8 @@ from .catalog import catalog
 logger = logging.getLogger(__name__)
 
 PREFIX = '/<database_name>/portal'
+CROSS_SITE = ('別のサイトからの送信はお受けできません。お手数ですが、このサイトの'
+    'ページを開き直してからもう一度お試しください。')
 SESSION_COOKIE = 'portal_session'
 CSRF_COOKIE = 'portal_csrf'
 CSRF_FIELD = 'csrf_token'
@@ -139,6 +141,16 @@ class Page:
         params = {k: v for k, v in params.items() if v not in (None, '')}
         return self.base + path + ('?' + urlencode(params) if params else '')
 
+    def check_origin(self):
+        """Refuse a state-changing request sent from another site: by its
+        Sec-Fetch-Site, Origin or (without Origin) Referer
+        (power_core.portal.cross_site). Neither Origin nor Referer (not a
+        browser posting across sites) passes on to the CSRF token."""
+        headers = self.request.headers
+        if core.cross_site(headers.get('Origin'), headers.get('Referer'),
+                headers.get('Sec-Fetch-Site'), self.request.host):
+            raise PortalError(403, CROSS_SITE)
+
     def check_csrf(self):
         submitted = self.request.form.get(CSRF_FIELD)
         if not core.tokens_match(self.request.cookies.get(CSRF_COOKIE),
@@ -206,6 +218,36 @@ def card_agent_origin():
         default='http://127.0.0.1:8091').rstrip('/')
 
 
+class CardAgentUnavailable(Exception):
+    "The card agent did not answer a token lookup."
+
+
+def lookup_card_token(token, timeout=5):
+    """The card the agent issued as token ({'token', 'masked', 'expiry'}),
+    or None if it never issued it: GET <card agent>/tokens/<token>
+    ([power_portal] card_agent_api, by default the tokenisation origin).
+    Raise CardAgentUnavailable when the agent does not answer."""
+    import json
+    import urllib.error
+    import urllib.request
+    from urllib.parse import quote
+    base = config.get('power_portal', 'card_agent_api',
+        default=card_agent_origin()).rstrip('/')
+    url = f"{base}/tokens/{quote(str(token), safe='')}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            card = json.loads(answer.read(4096))
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise CardAgentUnavailable(error.code) from error
+    except (OSError, ValueError) as error:
+        raise CardAgentUnavailable(str(error)) from error
+    if not isinstance(card, dict) or card.get('token') != token:
+        return None
+    return card
+
+
 def today():
     return Transaction().context.get('date') or dt.date.today()
 
@@ -224,7 +266,8 @@ def route(path, methods=('GET',), login=False, readonly=None):
             except HTTPException:
                 raise
             try:
-                if request.method == 'POST':
+                if request.method not in {'GET', 'HEAD', 'OPTIONS'}:
+                    page.check_origin()
                     page.check_csrf()
                 if login and not page.user:
                     return page.redirect('/login', next=request.full_path
@@ -277,3 +320,50 @@ def rate_limit(page, kind, limit, seconds=3600):
     with Transaction().new_transaction() as transaction:
         Attempt.add(kind, address)
         transaction.commit()
+
+
+# --- every response of the server ----------------------------------------
+
+# sent with every response that does not set its own (the staff web client
+# at /, its static files and RPC): it may not be framed by another site
+STAFF_HEADERS = {
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': "frame-ancestors 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    }
+REFUSED_PAGE = ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+    '<title>ご確認ください</title></head><body><h1>ご確認ください</h1>'
+    '<p>{message}</p></body></html>')
+
+
+def guard(wsgi_app):
+    """trytond's WSGI application with the security headers of STAFF_HEADERS
+    on every response, and its refusal of a foreign Origin (an HTTP 403
+    that trytond raises outside its error handling, a 500 with a traceback
+    in the log) answered as a plain 403: a Japanese page under /portal."""
+    def guarded(environ, start_response):
+        def start(status, headers, exc_info=None):
+            names = {name.lower() for name, _ in headers}
+            headers = list(headers) + [(name, value)
+                for name, value in STAFF_HEADERS.items()
+                if name.lower() not in names]
+            return start_response(status, headers, exc_info)
+        try:
+            return wsgi_app(environ, start)
+        except HTTPException as error:
+            response = error.get_response(environ)
+            if '/portal' in (environ.get('PATH_INFO') or ''):
+                response = Response(REFUSED_PAGE.format(message=CROSS_SITE
+                        if error.code == 403 else 'リクエストを処理できません'
+                        'でした。'), status=error.code,
+                    content_type='text/html; charset=utf-8')
+                response.headers['Cache-Control'] = 'no-store'
+            logger.info("refused %s %s: %s", environ.get('REQUEST_METHOD'),
+                environ.get('PATH_INFO'), error.code)
+            return response(environ, start)
+    guarded.power_portal_guard = True
+    return guarded
+
+
+if not getattr(app.wsgi_app, 'power_portal_guard', False):
+    app.wsgi_app = guard(app.wsgi_app)

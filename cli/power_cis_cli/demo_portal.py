@@ -1,6 +1,7 @@
 """The portal's part of the demo: the low-voltage menus offered with a
 sentence for consumers, a member account for a billed customer, and a
-customer left unregistered to try the registration with (both printed)."""
+customer left unregistered to try the registration with (both printed,
+the latter with its one-time registration code)."""
 
 PORTAL_LOGIN = 'portal@example.jp'
 PORTAL_PASSWORD = 'demo-portal-2026'
@@ -42,7 +43,16 @@ def demo_portal(log=print):
     if member:
         log(f'portal member: {PORTAL_LOGIN} / {PORTAL_PASSWORD} '
             f'(customer {member.customer.customer_number})')
+    # the one-time registration codes of the customers without an account
+    # (printed on their bill notices; the daily scheduled action does it)
+    Code = pool.get('power.portal.registration_code')
+    Code.issue_missing()
     if unregistered:
+        from power_core.portal import format_registration_code
+        party = unregistered.customer.id
+        code = Code.current([party]).get(party, (None,))[0] or Code.issue(
+            [party])[party]
         log('portal registration to try: customer number '
             f'{unregistered.customer.customer_number}, supply point '
-            f'{unregistered.supply_point.number}')
+            f'{unregistered.supply_point.number}, registration code '
+            f'{format_registration_code(code)}')

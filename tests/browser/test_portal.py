@@ -1,7 +1,7 @@
 """The consumer portal in a browser: a simulation, a complete application
 (card registered with the card agent simulator) that staff then find in the
-web client, registration with the e-mail check, login, the usage charts, a
-bill's PDF and an ampere change. Screenshots go to tests/artifacts/."""
+web client, registration with the registration code and the e-mail check,
+login, the usage charts, a bill's PDF and an ampere change. Screenshots go to tests/artifacts/."""
 import email
 import random
 import re
@@ -128,13 +128,14 @@ def test_application_reaches_the_cis(demo_server, page):
 
 def test_member_registration_usage_bill_and_ampere_change(demo_server, page):
     match = _demo_log(r'portal registration to try: customer number (\S+), '
-        r'supply point (\d{22})')
-    customer, point = match.groups()
+        r'supply point (\d{22}), registration code ([0-9A-Z-]{14})')
+    customer, point, code = match.groups()
     address = f'member-{random.randrange(10**6)}@example.jp'
     started = time.time() - 1
     page.goto(portal(demo_server, '/register'))
     page.fill('#f-customer_number', customer)
     page.fill('#f-supply_point', point)
+    page.fill('#f-registration_code', code)
     page.fill('#f-email', address)
     page.fill('#f-password', 'browser-test-2026')
     page.fill('#f-password2', 'browser-test-2026')

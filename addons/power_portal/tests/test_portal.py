@@ -115,8 +115,11 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             data[key]['total'] = determinant.total
         # a third customer who has not registered yet
         contract = self.contract(company, name='鈴木 一郎')
+        Code = pool.get('power.portal.registration_code')
         data['c'] = {'customer_number': contract.customer.customer_number,
-            'supply_point': contract.supply_point.number}
+            'supply_point': contract.supply_point.number,
+            'customer': contract.customer.id,
+            'code': Code.issue([contract.customer.id])[contract.customer.id]}
         return data
 
     # --- helpers -------------------------------------------------------
@@ -485,6 +488,7 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         c = self.data['c']
         form = {'customer_number': c['customer_number'],
             'supply_point': '03' + '9' * 20, 'email': 'ichiro@example.jp',
+            'registration_code': c['code'],
             'password': 'abcdefghij1', 'password2': 'abcdefghij1'}
         with mock.patch(SEND) as send:
             _, body = self.post(client, '/register', form)
@@ -665,3 +669,421 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             self.assertIn('Secure', cookie)
             self.assertIn('HttpOnly', cookie)
 
+
+    # --- issue 21 ------------------------------------------------------
+
+    def _new_customer(self, name):
+        "(customer id, number, supply point, registration code) committed"
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Company = pool.get('company.company')
+            company, = Company.search([], limit=1)
+            # supply point numbers after those of create_data
+            PortalTestCase.extra_points = getattr(
+                PortalTestCase, 'extra_points', 100) + 1
+            self.points = PortalTestCase.extra_points
+            with transaction.set_context(company=company.id):
+                contract = self.contract(company, name=name)
+            Code = pool.get('power.portal.registration_code')
+            party = contract.customer
+            code = Code.issue([party.id])[party.id]
+            result = (party.id, party.customer_number,
+                contract.supply_point.number, code)
+            transaction.commit()
+        return result
+
+    def _unlimited_registrations(self):
+        "No registration limit in this test, and its attempts forgotten after"
+        limits = mock.patch.object(routes, 'limit', return_value=1000)
+        limits.start()
+        self.addCleanup(limits.stop)
+
+        def forget():
+            with Transaction().start(DB_NAME, 0) as transaction:
+                Attempt = Pool().get('power.portal.attempt')
+                Attempt.delete(Attempt.search([('kind', '=', 'register')]))
+                transaction.commit()
+        self.addCleanup(forget)
+
+    def test_registration_needs_the_code(self):
+        "Customer and supply point numbers alone register nobody; the code is single use; a pending registration does not lock the customer out"
+        self._unlimited_registrations()
+        party, number, point, code = self._new_customer('中村 三郎')
+        form = {'customer_number': number, 'supply_point': point,
+            'email': 'attacker@example.jp', 'password': 'kumo-no-ue-2026',
+            'password2': 'kumo-no-ue-2026'}
+        with mock.patch(SEND) as send:
+            # what is printed on every letter is not enough
+            for extra in [{}, {'registration_code': 'ABCD-EFGH-JKMN'},
+                    {'registration_code': code[:-1] + (
+                            '2' if code[-1] != '2' else '3')}]:
+                _, body = self.post(self.client(), '/register',
+                    dict(form, **extra))
+                self.assertNotIn('確認メールをお送りしました', body, extra)
+            self.assertEqual(send.call_count, 0)
+            # someone with the code registers but never confirms ...
+            _, body = self.post(self.client(), '/register',
+                dict(form, registration_code=code.lower()))
+            self.assertIn('確認メールをお送りしました', body)
+            # ... and the customer, with the same code, is not locked out
+            _, body = self.post(self.client(), '/register',
+                dict(form, email='saburo@example.jp',
+                    registration_code=code))
+            self.assertIn('確認メールをお送りしました', body)
+            link = _mail_link(send, '/verify')
+        response = self.client().get(
+            urlsplit(link).path + '?' + urlsplit(link).query)
+        self.assertIn('登録が完了しました', response.get_data(as_text=True))
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            WebUser = Pool().get('web.user')
+            users = WebUser.search([('party', '=', party)])
+            self.assertEqual([(u.email, u.email_valid) for u in users],
+                [('saburo@example.jp', True)])
+        # used: the code registers nobody again
+        with mock.patch(SEND):
+            _, body = self.post(self.client(), '/register',
+                dict(form, registration_code=code))
+        self.assertIn('ご入力の内容ではご登録できません', body)
+
+    def test_registration_code_expires_and_staff_issue_it(self):
+        "Staff read the customer's code and issue a new one; the old one and an expired one register nobody; the code is not searchable"
+        self._unlimited_registrations()
+        party, number, point, old = self._new_customer('小林 四郎')
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Party = pool.get('party.party')
+            record = Party(party)
+            self.assertEqual(record.portal_code.replace('-', ''), old)
+            Party.issue_portal_code([record])
+            new = Party(party).portal_code
+            self.assertNotEqual(new.replace('-', ''), old)
+            with self.assertRaises(Exception):
+                Party.search([('portal_code', '=', new)])
+            transaction.commit()
+        form = {'customer_number': number, 'supply_point': point,
+            'email': 'shiro@example.jp', 'password': 'kumo-no-ue-2026',
+            'password2': 'kumo-no-ue-2026'}
+        with mock.patch(SEND):
+            _, body = self.post(self.client(), '/register',
+                dict(form, registration_code=old))
+            self.assertIn('ご入力の内容ではご登録できません', body)
+            with mock.patch.object(routes, 'today',
+                    return_value=dt.date.today() + dt.timedelta(days=400)):
+                _, body = self.post(self.client(), '/register',
+                    dict(form, registration_code=new))
+            self.assertIn('ご入力の内容ではご登録できません', body)
+            _, body = self.post(self.client(), '/register',
+                dict(form, registration_code=new))
+            self.assertIn('確認メールをお送りしました', body)
+        # the bill notice of a customer without an account prints the code
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Code = pool.get('power.portal.registration_code')
+            Notice = pool.get('power.billing.notice', type='report')
+            Determinant = pool.get('power.billing.determinant')
+            a, = Determinant.browse([self.data['a']['bill']])
+            code = Code.issue([self.data['a']['customer']])[
+                self.data['a']['customer']]
+            html = Notice.render(None, {'records': [a]})
+            # a is registered: no code on its notice
+            self.assertNotIn('登録コード', html)
+            WebUser = pool.get('web.user')
+            user, = WebUser.search([('party', '=', a.customer.id)])
+            user.email_valid = False
+            user.save()
+            html = Notice.render(None, {'records': [a]})
+            self.assertIn(routes.core.format_registration_code(code), html)
+            transaction.rollback()
+
+    def test_password_policy(self):
+        "Registration and reset refuse common passwords and ones with the e-mail"
+        self._unlimited_registrations()
+        c = self.data['c']
+        form = {'customer_number': c['customer_number'],
+            'supply_point': c['supply_point'], 'email': 'kei@example.jp',
+            'registration_code': c['code']}
+        with mock.patch(SEND) as send:
+            for password, message in [('password12', '推測されやすい'),
+                    ('kei@example.jp1', 'メールアドレスを含めないで'),
+                    ('short1', '10文字以上')]:
+                _, body = self.post(self.client(), '/register', dict(form,
+                        password=password, password2=password))
+                self.assertIn(message, body, password)
+            self.assertEqual(send.call_count, 0)
+        _, body = self.post(self.client(), '/reset/confirm', {
+                'email': 'a@example.jp', 'token': 'x',
+                'password': 'password12', 'password2': 'password12'})
+        self.assertIn('推測されやすい', body)
+
+    def _login_as(self, email, password, address='10.0.0.1'):
+        client = self.client()
+        _, body = self.get(client, '/login')
+        response = client.post(self.url('/login'), data={
+                'email': email, 'password': password,
+                'csrf_token': token(body)},
+            environ_base={'REMOTE_ADDR': address})
+        return response.status_code
+
+    def test_login_backoff(self):
+        "Wrong passwords make the account and the address wait seconds, not hours; the right password works after the wait"
+        import time
+        settings = {'login_free': 3, 'login_free_address': 6,
+            'login_backoff_cap': 2, 'login_window': 3600}
+        authenticate = Pool(DB_NAME).get('web.user').authenticate.__func__
+        with mock.patch.dict(authenticate.__globals__,
+                {'setting': lambda name, default: settings[name]}):
+            # six wrong passwords for a from different addresses
+            codes = [self._login_as('b@example.jp', 'wrong-pass-1',
+                    f'10.1.{n}.1') for n in range(6)]
+            self.assertIn(429, codes)
+            self.assertEqual(codes[:3], [200] * 3)
+            # while it waits, even the right password is refused ...
+            self.assertEqual(self._login_as('b@example.jp', PASSWORD,
+                    '10.2.0.1'), 429)
+            # ... for seconds (at most the cap), not for 8 hours
+            time.sleep(2.2)
+            self.assertEqual(self._login_as('b@example.jp', PASSWORD,
+                    '10.2.0.1'), 303)
+            # an address trying many accounts waits too
+            codes = [self._login_as(f'nobody{n}@example.jp', 'wrong-pass-1',
+                    '10.3.0.1') for n in range(8)]
+            self.assertIn(429, codes)
+            self.assertEqual(self._login_as('a@example.jp', PASSWORD,
+                    '10.3.0.1'), 429)
+            self.assertEqual(self._login_as('a@example.jp', PASSWORD,
+                    '10.4.0.1'), 303)
+
+    def test_login_time_does_not_tell_registered_emails(self):
+        "An unknown e-mail costs a password check too"
+        WebUser = Pool(DB_NAME).get('web.user')
+        calls = []
+        check = WebUser.check_password.__func__
+
+        def counted(cls, password, hash_):
+            calls.append(hash_)
+            return check(cls, password, hash_)
+        with mock.patch.object(WebUser, 'check_password',
+                classmethod(counted)):
+            self.assertEqual(self._login_as('unknown-person@example.jp',
+                    'wrong-pass-1', '10.5.0.1'), 200)
+            self.assertEqual(self._login_as('a@example.jp',
+                    'wrong-pass-1', '10.5.0.2'), 200)
+        self.assertEqual(len(calls), 2)
+        self.assertTrue(all(calls), calls)
+
+    def test_cross_site_posts_refused(self):
+        "A POST from another site (Origin, null Origin, Referer, Sec-Fetch-Site) is a clean 403 page that changes nothing; the same site passes"
+        member = self.login('a')
+        _, body = self.get(member, '/changes')
+        csrf = token(body)
+        data = {'csrf_token': csrf, 'kind': 'name_change',
+            'contract': self.data['a']['contract'],
+            'holder_name': '山田 太郎', 'holder_kana': 'ヤマダ タロウ'}
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Application = Pool().get('power.application')
+            before = Application.search_count([])
+        for headers in [{'Origin': 'https://evil.example'},
+                {'Origin': 'evil'}, {'Origin': 'null'},
+                {'Referer': 'https://evil.example/page'},
+                {'Sec-Fetch-Site': 'cross-site'},
+                {'Origin': 'http://localhost', 'Sec-Fetch-Site': 'same-site'}]:
+            with self.subTest(headers=headers), \
+                    self.assertNoLogs('trytond.wsgi', 'ERROR'):
+                response = member.post(self.url('/changes'), data=data,
+                    headers=headers)
+                body = response.get_data(as_text=True)
+                self.assertEqual(response.status_code, 403)
+                self.assertIn('別のサイトからの送信はお受けできません', body)
+                self.assertNotIn('Traceback', body)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            self.assertEqual(Application.search_count([]), before)
+        # the portal's own pages (Origin and Referer of this host) pass
+        with mock.patch(SEND):
+            response = member.post(self.url('/changes'), data=data,
+                headers={'Origin': 'http://localhost',
+                    'Referer': 'http://localhost' + self.url('/changes'),
+                    'Sec-Fetch-Site': 'same-origin'})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('名義変更のお申込みを受け付けました',
+            response.get_data(as_text=True))
+
+    def test_bad_ids_and_dates_are_4xx(self):
+        "Ids beyond any record and dates like 0001-01-01 give a Japanese 4xx page"
+        client = self.login('a')
+        for path, status in [('/bills/' + '9' * 20, 404),
+                ('/bills/' + '9' * 20 + '/pdf', 404),
+                ('/inquiries/２', 404), ('/inquiries/-1', 404),
+                ('/usage?contract=' + '9' * 20, 404),
+                ('/changes?contract=' + '9' * 20, 404),
+                ('/usage?view=day&date=0001-01-01', 400),
+                ('/usage.csv?view=day&date=0001-01-01', 400),
+                ('/usage?view=month&month=0001-01', 400),
+                ('/usage?view=day&date=9999-12-31', 400)]:
+            with self.subTest(path=path):
+                response, body = self.get(client, path)
+                self.assertEqual(response.status_code, status)
+                self.assertIn('<html lang="ja"', body[:500])
+                self.assertNotIn('Traceback', body)
+                self.assertNotIn('INTEGER', body)
+
+    def test_usage_clipped_to_the_contract(self):
+        "A member sees no half hour or day outside their contract's dates, neither on the page nor in the CSV"
+        own = self.data['a']
+        day = own['day']
+        client = self.login('a')
+        _, body = self.get(client, f'/usage?view=day&date={day}')
+        self.assertIn('"使用量（kWh）": [0.0, 0.1', body)
+
+        def set_dates(start, end):
+            with Transaction().start(DB_NAME, 0) as transaction:
+                table = Pool().get('power.contract').__table__()
+                cursor = transaction.connection.cursor()
+                cursor.execute(*table.update(
+                        [table.start_date, table.end_date], [start, end],
+                        where=table.id == own['contract']))
+                transaction.commit()
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            contract = Pool().get('power.contract')(own['contract'])
+            start, end = contract.start_date, contract.end_date
+        try:
+            for first, last in [(start, day - dt.timedelta(days=1)),
+                    (day + dt.timedelta(days=1), None)]:
+                set_dates(first, last)
+                _, body = self.get(client, f'/usage?view=day&date={day}')
+                self.assertNotIn('[0.0, 0.1', body)
+                self.assertNotIn('<td class="num">0.1</td>', body)
+                response, _ = self.get(client,
+                    f'/usage.csv?view=day&date={day}')
+                self.assertEqual(response.get_data().decode('utf-8-sig')
+                    .splitlines(), ['時刻,使用量(kWh)'])
+                response, _ = self.get(client,
+                    f'/usage.csv?view=month&month={day:%Y-%m}')
+                rows = response.get_data().decode('utf-8-sig').splitlines()
+                self.assertIn(f'{day.isoformat()},,', rows)
+        finally:
+            set_dates(start, end)
+
+    def test_apply_limited_and_bounded(self):
+        "/apply is rate-limited per address; a 100 kB field is refused, not stored"
+        client = self.client()
+        _, body = self.get(client, '/apply')
+        supply = {'csrf_token': token(body), 'step': 'supply', 'go': 'next',
+            'kind': 'switch_in', 'supply_point': '0300002222333344445555',
+            'postal_code': '1000001', 'address': '東京都千代田区千代田1-1',
+            'current_retailer': 'あ' * 100000,
+            'current_customer_number': '1234567890'}
+        response = client.post(self.url('/apply'), data=supply)
+        body = response.get_data(as_text=True)
+        self.assertIn('現在ご契約中の小売電気事業者は80文字以内', body)
+        self.assertLess(len(body), 30000)
+        with mock.patch.object(routes, 'limit', return_value=0), \
+                mock.patch(SEND) as send:
+            response = client.post(self.url('/apply'), data=dict(supply,
+                    step='confirm', go='submit'))
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual(send.call_count, 0)
+
+    def test_card_token_checked_with_the_agent(self):
+        "A card token the agent never issued is refused; an issued one passes with the agent's masked number"
+        import json
+        import urllib.request
+        from power_core.simulators.payments import start_tokens
+        service, url, server = start_tokens(0)
+        agent = mock.patch.dict(routes.lookup_card_token.__globals__,
+            {'card_agent_origin': lambda: url})
+        try:
+            request = urllib.request.Request(url + '/tokens', data=json.dumps(
+                    {'number': '4242424242424242', 'expiry': '12/39'}).encode(),
+                headers={'Content-Type': 'application/json'})
+            issued = json.loads(urllib.request.urlopen(request).read())
+            client = self.client()
+            _, body = self.get(client, '/apply')
+            payment = {'csrf_token': token(body), 'step': 'payment',
+                'go': 'next', 'payment_kind': 'card'}
+            with agent:
+                for forged in ['tok_' + 'a' * 24, 'tok_forged']:
+                    response = client.post(self.url('/apply'), data=dict(
+                            payment, card_token=forged,
+                            card_masked='************1111'))
+                    self.assertIn('カード情報を確認できませんでした',
+                        response.get_data(as_text=True), forged)
+                response = client.post(self.url('/apply'), data=dict(
+                        payment, card_token=issued['token'],
+                        card_masked='************1111'))
+                body = response.get_data(as_text=True)
+                self.assertNotIn('カード情報を確認できませんでした', body)
+                self.assertIn('重要事項の説明', body)
+                self.assertIn('value="************4242"', body)
+            server.shutdown()
+            server.server_close()
+            with agent:
+                response = client.post(self.url('/apply'), data=dict(
+                        payment, card_token=issued['token']))
+            self.assertIn('決済代行会社に接続できませんでした',
+                response.get_data(as_text=True))
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def test_staff_client_not_framed(self):
+        "The staff web client and RPC answers forbid framing; a foreign Origin there is a 403, not a server error"
+        client = self.client()
+        for path in ['/', f'/{DB_NAME}/rpc/']:
+            response = client.get(path)
+            self.assertEqual(response.headers.get('X-Frame-Options'), 'DENY',
+                path)
+            self.assertIn("frame-ancestors 'none'",
+                response.headers.get('Content-Security-Policy', ''))
+            self.assertEqual(
+                response.headers.get('X-Content-Type-Options'), 'nosniff')
+        response = client.post(f'/{DB_NAME}/rpc/', data='{}',
+            content_type='application/json',
+            headers={'Origin': 'https://evil.example'})
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.headers.get('X-Frame-Options'), 'DENY')
+        # the portal keeps its own stricter policy
+        response, _ = self.get(client, '/login')
+        self.assertIn("script-src 'self'",
+            response.headers['Content-Security-Policy'])
+
+    def test_lone_surrogates(self):
+        "A lone surrogate in a portal form is refused with a message; in a staff inquiry it is replaced, never a server error"
+        client = self.login('a')
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Inquiry = Pool().get('power.inquiry')
+            before = Inquiry.search_count([])
+        from urllib.parse import quote
+        _, body = self.get(client, '/login')
+        # a browser cannot send a lone surrogate (it sends U+FFFD) and
+        # werkzeug keeps its bytes percent-encoded; control characters
+        for subject in ['%ED%A0%80', '%00', quote('件名') + '%1B']:
+            response = client.post(self.url('/inquiries'), data=(
+                    f'csrf_token={token(body)}&subject={subject}'
+                    f'&contents=x&category={self.data["category"]}'),
+                content_type='application/x-www-form-urlencoded')
+            self.assertEqual(response.status_code, 200)
+            page = response.get_data(as_text=True)
+            if subject != '%ED%A0%80':
+                self.assertIn('件名に使用できない文字が含まれています', page)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Inquiry = Pool().get('power.inquiry')
+            # only the one whose bytes became U+FFFD
+            self.assertEqual(Inquiry.search_count([]), before + 1)
+            # (werkzeug keeps bytes that are not UTF-8 percent-encoded)
+            latest, = Inquiry.search([], order=[('id', 'DESC')], limit=1)
+            self.assertFalse(routes.core.invalid_text(latest.subject))
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Inquiry = pool.get('power.inquiry')
+            Company = pool.get('company.company')
+            company, = Company.search([], limit=1)
+            transaction.set_context(company=company.id)
+            inquiry, = Inquiry.create([{'company': company.id,
+                        'customer': self.data['a']['customer'],
+                        'channel': 'phone', 'category': self.data['category'],
+                        'subject': '電話' + chr(0xdc00),
+                        'contents': '内容\n' + chr(0xd83d) + '\x00'}])
+            Inquiry.write([inquiry], {'subject': chr(0xd800) + '再'})
+            self.assertEqual(inquiry.subject, '\ufffd再')
+            self.assertEqual(inquiry.contents, '内容\n\ufffd\ufffd')
+            transaction.rollback()
