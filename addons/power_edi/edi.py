@@ -524,10 +524,16 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
     @ModelView.button
     def retry(cls, exchanges):
         """Apply failed files again (after the data they needed was fixed);
-        a file applied in the meantime is not applied twice."""
+        a file applied in the meantime is not applied twice. A file kept
+        with its card numbers masked (its content is not what was
+        received) or refused unread is never applied."""
         for exchange in exchanges:
             if exchange.state != 'failed':
                 continue
+            if not exchange.checksum or (hashlib.sha256(exchange.data())
+                    .hexdigest() != exchange.checksum):
+                raise UserError(gettext('power_edi.msg_retry_not_received',
+                        exchange=exchange.rec_name))
             original = cls.search([
                     ('checksum', '=', exchange.checksum),
                     ('direction', '=', 'in'),

@@ -218,6 +218,13 @@ class GridExchangeTestCase(unittest.TestCase):
         exchange, = self.exchanges()
         self.assertEqual(exchange.state, 'failed')
         self.assertIn('sender 03001', exchange.error)
+        # once the endpoint is corrected, the file kept is applied
+        Exchange = Pool().get('power.edi.exchange')
+        endpoint.partner_code = '03001'
+        endpoint.save()
+        Exchange.retry([exchange])
+        self.assertEqual((exchange.state, exchange.applied_records),
+            ('applied', 1))
 
     def damaged_zip(self, name, damage):
         """A daily file in the inbox whose ZIP member is damaged: its

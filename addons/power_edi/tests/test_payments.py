@@ -308,6 +308,18 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
         self.assertIn(path.name, [p.name for p in (folder / 'error').iterdir()])
         self.assertEqual(scan_tree(folder), [])
         self.assertFalse(path.exists())
+        # the scan reads these folders: the file store, the error folder
+        from power_cis_cli.scan import data_folders
+        folders = data_folders(Transaction().database.name,
+            Transaction().connection.cursor())
+        self.assertIn(folder / 'error', folders)
+        self.assertIn(Path(filestore.path) / Transaction().database.name,
+            folders)
+        # what is kept masked is never applied
+        with self.assertRaises(UserError) as raised:
+            Exchange.retry([exchange])
+        self.assertIn('masked', raised.exception.message)
+        self.assertEqual(self.money_state()[:4], state)
 
     @with_transaction()
     @with_billing_company
