@@ -70,8 +70,8 @@ class ServerReadonly:
     wizard or scheduled job, which Tryton runs without access checks) of a
     field that is ``readonly`` or read-only by its states for that record
     is refused, naming the field and the record. With ``_client_create``
-    False a client cannot create the model's records at all: the system
-    makes them (determinants, receipts, exchanges, logs).
+    False a client can neither create nor delete the model's records: the
+    system makes them (determinants, receipts, exchanges, logs).
     docs/security.md, "Money and records changed only by the system"."""
     __slots__ = ()
     _client_create = True
@@ -82,7 +82,7 @@ class ServerReadonly:
             mode, records, values=values, external=external)
         if not external:
             return
-        if mode == 'create' and not cls._client_create:
+        if mode in {'create', 'delete'} and not cls._client_create:
             raise AccessError(gettext('power_cis.msg_created_by_system',
                     model=cls.__names__()['model']))
         if mode != 'write':

@@ -138,6 +138,11 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
         self.usage(contract, JAN10, FEB10, '259.6')
         run = self.bill()
         determinant, = self.determinants(contract)
+        from power_core.usage import DayProfile
+        Interval = pool.get('power.usage.interval')
+        Interval.receive([(contract.supply_point.id, DayProfile(
+                        JAN10, tuple(range(48)), 'M' * 48))])
+        interval, = Interval.search([])
         WebUser.create([{'email': 'member@example.jp', 'password': PASSWORD,
                     'party': contract.customer.id, 'email_valid': True}])
         receipt, = Receipt.create([{'company': company.id,
@@ -172,6 +177,8 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
                 {'unit_price': Decimal(1), 'quantity': 0}),
             'power.usage.confirmed': (determinant.usages[0].id,
                 {'kwh': Decimal(1), 'determinant': None}),
+            'power.usage.interval': (interval.id,
+                {'values': '0', 'date': dt.date(2025, 1, 11)}),
             'power.payment.receipt': (receipt.id,
                 {'amount': 999999, 'state': 'done'}),
             'power.edi.exchange': (exchange.id,
@@ -229,8 +236,8 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
     def test_system_records_not_rewritten(self):
         """Billed determinants and their lines, posted invoices and their
         lines, confirmed usage, receipts, exchanges and logs refuse a
-        client's write for every role, those with write access to the
-        model included; nothing changes"""
+        client's write and delete for every role, those with write access
+        to the model included; nothing changes"""
         writable = set()
         for model, (record_id, values) in self.data.items():
             before = self.stored(model, record_id, list(values))
@@ -243,6 +250,9 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
                         answer = rpc.model(model, 'write', [record_id],
                             {name: value})
                         self.assertIn('error', answer)
+                with self.subTest(model=model, role=role, delete=True):
+                    self.assertIn('error',
+                        rpc.model(model, 'delete', [record_id]))
             self.assertEqual(
                 self.stored(model, record_id, list(values)), before, model)
         # the guard is what refused, not only the access rights: billing
@@ -257,6 +267,7 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
         of a real one"""
         system = ['power.billing.determinant',
             'power.billing.determinant.line', 'power.usage.confirmed',
+            'power.usage.interval',
             'power.payment.receipt', 'power.edi.exchange',
             'power.operator.log', 'power.report.output', 'power.batch.run']
         for model in system:
