@@ -4,6 +4,8 @@
 reply mails sent from templates."""
 import re
 
+from power_core.payments import find_card_number
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
@@ -41,7 +43,10 @@ def clean_text(value):
 
 
 class CleanTextMixin:
-    "Text fields stored without characters that cannot be encoded."
+    """Text fields stored without characters that cannot be encoded, and
+    never with a full card number (a number read out on the phone and typed
+    into the notes, in any width and with any separators): refused with the
+    field named, so the operator writes the last four digits instead."""
     __slots__ = ()
 
     @classmethod
@@ -51,6 +56,10 @@ class CleanTextMixin:
             if isinstance(value, str) and isinstance(
                     cls._fields.get(name), (fields.Char, fields.Text)):
                 values[name] = clean_text(value)
+                if find_card_number(value):
+                    raise InquiryError(gettext(
+                            'power_cis.msg_inquiry_card_number',
+                            field=cls.__names__(name)['field']))
         return values
 
 

@@ -680,6 +680,33 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
                         'body': '{customer_nme} 様'}])
         self.assertIn('customer_nme', cm.exception.message)
 
+    @with_transaction()
+    def test_inquiry_card_number_refused(self):
+        """A full card number in an inquiry or its response is refused
+        however it is written (widths, spaces, dots, slashes, underscores,
+        no-break spaces, line breaks); the last four digits are kept"""
+        pool = Pool()
+        Inquiry = pool.get('power.inquiry')
+        Category = pool.get('power.inquiry.category')
+        company = create_company()
+        with set_company(company):
+            category, = Category.create([{'code': 'PAY', 'name': '支払'}])
+            values = {'company': company.id, 'channel': 'phone',
+                'category': category.id, 'subject': 'カード変更'}
+            for separator in ['', ' ', '.', '/', '_', '\u00a0', '\n', '-']:
+                number = separator.join(['4111', '1111', '1111', '1111'])
+                for written in [number, number.translate(str.maketrans(
+                                '0123456789', '０１２３４５６７８９'))]:
+                    with self.subTest(written=written), \
+                            self.assertRaises(InquiryError) as cm:
+                        Inquiry.create([dict(values,
+                                    contents=f'カード番号 {written} に変更希望')])
+                    self.assertIn('Contents', cm.exception.message)
+            inquiry, = Inquiry.create([dict(values,
+                        contents='カード番号 下4桁 1111 に変更希望')])
+            with self.assertRaises(InquiryError):
+                Inquiry.write([inquiry], {'subject': '4111 1111 1111 1111'})
+
     # -- common functions ----------------------------------------------------
 
     @with_transaction()
