@@ -1087,3 +1087,18 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             self.assertEqual(inquiry.subject, '\ufffd再')
             self.assertEqual(inquiry.contents, '内容\n\ufffd\ufffd')
             transaction.rollback()
+
+    def test_codes_issued_to_customers_without_an_account(self):
+        "The daily action gives a code to each customer without a confirmed account or a valid code, once"
+        party, _, _, _ = self._new_customer('加藤 五郎')
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Code = pool.get('power.portal.registration_code')
+            Code.consume([party], delete=True)
+            issued = Code.issue_missing()
+            self.assertIn(party, issued)
+            self.assertNotIn(self.data['a']['customer'], issued)
+            self.assertNotIn(self.data['c']['customer'], issued)
+            self.assertIn(party, Code.current([party]))
+            self.assertEqual(Code.issue_missing(), [])
+            transaction.rollback()
