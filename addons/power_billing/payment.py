@@ -31,7 +31,8 @@ from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
-from trytond.modules.power_cis.common import ServerReadonly, now
+from trytond.modules.power_cis.common import (
+    ServerReadonly, UnreadableFieldsHidden, now)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
@@ -203,7 +204,8 @@ class PaymentDataLogged:
         return result
 
 
-class PaymentMethod(PaymentDataLogged, ModelSQL, ModelView):
+class PaymentMethod(
+        UnreadableFieldsHidden, PaymentDataLogged, ModelSQL, ModelView):
     "Payment Method"
     __name__ = 'power.payment.method'
     _history = True
@@ -436,7 +438,8 @@ def _application_payment(kind, required=False):
     return states
 
 
-class Application(PaymentDataLogged, metaclass=PoolMeta):
+class Application(
+        UnreadableFieldsHidden, PaymentDataLogged, metaclass=PoolMeta):
     """The payment method a new customer chose on the application; approval
     registers it (a card by the agent's token only)."""
     __name__ = 'power.application'

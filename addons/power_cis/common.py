@@ -11,6 +11,7 @@ from trytond.model import Workflow
 from trytond.model.exceptions import AccessError
 from trytond.model.modelstorage import _pyson_encoder, _record_eval_pyson
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 from .exceptions import TransitionError
 
@@ -104,6 +105,28 @@ class ServerReadonly:
                 raise AccessError(gettext('power_cis.msg_field_readonly',
                         field=cls.__names__(name)['field'],
                         record=refused[0].rec_name))
+
+
+class UnreadableFieldsHidden:
+    """fields_get of a client leaves out the fields the user may not read
+    (the secrets of docs/security.md, which nobody reads over RPC): a
+    client that reads every field it is told of, as proteus reads all
+    eager fields of a record at once, would otherwise fail on them. The
+    views already leave them out (Tryton removes them from the form)."""
+    __slots__ = ()
+
+    @classmethod
+    def fields_get(cls, fields_names=None, level=0):
+        definition = super().fields_get(
+            fields_names=fields_names, level=level)
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            FieldAccess = Pool().get('ir.model.field.access')
+            accesses = FieldAccess.get_access([cls.__name__])[cls.__name__]
+            for name, access in accesses.items():
+                if not access['read']:
+                    definition.pop(name, None)
+        return definition
 
 
 class NumberedMixin:

@@ -13,7 +13,8 @@ from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
-from .common import BoundedHashingMixin, ServerReadonly, now
+from .common import (
+    BoundedHashingMixin, ServerReadonly, UnreadableFieldsHidden, now)
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class OperatorLog(ServerReadonly, ModelSQL, ModelView):
                         }])
 
 
-class User(BoundedHashingMixin, metaclass=PoolMeta):
+class User(UnreadableFieldsHidden, BoundedHashingMixin, metaclass=PoolMeta):
     __name__ = 'res.user'
 
     @classmethod
@@ -115,7 +116,7 @@ class User(BoundedHashingMixin, metaclass=PoolMeta):
         return user_id
 
 
-class Session(metaclass=PoolMeta):
+class Session(UnreadableFieldsHidden, metaclass=PoolMeta):
     __name__ = 'ir.session'
 
     @classmethod
