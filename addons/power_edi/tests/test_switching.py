@@ -11,6 +11,7 @@ from trytond.modules.power_cis.tests.tools import (
     create_contract, create_menu, create_supply_point)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.transaction import Transaction
 
 START = dt.date(2025, 5, 12)
 
@@ -136,6 +137,48 @@ class SwitchingHubTestCase(unittest.TestCase):
             self.assertEqual((point.meter_number, point.smart_meter,
                     point.next_reading_date, point.current_retailer),
                 ('M33335555', True, START, 'A0001'))
+
+    @with_transaction()
+    def test_operator_and_admin_send_with_access_checked(self):
+        """An operator (no integration group) and the administrator send a
+        switch-in and an equipment inquiry as a client does, with access
+        checked: the requests reach the hub (issue 22: "You are not allowed
+        to access 接続先 / Power Edi Exchange")"""
+        pool = Pool()
+        Request = pool.get('power.switching.request')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            endpoint = self.endpoint()
+            operator, = User.create([{'login': 'op-send', 'name': 'op',
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id(
+                                        'power_cis', 'group_power_operator')])],
+                        }])
+            admin, = User.search([('login', '=', 'admin')])
+            numbers = iter(['0300001111222233337001', '0300001111222233337002',
+                    '0300001111222233337003', '0300001111222233337004'])
+            for user in [operator, admin]:
+                requests = [self.request(company, 'switch_in', next(numbers),
+                        current_retailer='A0001',
+                        current_customer_number='1234567'),
+                    self.request(company, 'equipment_inquiry', next(numbers))]
+                transaction = Transaction()
+                with transaction.set_user(user.id), \
+                        transaction.set_context(_check_access=True,
+                            company=company.id):
+                    Request.send(Request.browse([r.id for r in requests]))
+                for request in Request.browse([r.id for r in requests]):
+                    self.assertEqual(request.state, 'sent')
+                    self.assertTrue(request.hub_reference.startswith('SW'),
+                        (user.login, request.kind))
+            for _ in range(2):
+                endpoint.query_hub()
+            switch_in = Request.search([('kind', '=', 'switch_in'),
+                    ('supply_point.number', '=', '0300001111222233337001')])
+            self.assertEqual(switch_in[0].contract.state, 'active')
 
     @with_transaction()
     def test_unreachable_hub_keeps_the_request_and_logs_it(self):
