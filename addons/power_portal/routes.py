@@ -369,8 +369,8 @@ def _create_application(page, values):
         'kind': values['kind'],
         'channel': 'portal',
         'received_at': moment,
-        'requested_date': (dt.date.fromisoformat(values['requested_date'])
-            if values.get('requested_date') else None),
+        # checked by every step again on submit: a date by now
+        'requested_date': queries._date(values.get('requested_date') or None),
         'applicant_name': values['holder_name'],
         'applicant_name_kana': values['holder_kana'],
         'holder_name': values['holder_name'],

@@ -244,6 +244,72 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             self.assertEqual(application.payment_kind, 'bank')
             self.assertEqual(application.capacity, Decimal(40))
 
+    def submit_application(self, supply, payment):
+        """Walk /apply with the supply and payment steps' fields and submit:
+        (the page's body, the mail sender mock)."""
+        client = self.client()
+        _, body = self.get(client, '/apply')
+        values = {'csrf_token': token(body), **supply}
+        steps = [('supply', {}),
+            ('holder', {'holder_name': '佐藤 花子', 'holder_kana': 'サトウ ハナコ',
+                    'phone': '090-1111-2222', 'email': 'hanako@example.jp'}),
+            ('plan', {'menu': 'tepco-juryo-b', 'capacity': '30A'}),
+            ('payment', payment), ('explanation', {'consent': 'yes'})]
+        for step, fields in steps:
+            values.update(fields, step=step, go='next')
+            body = client.post(self.url('/apply'), data=values).get_data(
+                as_text=True)
+            self.assertNotIn('入力内容をご確認ください', body, step)
+            values = dict(re.findall(
+                    r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                    body))
+        with mock.patch(SEND) as send:
+            response = client.post(self.url('/apply'),
+                data=dict(values, go='submit'))
+        self.assertEqual(response.status_code, 200)
+        return response.get_data(as_text=True), send
+
+    def test_move_in_application(self):
+        "A move-in (引越し) with its requested day, paid by slip and by card, lands in the CIS (it was a 500: fromisoformat of a date)"
+        import json
+        import urllib.request
+        from power_core.simulators.payments import start_tokens
+        requested = dt.date.today() + dt.timedelta(days=14)
+        service, url, server = start_tokens(0)
+        try:
+            request = urllib.request.Request(url + '/tokens', data=json.dumps(
+                    {'number': '4242424242424242', 'expiry': '12/39'}).encode(),
+                headers={'Content-Type': 'application/json'})
+            issued = json.loads(urllib.request.urlopen(request).read())
+            payments = {'konbini': {'payment_kind': 'konbini'},
+                'card': {'payment_kind': 'card',
+                    'card_token': issued['token']}}
+            for (kind, payment), point in zip(payments.items(), [
+                        '0300002222333344446661', '0300002222333344446662']):
+                with mock.patch.dict(routes.lookup_card_token.__globals__,
+                        {'card_agent_origin': lambda: url}):
+                    body, send = self.submit_application({'kind': 'move_in',
+                            'supply_point': point, 'postal_code': '1600022',
+                            'address': '東京都新宿区新宿1-1-1',
+                            'requested_date': requested.strftime('%Y/%m/%d')},
+                        payment)
+                self.assertIn('お申込みを受け付けました', body, kind)
+                self.assertEqual(send.call_count, 1)
+                number = re.search(
+                    r'id="application-number">([^<]+)<', body).group(1)
+                with Transaction().start(DB_NAME, 0, readonly=True):
+                    Application = Pool().get('power.application')
+                    application, = Application.search(
+                        [('number', '=', number)])
+                    self.assertEqual((application.kind,
+                            application.requested_date,
+                            application.payment_kind,
+                            application.supply_point_number),
+                        ('move_in', requested, kind, point))
+        finally:
+            server.shutdown()
+            server.server_close()
+
     def test_card_number_refused(self):
         "A card number typed into any application field is refused there"
         client = self.client()
