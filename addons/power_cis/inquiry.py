@@ -2,6 +2,7 @@
 # top level of this repository contains the full copyright notices and license terms.
 """Inquiries (問合せ) from customers, with the responses given and the
 reply mails sent from templates."""
+import html
 import re
 
 from power_core.payments import find_card_number
@@ -224,9 +225,11 @@ class Inquiry(CleanTextMixin, NumberedMixin, Workflow, ModelSQL, ModelView):
     def reply(cls, inquiries):
         pass
 
-    def send_reply(self, template, to=None):
-        """Fill template for this inquiry, send it through Tryton's email
-        machinery and store it as a response; return the response."""
+    def send_reply(self, template, to=None, subject=None, body=None):
+        """Send a reply through Tryton's email machinery and store what was
+        sent as a response; return the response. subject and body are the
+        operator's text (the template filled and edited in the reply
+        wizard); either missing is the template filled for this inquiry."""
         pool = Pool()
         Email = pool.get('ir.email')
         Response = pool.get('power.inquiry.response')
@@ -234,11 +237,14 @@ class Inquiry(CleanTextMixin, NumberedMixin, Workflow, ModelSQL, ModelView):
         if not to:
             raise InquiryError(gettext(
                     'power_cis.msg_inquiry_no_email', inquiry=self.rec_name))
-        subject, body = mail.render(template, mail.values_for(
+        filled = mail.render(template, mail.values_for(
                 customer=self.customer, contract=self.contract,
                 inquiry=self, company=self.company))
+        subject = subject or filled[0]
+        body = body or filled[1]
         email = Email.send(
-            to=to, subject=subject, body=body.replace('\n', '<br/>'),
+            to=to, subject=subject,
+            body=html.escape(body).replace('\n', '<br/>'),
             record=[self.__name__, self.id])
         response, = Response.create([{
                     'inquiry': self.id,
@@ -297,8 +303,10 @@ class ReplyStart(ModelView):
     template = fields.Many2One(
         'power.mail.template', "Template", required=True)
     to = fields.Char("To", required=True)
-    subject = fields.Char("Subject", readonly=True)
-    body = fields.Text("Body", readonly=True)
+    # the template filled in, for the operator to complete with the answer:
+    # what is sent (and stored) is this text as edited
+    subject = fields.Char("Subject", required=True)
+    body = fields.Text("Body", required=True)
     inquiry = fields.Many2One('power.inquiry', "Inquiry", readonly=True)
 
     @fields.depends('template', 'inquiry')
@@ -329,5 +337,6 @@ class Reply(Wizard):
             }
 
     def transition_send(self):
-        self.record.send_reply(self.start.template, to=self.start.to)
+        self.record.send_reply(self.start.template, to=self.start.to,
+            subject=self.start.subject, body=self.start.body)
         return 'end'

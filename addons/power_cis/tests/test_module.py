@@ -662,6 +662,35 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
             self.assertEqual(response.email.resource, inquiry)
             inquiry = Inquiry(inquiry.id)
             self.assertEqual(inquiry.response_count, 1)
+            # the reply wizard as a client runs it: the template fills the
+            # text, the operator writes the answer in it; what was sent is
+            # what is stored
+            Reply = pool.get('power.inquiry.reply', type='wizard')
+            ReplyStart = pool.get('power.inquiry.reply.start')
+            start = ReplyStart(template=template, inquiry=inquiry)
+            start.on_change_template()
+            self.assertIn('田中 誠 様', start.body)
+            body = start.body + '\n\n4月分は検針日の変更で32日分となりました。<b>'
+            session_id, _, _ = Reply.create()
+            with Transaction().set_context(active_model='power.inquiry',
+                    active_id=inquiry.id, active_ids=[inquiry.id]), \
+                    patch('trytond.ir.email_.send_message_transactional'
+                        ) as send:
+                Reply.execute(session_id, {}, 'start')
+                Reply.execute(session_id, {'start': {
+                            'template': template.id,
+                            'to': 'makoto@example.jp', 'inquiry': inquiry.id,
+                            'subject': start.subject + '（追記）',
+                            'body': body}}, 'send')
+            message = send.call_args[0][0]
+            self.assertTrue(message['Subject'].endswith('（追記）'))
+            sent = message.get_body(('html',)).get_content()
+            self.assertIn('32日分となりました。&lt;b&gt;', sent)
+            inquiry = Inquiry(inquiry.id)
+            self.assertEqual(inquiry.response_count, 2)
+            latest = inquiry.responses[0]
+            self.assertEqual(latest.content,
+                f"{start.subject}（追記）\n\n{body}")
             with self.assertRaises(InquiryError):
                 Inquiry.close([inquiry])
             result, = Result.create([{'code': 'DONE', 'name': '解決'}])
@@ -670,6 +699,16 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
             Inquiry.close([inquiry])
             self.assertEqual(inquiry.state, 'closed')
             self.assertEqual(customer.inquiries, (inquiry,))
+
+    @with_transaction()
+    def test_contract_list_opens_on_all(self):
+        "The contracts list opens on its All tab: a number is found whatever the contract's state"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action.act_window')
+        action = Action(ModelData.get_id('power_cis', 'act_contract_form'))
+        first = min(action.act_window_domains, key=lambda d: d.sequence)
+        self.assertEqual((first.name, first.domain or '[]'), ('All', '[]'))
 
     @with_transaction()
     def test_mail_template_unknown_placeholder(self):
