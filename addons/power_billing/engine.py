@@ -465,10 +465,12 @@ class Chunk:
         Adjustment = pool.get('power.billing.adjustment')
         policy = self.policy
         adjustments = []
+        credited = []
         for old, new_id, plan in corrected:
             if policy == 'rebill' and old.invoice:
-                old.credit_note = self.credit(old)
+                old.credit_note, freed = self.credit(old)
                 old.state = 'cancelled'
+                credited.append((old, new_id, freed))
             else:
                 difference = plan['values']['total'] - old.total
                 if difference:
@@ -486,10 +488,48 @@ class Chunk:
                 old.state = 'adjusted'
         Determinant.save([old for old, _, _ in corrected])
         Adjustment.create(adjustments)
+        if credited:
+            self.carry_payments(credited)
+
+    def carry_payments(self, credited):
+        """What the customers paid on the cancelled bills follows their
+        revision bills [(cancelled determinant, revision's id, the part
+        payments freed by credit())]: the open credit of a paid bill's
+        credit note and the freed part payments pay the revision bill
+        first; what is left over is a credit applied to the customer's other
+        open bills, oldest first, or kept. The credit notes used up are
+        marked paid. Without this a paying customer's revision bill was
+        unpaid again: debited or dunned twice."""
+        pool = Pool()
+        Determinant = pool.get('power.billing.determinant')
+        Invoice = pool.get('account.invoice')
+        MoveLine = pool.get('account.move.line')
+        Receipt = pool.get('power.payment.receipt')
+        for old, new_id, freed in credited:
+            revision = Determinant(new_id).invoice
+            credit_note = Invoice(old.credit_note.id)
+            sources = [l for l in credit_note.lines_to_pay
+                if not l.reconciliation and l.credit > 0]
+            sources += MoveLine.browse(freed)
+            for line in sources:
+                due = int(Invoice(revision.id).amount_to_pay) if (
+                    revision and revision.state == 'posted') else 0
+                if due <= 0:
+                    break
+                yen = min(int(line.credit), due)
+                Receipt._transfer(line, [(revision, yen)],
+                    int(line.credit) - yen, self.date,
+                    description=f'入金振替 {credit_note.reference or ""}')
+        Receipt.apply_credits({old.customer for old, _, _ in credited},
+            self.date)
+        Invoice.process([Invoice(old.credit_note.id)
+                for old, _, _ in credited])
 
     def credit(self, determinant):
         """Post a credit note of determinant's invoice for exactly its
-        amounts and reconcile it with the invoice when unpaid."""
+        amounts and reconcile it with the invoice when unpaid or part paid
+        (the part payments taken off it first); (credit note, the ids of
+        the part payments taken off)."""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         MoveLine = pool.get('account.move.line')
@@ -507,10 +547,18 @@ class Chunk:
             reference=invoice.reference)
         credit_note = invoicing.post_stock(
             data, self.company, self.journal, self.tax)
+        freed = []
         if invoice.state == 'posted':
+            # a part payment leaves the cancelled bill: it is the
+            # customer's credit now, carried to the revision bill
+            # (carry_payments)
+            freed = [l.id for l in invoice.payment_lines]
+            if freed:
+                Invoice.remove_payment_lines(freed)
+                invoice = Invoice(invoice.id)
             lines = list(invoice.lines_to_pay) + list(
                 credit_note.lines_to_pay)
             if sum(l.debit - l.credit for l in lines) == 0:
                 MoveLine.reconcile(lines)
                 Invoice.process([invoice, credit_note])
-        return credit_note
+        return credit_note, freed

@@ -349,6 +349,62 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_reissue_carries_payments_and_credits(self, company):
+        """Cancel and Re-issue of a paid, a partly paid and an unpaid bill:
+        what the customer paid follows the revision bill, which shows only
+        what is still due; the credit note is used up, no credit is left
+        over and nothing is due twice (issue 22: a paid bill was unpaid
+        again after its re-issue)"""
+        pool = Pool()
+        Receipt = pool.get('power.payment.receipt')
+        Invoice = pool.get('account.invoice')
+        Determinant = pool.get('power.billing.determinant')
+        Party = pool.get('party.party')
+        MoveLine = pool.get('account.move.line')
+        self.setup(company)
+        agent = self.agents['bank']
+        cases = {}
+        for paid, name in [('all', '佐藤 一郎'), ('part', '鈴木 二郎'),
+                ('none', '高橋 三郎')]:
+            customer, invoice = self.billed(company, name=name)
+            total = int(invoice.total_amount)
+            amount = {'all': total, 'part': 1000, 'none': 0}[paid]
+            if amount:
+                Receipt.book('transfer', agent, DUE - dt.timedelta(days=2),
+                    [{'party': customer, 'amount': amount,
+                            'reference': invoice.id}])
+            cases[paid] = (customer, total, amount)
+        for paid, (customer, total, amount) in cases.items():
+            determinant, = Party(customer.id).billing_determinants
+            Determinant.reissue([determinant])
+            old, new = sorted(Party(customer.id).billing_determinants,
+                key=lambda d: d.revision)
+            self.assertEqual(new.total, total, paid)
+            invoice = Invoice(new.invoice.id)
+            self.assertEqual(int(invoice.amount_to_pay), total - amount,
+                paid)
+            self.assertEqual(invoice.state,
+                'paid' if amount == total else 'posted', paid)
+            # the cancelled bill and its credit note are settled
+            self.assertEqual((Invoice(old.invoice.id).state,
+                    Invoice(old.credit_note.id).state), ('paid', 'paid'),
+                paid)
+            # the receivable holds exactly what is due: no loose credit
+            lines = MoveLine.search([('party', '=', customer.id),
+                    ('account', '=', customer.account_receivable_used.id),
+                    ('reconciliation', '=', None)])
+            self.assertEqual(int(sum(l.debit - l.credit for l in lines)),
+                total - amount, paid)
+            # a bank transfer of what is left pays the revision bill
+            if total - amount:
+                receipt, = Receipt.book('transfer', agent, DUE,
+                    [{'party': customer, 'amount': total - amount,
+                            'reference': invoice.id}])
+                self.assertEqual(receipt.outcome, 'matched', paid)
+                self.assertEqual(Invoice(invoice.id).state, 'paid', paid)
+
+    @with_transaction()
+    @with_billing_company
     def test_partial_and_overpayment(self, company):
         """A partial payment stays on the invoice; an overpayment's surplus
         is a credit applied to the next bill"""
