@@ -5,7 +5,11 @@ error folder), in the mails kept by the local mail server and in log files
 (only the payment agent's token and a masked number may ever be kept;
 docs/reliability.md). Numbers are found however they are written (in
 full-width digits, split by spaces, dots, slashes, underscores, no-break
-spaces or line breaks), in text files, Shift_JIS files and ZIP archives."""
+spaces or line breaks), in text files, Shift_JIS files, ZIP archives and
+mails (their decoded headers and parts, not their MIME boundaries, whose
+random digits once passed for a card number)."""
+import email
+import email.policy
 import io
 import os
 import zipfile
@@ -99,6 +103,8 @@ def scan_bytes(data, where):
     """[(where line N, masked number)] of the card numbers in the content
     of a file (text in UTF-8 or Shift_JIS, or a ZIP archive of them): a
     number split over two lines is found too."""
+    if where.endswith('.eml'):
+        return scan_mail(data, where)
     if data[:4] == b'PK\x03\x04':
         found = []
         try:
@@ -115,6 +121,31 @@ def scan_bytes(data, where):
     return [(f'{where} line {text.count(chr(10), 0, start) + 1}',
             _masked(digits))
         for start, _, digits in card_number_spans(text)]
+
+
+def scan_mail(data, where):
+    """scan_bytes of a mail as a reader sees it: each header decoded (a
+    subject in base64 is read as its text) and each part's decoded
+    content (base64 and quoted-printable bodies, attachments); the MIME
+    boundaries and transfer encodings are not read."""
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+    except Exception:   # not a mail after all: read as bytes
+        return scan_bytes(data, where + '.bytes')
+    found = []
+    for number, part in enumerate(message.walk()):
+        headers = '\n'.join(f'{name}: {value}'
+            for name, value in part.items() if name.lower() not in {
+                'content-type', 'content-transfer-encoding'})
+        label = f'{where} part {number}'
+        found += scan_bytes(headers.encode('utf-8', 'replace'),
+            f'{label} headers')
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True) or b''
+        found += scan_bytes(payload, f'{label} {part.get_filename() or ""}'
+            .rstrip())
+    return found
 
 
 # the largest file or ZIP member read whole by the scan

@@ -64,3 +64,30 @@ def test_scan_does_not_follow_symbolic_links(tmp_path):
 def test_scan_of_a_damaged_archive_reads_its_bytes():
     data = b'PK\x03\x04 not an archive 4242 4242 4242 4242'
     assert scan_bytes(data, 'x.zip') == [('x.zip line 1', '************4242')]
+
+
+def test_scan_reads_mails_decoded_and_not_their_boundaries(tmp_path):
+    "A mail: its base64 body and encoded subject are read, its MIME boundary's digits are not a card number"
+    from email.message import EmailMessage
+    from power_core.payments import card_numbers_in
+    boundary = '=' * 15 + '4005189650155724370' + '=='
+    # the boundary Python's email chose once: its digits pass the Luhn check
+    assert card_numbers_in(boundary)
+    clean = EmailMessage()
+    clean['Subject'] = '【でんき】お問合せへのご回答'
+    clean.set_content('ご回答いたします。', charset='utf-8', cte='base64')
+    clean.add_alternative('<p>ご回答いたします。</p>', subtype='html',
+        charset='utf-8', cte='base64')
+    clean.set_boundary(boundary)
+    (tmp_path / 'clean.eml').write_bytes(bytes(clean))
+    assert boundary.encode() in (tmp_path / 'clean.eml').read_bytes()
+    assert scan_file(tmp_path / 'clean.eml') == []
+    leaked = EmailMessage()
+    leaked['Subject'] = 'カード 4242 4242 4242 4242'
+    leaked.set_content('番号は５５５５−５５５５−５５５５−４４４４です',
+        charset='utf-8', cte='base64')
+    (tmp_path / 'leaked.eml').write_bytes(bytes(leaked))
+    # neither number is in the file as written
+    assert b'4444' not in (tmp_path / 'leaked.eml').read_bytes()
+    found = sorted(masked for _, masked in scan_file(tmp_path / 'leaked.eml'))
+    assert found == ['************4242', '************4444']
