@@ -406,8 +406,7 @@ class Chunk:
                 for usage_id in plan['usages']])
         corrected = [(Determinant(p['values']['corrects']), id_, p)
             for id_, p in zip(ids, plans) if p['values']['corrects']]
-        if corrected:
-            self.settle(corrected)
+        credited = self.settle(corrected) if corrected else []
         # last, so that the sequences stay locked only until the commit; a
         # chunk of the task queue leaves it to its numbering task
         deferred = DEFERRED_NUMBERING.get()
@@ -417,6 +416,10 @@ class Chunk:
         else:
             with timed('numbering'):
                 numbering.apply()
+        # after the numbering: it writes the numbers in SQL, which records
+        # read before it in this transaction would not see
+        if credited:
+            self.carry_payments(credited)
         failpoint('billing.chunk')
         return Determinant.browse(ids)
 
@@ -459,7 +462,8 @@ class Chunk:
     def settle(self, corrected):
         """The determinants replaced by a correction or a true-up: credit
         their invoice (全取消) or carry the difference to the next bill
-        (調整取消), per the configured policy."""
+        (調整取消), per the configured policy; the credited ones for
+        carry_payments."""
         pool = Pool()
         Determinant = pool.get('power.billing.determinant')
         Adjustment = pool.get('power.billing.adjustment')
@@ -488,8 +492,7 @@ class Chunk:
                 old.state = 'adjusted'
         Determinant.save([old for old, _, _ in corrected])
         Adjustment.create(adjustments)
-        if credited:
-            self.carry_payments(credited)
+        return credited
 
     def carry_payments(self, credited):
         """What the customers paid on the cancelled bills follows their
