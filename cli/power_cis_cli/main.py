@@ -5,6 +5,7 @@
     power-cis simulate  rate one month with a shipped menu (no database)
 """
 import argparse
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -191,6 +192,27 @@ def prepare_demo(database, customers, areas=('03',)):
         refresh_all()
         _log('KPI dashboard refreshed (Power Retail ▸ Reports ▸ KPI Dashboard)')
     site.in_transaction(database, kpi, context=context)
+    site.in_transaction(database,
+        lambda transaction: _schedule(company.id), context=context)
+
+
+def _schedule(company_id):
+    """The power add-ons' scheduled actions run for the demo's company
+    (they were made before it); the daily billing run is due now, so that
+    trytond-cron, started with the server, runs it at once (a Batch Run
+    'Billing run <today>' and a cron log)."""
+    from trytond.pool import Pool
+    pool = Pool()
+    Cron = pool.get('ir.cron')
+    ModelData = pool.get('ir.model.data')
+    crons = Cron.search([('method', 'like', 'power.%')])
+    Cron.write([c for c in crons if not c.companies],
+        {'companies': [('add', [company_id])]})
+    billing = Cron(ModelData.get_id('power_billing', 'cron_billing'))
+    billing.next_call = dt.datetime.now().replace(microsecond=0)
+    billing.save()
+    _log(f'scheduled actions: {len(crons)} for the company; the daily '
+        'billing run is due at the server\'s start')
 
 
 def _create_staff(company):
@@ -255,17 +277,31 @@ def serve(database, listen=None):
     os.environ['TRYTOND_POWER_PORTAL__CARD_AGENT_URL'] = card_url
     _log(f'card agent simulator: {card_url}/tokens')
     _log(f'consumer portal: http://{listen}/{database}/portal/')
+    # the scheduled actions' hours are Japan's (the daily billing run at
+    # 04:30, the registration codes, the partners' files ...)
+    os.environ.setdefault('TRYTOND_TZ', 'Asia/Tokyo')
+    _log('scheduled actions: trytond-cron (Administration ▸ Scheduler ▸ '
+        'Scheduled Actions; their runs in the cron logs and Batch Runs)')
     _log('stop with Ctrl+C')
     server = subprocess.Popen([
             site.bin_path('trytond'), '-c', *configs, '-d', database])
+    cron = subprocess.Popen([
+            site.bin_path('trytond-cron'), '-c', *configs, '-d', database])
 
     def stop(signum, frame):
         server.send_signal(signum)
+        cron.send_signal(signum)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        return server.wait()
+        status = server.wait()
+        if cron.poll() is None:
+            cron.terminate()
+        cron.wait(timeout=30)
+        return status
     finally:
+        if cron.poll() is None:
+            cron.kill()
         for partner in (hub, card_agent):
             partner.shutdown()
             partner.server_close()

@@ -71,6 +71,25 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         return menu.versions[0]
 
     @with_transaction()
+    def test_daily_billing_scheduled_with_a_next_run(self):
+        "The daily billing run is scheduled at 04:30 server time and shows its next run from the start"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Cron = pool.get('ir.cron')
+        from trytond.tools import timezone as tz
+        cron = Cron(ModelData.get_id('power_billing', 'cron_billing'))
+        self.assertEqual((cron.method, cron.interval_type,
+                cron.interval_number), ('power.batch.run|cron_billing',
+                'days', 1))
+        self.assertIsNotNone(cron.next_call)
+        self.assertGreater(cron.next_call, dt.datetime.now())
+        local = cron.next_call.replace(tzinfo=tz.UTC).astimezone(tz.SERVER)
+        self.assertEqual((local.hour, local.minute), (4, 30))
+        # every scheduled action of the power add-ons has its next run
+        for cron in Cron.search([('method', 'like', 'power.%')]):
+            self.assertIsNotNone(cron.next_call, cron.method)
+
+    @with_transaction()
     def test_verify_and_activate(self):
         "A version whose test cases pass is activated"
         Version = Pool().get('power.rate_menu.version')
