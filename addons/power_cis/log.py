@@ -5,7 +5,10 @@ logouts, the history of reports and files generated, and the results of
 batch jobs."""
 import hashlib
 import logging
+import re
 import traceback
+
+from sql.functions import Position, Substring
 
 from trytond import backend
 from trytond.exceptions import LoginException, RateLimitException
@@ -29,12 +32,41 @@ EVENTS = [
     ('logout', "Logout"),
     ('personal_data', "Payment Data Viewed"),
     ]
+# the positive operator of each negative one
+_NEGATED = {'not like': 'like', 'not ilike': 'ilike', '!=': '=',
+    'not in': 'in'}
+
+
+def _matches(operator, operand, text):
+    """Whether text satisfies (operator, operand) as the database would
+    compare a column: like and ilike patterns (% and _, backslash escapes),
+    = and in."""
+    text = text or ''
+    if operator == '=':
+        return text == operand
+    if operator == 'in':
+        return text in (operand or [])
+    if operator not in {'like', 'ilike'} or not isinstance(operand, str):
+        return False
+    pattern = ''
+    for part in re.findall(r'\\.?|%|_|[^%_\\]+', operand):
+        if part == '%':
+            pattern += '.*'
+        elif part == '_':
+            pattern += '.'
+        elif part.startswith('\\'):
+            pattern += re.escape(part[1:])
+        else:
+            pattern += re.escape(part)
+    flags = re.IGNORECASE | re.DOTALL if operator == 'ilike' else re.DOTALL
+    return re.fullmatch(pattern, text, flags) is not None
 
 
 class OperatorLog(ServerReadonly, ModelSQL, ModelView):
     "Operator Log"
     __name__ = 'power.operator.log'
     _client_create = False
+    _rec_name = 'login'
     date = fields.DateTime("Date", required=True, readonly=True)
     login = fields.Char("Login", required=True, readonly=True)
     user = fields.Many2One('res.user', "User", readonly=True,
@@ -53,6 +85,58 @@ class OperatorLog(ServerReadonly, ModelSQL, ModelView):
     @classmethod
     def get_resources(cls):
         return [(None, '')] + _models()
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        """The search box: the login, the user (name or login), the event
+        (its key or its label in the user's language), the record (its
+        name, its model's name or its reference), the fields read and the
+        address."""
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        _, operator, operand, *extra = clause
+        if operator in _NEGATED:
+            # none of the columns matches: the rows the positive search
+            # does not find
+            found = cls.search(cls.search_rec_name(
+                    name, (name, _NEGATED[operator], operand, *extra)),
+                order=[], query=True)
+            return [('id', 'not in', found)]
+        domain = ['OR'] + [(n, operator, operand, *extra) for n in [
+                'login', 'user.rec_name', 'detail', 'ip_address', 'resource']]
+        if not isinstance(operand, (str, list, tuple)):
+            return domain
+        events = [key for key, label in cls.fields_get(
+                ['event'])['event']['selection']
+            if _matches(operator, operand, key)
+            or _matches(operator, operand, label)]
+        if events:
+            domain.append(('event', 'in', events))
+        labels = dict(cls.get_resources())
+        for model in cls._resource_models():
+            if _matches(operator, operand, model) or _matches(
+                    operator, operand, labels.get(model)):
+                domain.append(('resource', 'like', f'{model},%'))
+            try:
+                pool.get(model)
+            except KeyError:
+                continue
+            if isinstance(operand, str) and ModelAccess.check(
+                    model, 'read', raise_exception=False):
+                domain.append(
+                    ('resource.rec_name', operator, operand, model, *extra))
+        return domain
+
+    @classmethod
+    def _resource_models(cls):
+        "The models of the records in the log."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        model = Substring(table.resource, 1,
+            Position(',', table.resource) - 1)
+        cursor.execute(*table.select(model,
+                where=table.resource.like('%,%'), group_by=[model]))
+        return sorted(m for m, in cursor if m)
 
     @classmethod
     def personal_data_read(cls, model, ids, names):

@@ -775,6 +775,43 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
                 ])
 
     @with_transaction()
+    def test_operator_log_search(self):
+        "The operator log's search box finds rows by user, event and record"
+        pool = Pool()
+        User = pool.get('res.user')
+        Log = pool.get('power.operator.log')
+        Party = pool.get('party.party')
+        Lang = pool.get('ir.lang')
+        clerk, _ = User.create([
+                {'login': 'clerk', 'name': 'Tanaka Hanako'},
+                {'login': 'auditor', 'name': 'Suzuki Jiro'}])
+        party, = Party.create([{'name': '山田 太郎'}])
+        Log.add('clerk', 'login', user=clerk.id)
+        Log.add('intruder', 'login_failed')
+        with Transaction().set_user(clerk.id):
+            Log.personal_data_read('party.party', [party.id], ['name'])
+        login, failed, viewed = Log.search([], order=[('id', 'ASC')])
+
+        def found(operand, operator='ilike'):
+            return set(Log.search([('rec_name', operator, operand)]))
+        self.assertEqual(found('%tanaka%'), {login, viewed})
+        self.assertEqual(found('%intrud%'), {failed})
+        self.assertEqual(found('%failed%'), {failed})
+        self.assertEqual(found('%Data Viewed%'), {viewed})
+        self.assertEqual(found('%山田%'), {viewed})
+        self.assertEqual(found(f'party.party,{party.id}', '='), {viewed})
+        self.assertEqual(found('%name%'), {viewed})
+        self.assertEqual(found('%nobody%'), set())
+        self.assertEqual(found('%tanaka%', 'not ilike'), {failed})
+        self.assertEqual(login.rec_name, 'clerk')
+        # the event's label in the user's language
+        ja, = Lang.search([('code', '=', 'ja')])
+        Lang.load_translations([ja])
+        with Transaction().set_context(language='ja'):
+            self.assertEqual(found('%ログイン失敗%'), {failed})
+            self.assertEqual(found('%閲覧%'), {viewed})
+
+    @with_transaction()
     def test_report_output_and_batch_run(self):
         "Generated files and batch results are kept"
         pool = Pool()
