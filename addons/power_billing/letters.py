@@ -5,10 +5,11 @@ the letters of dunning levels (督促状, 解約予告通知, 解約通知). The
 shop connector (power_edi) sends them in batches."""
 import datetime as dt
 
-from power_core.letters import Letter
+from power_core.letters import Letter, render_html
 from power_core.notice import jdate
 
 from trytond.pool import Pool
+from trytond.report import Report
 
 from .notice import _one_line, _retailer
 
@@ -50,6 +51,17 @@ def slip_letters(slips, date=None):
                 amount=slip.amount, due_date=slip.due_date,
                 barcode=slip.barcode, **_addressee(slip.party, invoice)))
     return letters
+
+
+class SlipLetter(Report):
+    """Payment Slip (払込票): the konbini slip with its barcode, printed
+    from the slip form as the print shop prints it (a void slip is printed
+    too, for the record; its letter says nothing else)."""
+    __name__ = 'power.payment.slip.letter'
+
+    @classmethod
+    def render(cls, report, report_context):
+        return render_html(slip_letters(report_context['records']))
 
 
 def dunning_letters(dunnings, date=None):

@@ -340,6 +340,16 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
         customer, invoice = self.billed(company, 'konbini')
         slip, = Slip.search([('invoice', '=', invoice.id)])
         self.assertEqual(slip.due_date, DUE)
+        # printed from the slip form: a PDF with the amount and barcode
+        SlipLetter = pool.get('power.payment.slip.letter', type='report')
+        oext, content, _, name = SlipLetter.execute([slip.id], {})
+        self.assertEqual(oext, 'pdf')
+        self.assertTrue(content.startswith(b'%PDF'))
+        from power_core.letters import render_html
+        from ..letters import slip_letters
+        html = render_html(slip_letters([slip]))
+        self.assertIn(f'{slip.amount:,}', html)
+        self.assertIn('<svg', html)
         receipt, = Receipt.book('konbini', self.agents['konbini'],
             DUE - dt.timedelta(days=3), [{'customer_number':
                     customer.customer_number, 'amount': slip.amount,
