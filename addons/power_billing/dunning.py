@@ -33,6 +33,14 @@ class Level(metaclass=PoolMeta):
         help="What processing a dunning at this level does: send a "
         "reminder, send the termination warning (the termination date is "
         "set then), or terminate the contracts on that date.")
+    power_action_string = power_action.translated('power_action')
+
+    def get_rec_name(self, name):
+        # the level by its action in the reader's language (督促@督促から
+        # 解約まで), not by its position in the procedure (0@...)
+        if self.power_action and self.procedure:
+            return f'{self.power_action_string}@{self.procedure.rec_name}'
+        return super().get_rec_name(name)
 
     def test(self, line, date):
         result = super().test(line, date)

@@ -2,13 +2,16 @@
 # top level of this repository contains the full copyright notices and license terms.
 import datetime as dt
 from decimal import Decimal
+from unittest.mock import patch
 
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.power_cis.tests.tools import ListViewTestMixin
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from ..exceptions import MenuComponentError, MenuVersionError
+from .tools import FEB10, JAN10, BillingHelpers, with_billing_company
 
 
 class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
@@ -260,6 +263,44 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         Version.write([version], {'state': 'active'})
         with self.assertRaises(MenuVersionError):
             Version(version.id).apply_excel_data(new)
+
+    @with_transaction()
+    @with_billing_company
+    def test_dunning_list_in_japanese(self, company):
+        "The dunning list's level and state read in Japanese by a Japanese user"
+        pool = Pool()
+        Dunning = pool.get('account.dunning')
+        Lang = pool.get('ir.lang')
+        from ..payment import setup_collections
+        setup_collections(company)
+        helpers = BillingHelpers()
+        helpers.points = 0
+        contract = helpers.contract(company)
+        helpers.usage(contract, JAN10, FEB10, '259.6')
+        helpers.bill()
+        overdue = dt.date(2025, 3, 13)      # the day after the due date
+        with patch.object(pool.get('ir.date'), 'today',
+                return_value=overdue):
+            Dunning.generate_dunnings(overdue)
+        dunning, = Dunning.search([])
+        ja, = Lang.search([('code', '=', 'ja')])
+        Lang.load_translations([ja])
+        with Transaction().set_context(language='ja'):
+            fields = Dunning.fields_view_get(view_type='tree')['fields']
+            self.assertEqual(fields['level']['string'], '督促段階')
+            self.assertEqual(fields['state']['string'], '状態')
+            self.assertEqual(dict(fields['state']['selection']), {
+                    'draft': '下書き', 'waiting': '次段階待ち',
+                    'final': '最終段階'})
+            self.assertEqual(dict(fields['power_action']['selection'])[
+                    'reminder'], '督促')
+            row, = Dunning.read([dunning.id],
+                ['level.rec_name', 'state', 'power_action'])
+            self.assertEqual(row['level.']['rec_name'], '督促@督促から解約まで')
+            self.assertEqual(row['state'], 'draft')
+        # the levels read in the default language keep their English action
+        self.assertEqual(Dunning(dunning.id).level.rec_name,
+            'Reminder (督促)@督促から解約まで')
 
 
 def load_tests(loader, tests, pattern):
