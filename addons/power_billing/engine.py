@@ -447,8 +447,11 @@ class Chunk:
             total += adjustment.amount
         shares, tax = split_tax_included(total, amounts)
         kind = '（推定）' if values['kind'] == 'estimated' else ''
+        # the final bill goes to the forwarding address of the move-out
+        final = plan['contract'].final_address(d.end)
         return invoicing.InvoiceData(
-            party=customer, address=self.addresses.get(customer),
+            party=customer,
+            address=final.id if final else self.addresses.get(customer),
             account=self.receivable.get(customer, self.default_receivable),
             date=self.date, due_date=values['due_date'],
             lines=[invoicing.InvoiceLine(label, share, account, origin)

@@ -43,8 +43,9 @@ def notices(determinants):
             retailers[company.id] = _retailer(company, configuration)
         invoice = d.invoice
         version = d.contract_version
-        address = (version.billing_address if version.billing_address
-            else invoice.invoice_address)
+        # the final bill: the forwarding address of the move-out
+        address = (d.contract.final_address(d.end)
+            or version.billing_address or invoice.invoice_address)
         kinds = {c.code: c.kind for v in d.menu.versions
             for c in v.components}
         lines = tuple(_line(l, kinds, version.capacity_unit)

@@ -5,7 +5,7 @@ in one model; approving one creates or changes customer, supply point,
 contract and switching request in one transaction."""
 import datetime as dt
 
-from power_core.text import normalize_digits
+from power_core.ids import supply_point as supply_point_id
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -129,6 +129,17 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
     meter_removal = fields.Boolean(
         "Meter Removal", states=_visible('move_out'),
         help="Remove the meter (撤去) at the move-out.")
+    forwarding_postal_code = fields.Char(
+        "Forwarding Postal Code", strip=True, states=_visible('move_out'),
+        help="The postal code of the address the customer moves to.")
+    forwarding_address = fields.Char(
+        "Forwarding Address", strip=True, states=_visible('move_out'),
+        help="Where the final bill is mailed after the move-out; on "
+        "approval it becomes an address of the customer and the final bill "
+        "address of the contract.")
+    forwarding_phone = fields.Char(
+        "Forwarding Phone", strip=True, states=_visible('move_out'),
+        help="A phone number after the move-out (optional).")
 
     # legal
     explanation_document = fields.Many2One(
@@ -261,7 +272,7 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
         if values.get('supply_point_number'):
-            values['supply_point_number'] = normalize_digits(
+            values['supply_point_number'] = supply_point_id.compact(
                 values['supply_point_number'])
         return values
 
@@ -496,4 +507,27 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
             'removal' if self.meter_removal else 'termination',
             contract.supply_point, contract,
             requested_date=self.requested_date)
+        if self.forwarding_address:
+            contract.final_bill_address = self._forwarding_address()
+            contract.save()
         Contract.start_termination([contract])
+
+    def _forwarding_address(self):
+        """The customer's new address where the final bill goes, with the
+        forwarding phone among their contact mechanisms."""
+        pool = Pool()
+        Address = pool.get('party.address')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        customer = self.contract.customer
+        address, = Address.create([{
+                    'party': customer.id,
+                    'postal_code': self.forwarding_postal_code,
+                    'street': self.forwarding_address,
+                    }])
+        if self.forwarding_phone and self.forwarding_phone not in {
+                m.value for m in customer.contact_mechanisms
+                if m.type == 'phone'}:
+            ContactMechanism.create([{'party': customer.id, 'type': 'phone',
+                        'value': self.forwarding_phone,
+                        'address': address.id}])
+        return address

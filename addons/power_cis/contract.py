@@ -99,6 +99,13 @@ class Contract(
         ondelete='RESTRICT')
     campaign = fields.Many2One(
         'power.campaign', "Campaign", ondelete='RESTRICT')
+    final_bill_address = fields.Many2One(
+        'party.address', "Final Bill Address", ondelete='RESTRICT',
+        domain=[('party', '=', Eval('customer', -1))],
+        states={'invisible': ~Eval('state').in_(
+                ['terminating', 'terminated'])},
+        help="Where the final bill (the period that reaches the end of "
+        "supply) is mailed: the forwarding address of the move-out.")
     cancellation_reason = fields.Many2One(
         'power.cancellation.reason', "Cancellation Reason",
         ondelete='RESTRICT',
@@ -297,6 +304,14 @@ class Contract(
                     raise ContractValidationError(gettext(
                             'power_cis.msg_contract_delete_not_draft',
                             contract=contract.rec_name))
+
+    def final_address(self, period_end):
+        """The final bill address if the period [start, period_end) is the
+        last one, reaching the last day of supply; otherwise None."""
+        if (self.final_bill_address and self.end_date
+                and period_end >= self.end_date):
+            return self.final_bill_address
+        return None
 
     def change(self, date, kind, **values):
         """Add a version from date with values changed from the version in

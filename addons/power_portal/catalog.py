@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from power_core.areas import AREAS
+
 from trytond.transaction import Transaction
 
 SECONDS = 300
@@ -84,7 +86,10 @@ def _read(pool):
     companies = Company_.search([], order=[('id', 'ASC')], limit=1)
     company = (Company(companies[0].id, companies[0].rec_name)
         if companies else None)
-    areas = tuple(Area(a.code, a.name, a.operator_name)
+    # the consumer reads the areas' Japanese names (北海道, 東京, ...)
+    areas = tuple(Area(a.code,
+            AREAS[a.code].name_ja if a.code in AREAS else a.name,
+            a.operator_name)
         for a in GridArea.search([], order=[('code', 'ASC')]))
     menus, core_menus, kinds = [], {}, {}
     for menu in RateMenu.search([('portal_offered', '=', True)],

@@ -222,7 +222,7 @@ def simulate(page):
         'capacity': args.get('capacity', '30A'),
         'mode': args.get('mode', 'household'),
         'kwh': args.get('kwh', ''), 'household': args.get('household', '2')}
-    errors, results, month = {}, None, None
+    errors, results, month, unserved = {}, None, None, None
     if args.get('run'):
         if values['area'] not in {a.code for a in areas}:
             errors['area'] = 'エリアを選択してください。'
@@ -231,13 +231,11 @@ def simulate(page):
         months = []
         month = reference_month(page.catalog.regulated, values['area'])
         if values['mode'] == 'kwh':
-            try:
-                kwh = int(core.normalize_digits(values['kwh']))
-                if not 0 <= kwh <= 100000:
-                    raise ValueError
-                months = [(month, kwh)]
-            except ValueError:
-                errors['kwh'] = '1か月の使用量を0以上の整数（kWh）で入力してください。'
+            # a negative or absurd usage is refused, not rated as its size
+            clean, problems = core.check_fields(values, ['kwh'])
+            errors.update(problems)
+            if 'kwh' in clean:
+                months = [(month, clean['kwh'])]
         else:
             try:
                 year = core.household_year(values['household'])
@@ -247,12 +245,30 @@ def simulate(page):
                 months = [(m, year[m.month])
                     for m in core.months_back(month, 12)]
         if not errors:
-            results = _simulate(page, values['area'], values['capacity'],
-                months)
+            unserved = _unserved(page, values['area'], values['capacity'])
+            results = [] if unserved else _simulate(
+                page, values['area'], values['capacity'], months)
     return page.render('simulate.html', areas=areas, values=values,
-        errors=errors, results=results, month=month,
+        errors=errors, results=results, month=month, unserved=unserved,
         capacities=capacity_choices(menus),
         households=core.HOUSEHOLDS)
+
+
+def _unserved(page, area, capacity_text):
+    """Why no menu can be simulated in area (a grid area code) at
+    capacity_text, in Japanese; None when some menu is offered there.
+    Menus are tied to the areas where they are offered (the rate menu's
+    Grid Areas, none for every area)."""
+    offered = page.catalog.offered(area)
+    name = next((a.name for a in page.catalog.areas if a.code == area), area)
+    if not offered:
+        return (f'{name}エリアでは、現在お申込みいただける料金プランがありません'
+            '（このエリアへの電気の供給は行っておりません）。')
+    unit = capacity_rules.parse(capacity_text).unit
+    if not any(m.capacity_unit == unit for m in offered):
+        return (f'{name}エリアでは、契約容量{capacity_text}でお申込みいただける'
+            '料金プランがありません。契約容量を変えてお試しください。')
+    return None
 
 
 def _application_options(page, values):
@@ -940,11 +956,10 @@ def _check_change(page, kind, contract):
             errors['menu'] = '現在と異なる料金プランを選択してください。'
         return ({'menu': menus[code].id} if code and not errors else {}), (
             errors)
-    # move-out
-    values, errors = core.check_fields(form, ['requested_date'],
-        today=today() + dt.timedelta(days=1))
-    return ({'requested_date': values['requested_date']}
-        if 'requested_date' in values else {}), errors
+    # move-out: the last day and where the final bill goes
+    values, errors = core.check_move_out(form, today=today())
+    return ({name: values[name] for name in core.MOVE_OUT_FIELDS
+            if name in values} if not errors else {}), errors
 
 
 # --- points and inquiries ---------------------------------------------

@@ -41,7 +41,7 @@ _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(HERE / 'templates')),
     autoescape=True, trim_blocks=True, lstrip_blocks=True)
 _env.filters.update(yen=lambda v: notice.yen(v) + '円', number=notice.number,
-    jdate=notice.jdate, price=notice.price)
+    jdate=notice.jdate, price=notice.price, period=notice.period)
 
 
 def session_timeout():

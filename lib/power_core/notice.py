@@ -110,7 +110,7 @@ class Notice:
 
     @property
     def last_day(self):
-        return self.period_end - dt.timedelta(days=1)
+        return last_day(self.period_end)
 
     @property
     def untaxed(self):
@@ -182,13 +182,31 @@ def jdate(value, style='long'):
     return f'{value.year}年{value.month}月{value.day}日'
 
 
+def last_day(end):
+    """The last day of a period [start, end): the day before the reading
+    day that closed it (docs/rating.md)."""
+    return end - dt.timedelta(days=1)
+
+
+def period(start, end, style='long'):
+    """The period [start, end) as the customer reads it, from the previous
+    reading day to the day before the current one; the notice and the
+    portal print it with this.
+
+    >>> period(dt.date(2025, 10, 10), dt.date(2025, 11, 10))
+    '2025年10月10日〜2025年11月9日'
+    """
+    return f'{jdate(start, style)}〜{jdate(last_day(end), style)}'
+
+
 @lru_cache(maxsize=1)
 def _environment():
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader('power_core', 'templates'),
         autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
-    environment.filters.update(yen=yen, number=number, price=price, jdate=jdate)
+    environment.filters.update(yen=yen, number=number, price=price, jdate=jdate,
+        period=period)
     return environment
 
 

@@ -20,6 +20,7 @@ import functools
 import gzip
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +36,7 @@ from power_core.payments import find_card_number
 from power_core.simulators.grid import SEASON, SHAPE
 from power_core.tariff.formula import round_half_up
 from power_core.tariff.rating import Usage, band_kwh, rate
-from power_core.text import normalize_digits
+from power_core.text import normalize_code, normalize_digits
 
 # a household of level 1.0 uses about 260 kWh in an average month; the
 # months follow the seasonal shape of a Tokyo home (heating and cooling)
@@ -228,6 +229,12 @@ MESSAGES = {
     'password_match': '確認用パスワードが一致しません。',
     'text_long': '{label}は{size}文字以内で入力してください。',
     'member_id': '会員IDは8〜16桁の数字で入力してください。',
+    'kwh': '1か月の使用量を0以上の整数（kWh）で入力してください。',
+    'kwh_negative': ('使用量にマイナスの値は入力できません。1か月の使用量を'
+        '0以上の整数（kWh）で入力してください。'),
+    'kwh_large': ('1か月の使用量は100,000kWh以下で入力してください'
+        '（ご家庭では多くても月に数千kWhです）。'),
+    'date_tomorrow': '{label}は明日以降の日付を指定してください。',
     }
 
 LABELS = {
@@ -260,7 +267,17 @@ LABELS = {
     'category': 'お問い合わせの種類',
     'registration_code': '登録コード',
     'card_masked': 'クレジットカード',
+    'kwh': '1か月の使用量',
+    'forwarding_postal_code': '転居先の郵便番号',
+    'forwarding_address': '転居先のご住所',
+    'forwarding_phone': '転居先の電話番号',
     }
+# fields checked as another: the forwarding address is an address
+CHECKED_AS = {'forwarding_postal_code': 'postal_code',
+    'forwarding_address': 'address', 'forwarding_phone': 'phone'}
+# the most a month's usage can be in the simulation (a household uses a few
+# hundred kWh, a large shop some thousands)
+MAX_MONTH_KWH = 100000
 
 _EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$')
 _KANA = re.compile(r'^[\u30a0-\u30ff\u3000 ]+$')
@@ -268,7 +285,7 @@ _MEMBER = re.compile(r'^\d{8,16}$')
 TEXT_SIZE = {'contents': 2000, 'address': 200, 'holder_name': 80,
     'subject': 100, 'current_retailer': 80, 'current_customer_number': 30,
     'email': 254, 'password': 128, 'holder_kana': 80,
-    'account_holder': 80}
+    'account_holder': 80, 'forwarding_address': 200}
 # every other field: at most this many characters, before any cleaning
 DEFAULT_SIZE = 60
 
@@ -292,8 +309,34 @@ def _kana(value):
     return ' '.join(value.split())
 
 
+_MINUS = '-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70▲△'
+
+
+def _kwh(value):
+    """A month's kWh as typed (any width, thousands separators, a kWh
+    suffix) as an integer, or raise KeyError: a negative or absurd value
+    is refused, never rated as its absolute value.
+
+    >>> _kwh('１，２００ kWh'), _kwh(' 0 ')
+    (1200, 0)
+    """
+    value = unicodedata.normalize('NFKC', value).strip()
+    value = re.sub(r'\s*kwh$', '', value, flags=re.IGNORECASE)
+    value = ''.join(value.split())
+    if value[:1] and value[0] in _MINUS and re.fullmatch(
+            r'[\d,]*\d[\d,]*', value[1:], re.ASCII):
+        raise KeyError('kwh_negative')
+    if not re.fullmatch(r'\d{1,3}(,\d{3})+|\d+', value, re.ASCII):
+        raise KeyError('kwh')
+    kwh = int(value.replace(',', ''))
+    if kwh > MAX_MONTH_KWH:
+        raise KeyError('kwh_large')
+    return kwh
+
+
 def _clean(name, value):
     "The normalised value, or raise KeyError(message key)."
+    name = CHECKED_AS.get(name, name)
     if name in {'phone'}:
         value = normalize_digits(value)
         if not re.fullmatch(r'0\d{9,10}', value):
@@ -342,7 +385,9 @@ def _clean(name, value):
         if not _MEMBER.match(value):
             raise KeyError('member_id')
     elif name == 'customer_number':
-        value = normalize_digits(value).upper()
+        value = normalize_code(value)
+    elif name == 'kwh':
+        value = _kwh(value)
     elif name == 'registration_code':
         value = normalize_registration_code(value)
         if len(value) != REGISTRATION_CODE_LENGTH or not set(value) <= set(
@@ -645,6 +690,29 @@ def check_application_step(step, data, menus=(), capacities=(), today=None):
             clean['consent'] = 'yes'
     elif step != 'confirm':
         raise PowerCoreError(f"unknown step {step!r}", step)
+    return clean, errors
+
+
+# --- changes -------------------------------------------------------------
+
+MOVE_OUT_FIELDS = ('requested_date', 'forwarding_postal_code',
+    'forwarding_address', 'forwarding_phone')
+MOVE_OUT_LAST_DAY = 'ご利用を停止する日'
+
+
+def check_move_out(data, today=None):
+    """Check the move-out form: the last day of supply (after today) and
+    the forwarding address where the final bill is mailed (postal code and
+    address required, phone optional); return (clean, errors)."""
+    clean, errors = check_fields(data, MOVE_OUT_FIELDS,
+        optional=('forwarding_phone',))
+    if 'requested_date' in errors:
+        errors['requested_date'] = errors['requested_date'].replace(
+            LABELS['requested_date'], MOVE_OUT_LAST_DAY)
+    elif today and clean['requested_date'] <= today:
+        del clean['requested_date']
+        errors['requested_date'] = MESSAGES['date_tomorrow'].format(
+            label=MOVE_OUT_LAST_DAY)
     return clean, errors
 
 

@@ -3,7 +3,14 @@
 Staff and customers type digits and letters in full width (全角) as often as
 in half width (半角); jaconv converts between the two and between kana scripts.
 """
+import unicodedata
+
 import jaconv
+
+# what people type between the groups of a number: hyphens and dashes of
+# every width, the minus sign and the long vowel mark an IME gives for "-"
+DASHES = frozenset('-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc'
+    '\uff0d\uff70')
 
 
 def normalize_digits(value: str) -> str:
@@ -12,6 +19,20 @@ def normalize_digits(value: str) -> str:
     for sep in (' ', '-', '\u3000', '\u2010', '\u2212', '\u30fc', '\uff0d'):
         value = value.replace(sep, '')
     return value
+
+
+def normalize_code(value: str) -> str:
+    """Return an identifier (customer number, supply point number) as stored:
+    NFKC (full-width letters and digits become half width), without any
+    space (also no-break, ideographic, tabs) or dash between its groups, in
+    upper case.
+
+    >>> normalize_code(' ｃ０００\u3000０００\u00a0００４－ ')
+    'C000000004'
+    """
+    value = unicodedata.normalize('NFKC', str(value or ''))
+    return ''.join(c for c in value
+        if not c.isspace() and c not in DASHES).upper()
 
 
 def search_key(value: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 from power_core.errors import ValidationError
 from power_core.notice import (
-    Month, Notice, NoticeLine, Retailer, jdate, price, render_html,
+    Month, Notice, NoticeLine, Retailer, jdate, period, price, render_html,
     render_pdf, yen)
 
 RETAILER = Retailer('みらい電力株式会社', '東京都千代田区丸の内1-1-1',
@@ -107,3 +107,14 @@ def test_registration_code_printed_only_when_given():
     page = text(render_html(notice(registration_code='K7M2-Q9ZX-4PTA')))
     assert '登録コード： K7M2-Q9ZX-4PTA' in page
     assert '登録コード' not in text(render_html(notice()))
+
+
+def test_period_ends_the_day_before_the_reading_day():
+    "[start, end): the period ends the day before the reading day; the portal prints the same text (issue 22 item 7)"
+    start, end = dt.date(2025, 10, 10), dt.date(2025, 11, 10)
+    assert period(start, end) == '2025年10月10日〜2025年11月9日'
+    assert period(start, end, 'short') == '10月10日〜11月9日'
+    page = text(render_html(notice(period_start=start, period_end=end)))
+    assert '10月10日〜11月9日（31日間）' in page
+    assert '検針日 2025年11月10日' in page
+    assert '〜11月10日' not in page

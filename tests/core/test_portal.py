@@ -310,3 +310,73 @@ def test_free_text_bounded_and_clean():
     _, errors = portal.check_application_step('payment', {
             'payment_kind': 'card', 'card_token': 'tok_' + 'x' * 5000})
     assert 'card_token' in errors
+
+
+def test_simulated_usage_refuses_negative_and_absurd_kwh():
+    "−5 kWh is refused, not rated as 5 kWh; nor are more than 100,000 kWh a month (issue 22 item 7)"
+    for text in ['-5', '−5', '－５', 'ー5', '▲5', ' - 5 ']:
+        clean, errors = portal.check_fields({'kwh': text}, ['kwh'])
+        assert clean == {} and errors == {
+            'kwh': portal.MESSAGES['kwh_negative']}, text
+    assert 'マイナス' in portal.MESSAGES['kwh_negative']
+    for text in ['100001', '１０００００１', '99,999,999']:
+        _, errors = portal.check_fields({'kwh': text}, ['kwh'])
+        assert errors == {'kwh': portal.MESSAGES['kwh_large']}, text
+    assert '100,000kWh以下' in portal.MESSAGES['kwh_large']
+    for text in ['abc', '3.5', '٣٠٠', '1e3']:
+        _, errors = portal.check_fields({'kwh': text}, ['kwh'])
+        assert '0以上の整数' in errors['kwh'], text
+    for text, kwh in [('300', 300), ('３００', 300), (' 1,200 ', 1200),
+            ('0', 0), ('100000', 100000), ('300kWh', 300)]:
+        assert portal.check_fields({'kwh': text}, ['kwh']) == (
+            {'kwh': kwh}, {}), text
+
+
+def test_customer_and_supply_point_numbers_normalised():
+    "Full width, lower case, spaces of any kind: the number as stored (issue 22 item 7)"
+    for typed in ['Ｃ０００００００４２', 'c000000042', ' c000 000 042 ',
+            'ｃ０００\u3000０００\u00a0０４２', 'C-000-000-042\t',
+            'Ｃ－０００‐０００—０４２']:
+        assert portal.check_fields({'customer_number': typed},
+            ['customer_number']) == ({'customer_number': 'C000000042'}, {}), (
+                typed)
+    for typed in ['０３００ ００１２ ３４５６\u00a07890 1234 56',
+            '03\u00a00000-1234-5678-9012-3456\t', '03—0000—1234—5678—9012—3456']:
+        assert portal.check_fields({'supply_point': typed},
+            ['supply_point']) == (
+                {'supply_point': '0300001234567890123456'}, {}), typed
+
+
+def test_move_out_needs_the_forwarding_address():
+    "The final bill's address: postal code and address required, phone optional (issue 22 item 7)"
+    today = dt.date(2026, 3, 1)
+    clean, errors = portal.check_move_out({'requested_date': '2026-03-20'},
+        today=today)
+    assert errors == {
+        'forwarding_postal_code': '転居先の郵便番号を入力してください。',
+        'forwarding_address': '転居先のご住所を入力してください。'}
+    clean, errors = portal.check_move_out({'requested_date': '2026-03-20',
+            'forwarding_postal_code': '12-345', 'forwarding_address': '大阪市',
+            'forwarding_phone': '12345'}, today=today)
+    assert errors == {'forwarding_postal_code': portal.MESSAGES['postal_code'],
+        'forwarding_phone': portal.MESSAGES['phone']}
+    assert clean == {'requested_date': dt.date(2026, 3, 20),
+        'forwarding_address': '大阪市'}
+    clean, errors = portal.check_move_out({'requested_date': '２０２６-０３-２０',
+            'forwarding_postal_code': '５３０ー０００１',
+            'forwarding_address': ' 大阪府大阪市北区梅田1-1 ',
+            'forwarding_phone': ''}, today=today)
+    assert errors == {}
+    assert clean == {'requested_date': dt.date(2026, 3, 20),
+        'forwarding_postal_code': '530-0001',
+        'forwarding_address': '大阪府大阪市北区梅田1-1'}
+    # the last day is tomorrow at the earliest
+    clean, errors = portal.check_move_out({'requested_date': '2026-03-01',
+            'forwarding_postal_code': '5300001',
+            'forwarding_address': '大阪府大阪市北区梅田1-1',
+            'forwarding_phone': '06-1234-5678'}, today=today)
+    assert errors == {
+        'requested_date': 'ご利用を停止する日は明日以降の日付を指定してください。'}
+    assert clean['forwarding_phone'] == '0612345678'
+    _, errors = portal.check_move_out({}, today=today)
+    assert errors['requested_date'] == 'ご利用を停止する日を入力してください。'

@@ -620,7 +620,7 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         _, body = self.post(client, '/changes', {
                 'kind': 'move_out', 'contract': own['contract'],
                 'requested_date': '2000-01-01'})
-        self.assertIn('本日以降の日付', body)
+        self.assertIn('明日以降の日付', body)
         _, body = self.post(client, '/points', {'member_id': 'PT-0001234'})
         self.assertIn('会員IDは8〜16桁の数字で入力してください', body)
         _, body = self.post(client, '/points', {'member_id': '１２３４-５６７８-９０'})
@@ -1168,3 +1168,209 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             self.assertIn(party, Code.current([party]))
             self.assertEqual(Code.issue_missing(), [])
             transaction.rollback()
+
+    # --- issue 22 item 7 ------------------------------------------------
+
+    def test_simulation_refuses_negative_and_absurd_usage(self):
+        "−5 kWh is refused with a message, not rated as 5 kWh; so are more than 100,000 kWh; the value stays in the form (issue 22 item 7)"
+        client = self.client()
+        for kwh, message in [('-5', 'マイナスの値は入力できません'),
+                ('－５', 'マイナスの値は入力できません'),
+                ('100001', '100,000kWh以下')]:
+            with self.subTest(kwh=kwh):
+                response, body = self.get(client, '/simulate?run=1&area=03'
+                    f'&capacity=30A&mode=kwh&kwh={kwh}')
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(message, body)
+                self.assertNotIn('試算結果', body)
+                self.assertIn(f'name="kwh" inputmode="numeric" value="{kwh}"',
+                    body)
+        _, body = self.get(client,
+            '/simulate?run=1&area=03&capacity=30A&mode=kwh&kwh=5')
+        self.assertIn('試算結果', body)
+
+    def test_simulation_in_an_area_without_menus(self):
+        "An area where no menu is offered says so instead of an empty table (issue 22 item 7)"
+        from ..catalog import clear
+
+        def tie_menus(codes):
+            with Transaction().start(DB_NAME, 0) as transaction:
+                pool = Pool()
+                Menu = pool.get('power.rate_menu')
+                GridArea = pool.get('power.grid_area')
+                areas = GridArea.search([('code', 'in', codes)])
+                menus = Menu.search([('portal_offered', '=', True)])
+                Menu.write(menus, {'areas': [('remove',
+                                [a.id for m in menus for a in m.areas])]})
+                if areas:
+                    Menu.write(menus,
+                        {'areas': [('add', [a.id for a in areas])]})
+                transaction.commit()
+            clear()
+        # as in the demo: the menus are offered in Tokyo only
+        tie_menus(['03'])
+        self.addCleanup(tie_menus, [])
+        client = self.client()
+        _, body = self.get(client,
+            '/simulate?run=1&area=01&capacity=30A&mode=kwh&kwh=300')
+        self.assertIn('北海道エリアでは、現在お申込みいただける料金プランがありません',
+            body)
+        self.assertNotIn('<table class="results">', body)
+        self.assertIn('<option value="01" selected>', body)
+        _, body = self.get(client, '/simulate?run=1&area=01&capacity=30A'
+            '&mode=household&household=2')
+        self.assertIn('北海道エリアでは、現在お申込みいただける料金プランがありません',
+            body)
+        _, body = self.get(client,
+            '/simulate?run=1&area=03&capacity=30A&mode=kwh&kwh=300')
+        self.assertIn('<table class="results">', body)
+        self.assertNotIn('お申込みいただける料金プランがありません', body)
+
+    def test_registration_with_full_width_numbers(self):
+        "A customer number and supply point typed in full width, lower case or with any spaces register (issue 22 item 7)"
+        self._unlimited_registrations()
+        _, number, point, code = self._new_customer('森 六郎')
+        wide = number.lower().translate({c: c + 0xfee0 for c in range(33, 127)})
+        typed_number = f' {wide[:4]}\u3000{wide[4:7]}\u00a0{wide[7:]}\t'
+        typed_point = '\u00a0'.join(point[i:i + 4] for i in range(0, 22, 4))
+        with mock.patch(SEND):
+            _, body = self.post(self.client(), '/register', {
+                    'customer_number': typed_number,
+                    'supply_point': typed_point, 'registration_code': code,
+                    'email': 'rokuro@example.jp',
+                    'password': 'kumo-no-ue-2026',
+                    'password2': 'kumo-no-ue-2026'})
+        self.assertIn('確認メールをお送りしました', body)
+
+    def _new_member(self, name, email):
+        "(customer id, contract id) of a new customer with a confirmed account"
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Company = pool.get('company.company')
+            WebUser = pool.get('web.user')
+            company, = Company.search([], limit=1)
+            PortalTestCase.extra_points = getattr(
+                PortalTestCase, 'extra_points', 100) + 1
+            self.points = PortalTestCase.extra_points
+            with transaction.set_context(company=company.id):
+                contract = self.contract(company, name=name)
+            WebUser(email=email, password=PASSWORD, party=contract.customer,
+                email_valid=True).save()
+            result = contract.customer.id, contract.id
+            transaction.commit()
+        return result
+
+    def test_move_out_asks_where_the_final_bill_goes(self):
+        "Move-out needs the forwarding address (postal code, address; phone optional); staff see it on the application and, approved, the final bill is mailed there (issue 22 item 7)"
+        party, contract_id = self._new_member('高橋 七郎', 'shichiro@example.jp')
+        client = self.client()
+        response, _ = self.post(client, '/login',
+            {'email': 'shichiro@example.jp', 'password': PASSWORD})
+        self.assertEqual(response.status_code, 303)
+        _, body = self.get(client, '/changes')
+        for name in ['forwarding_postal_code', 'forwarding_address',
+                'forwarding_phone']:
+            self.assertIn(f'name="{name}"', body)
+        last_day = dt.date.today() + dt.timedelta(days=14)
+        form = {'kind': 'move_out', 'contract': contract_id,
+            'requested_date': last_day.isoformat()}
+        _, body = self.post(client, '/changes', form)
+        self.assertIn('転居先の郵便番号を入力してください', body)
+        self.assertIn('転居先のご住所を入力してください', body)
+        _, body = self.post(client, '/changes', dict(form,
+                forwarding_postal_code='53-0001',
+                forwarding_address='大阪府大阪市北区梅田1-1',
+                forwarding_phone='12345'))
+        self.assertIn('郵便番号は7桁の数字で入力してください', body)
+        self.assertIn('電話番号は0から始まる10桁または11桁', body)
+        # the values are kept
+        self.assertIn('value="大阪府大阪市北区梅田1-1"', body)
+        self.assertIn('value="53-0001"', body)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Application = Pool().get('power.application')
+            self.assertEqual(Application.search_count(
+                    [('customer', '=', party)]), 0)
+        with mock.patch(SEND):
+            _, body = self.post(client, '/changes', dict(form,
+                    forwarding_postal_code='５３０ー０００１',
+                    forwarding_address='大阪府大阪市北区梅田1-1 梅田ハイツ101',
+                    forwarding_phone='06-1234-5678'))
+        self.assertIn('引越し（ご利用の停止）のお申込みを受け付けました', body)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Application = pool.get('power.application')
+            Contract = pool.get('power.contract')
+            Company = pool.get('company.company')
+            application, = Application.search([('customer', '=', party)])
+            # what the CIS stores, as staff read it on the application
+            self.assertEqual((application.kind, application.requested_date,
+                    application.forwarding_postal_code,
+                    application.forwarding_address,
+                    application.forwarding_phone),
+                ('move_out', last_day, '530-0001',
+                    '大阪府大阪市北区梅田1-1 梅田ハイツ101', '0612345678'))
+            arch = Application.fields_view_get(view_type='form')['arch']
+            for name in ['forwarding_postal_code', 'forwarding_address',
+                    'forwarding_phone']:
+                self.assertIn(f'name="{name}"', arch)
+            # approved: a new address of the customer, the contract's final
+            # bill address
+            company, = Company.search([], limit=1)
+            with transaction.set_context(company=company.id):
+                Application.approve([application])
+            contract = Contract(contract_id)
+            self.assertEqual(contract.state, 'terminating')
+            address = contract.final_bill_address
+            self.assertEqual((address.party.id, address.postal_code,
+                    address.street), (party, '530-0001',
+                    '大阪府大阪市北区梅田1-1 梅田ハイツ101'))
+            self.assertIn('0612345678', [m.value
+                    for m in address.party.contact_mechanisms
+                    if m.type == 'phone'])
+            self.assertIn('final_bill_address',
+                Contract.fields_view_get(view_type='form')['arch'])
+            # the final bill (its period reaches the last day of supply)
+            # goes to the forwarding address; a bill before it does not
+            contract.end_date = FEB10
+            contract.save()
+            self.fuel(dt.date(2025, 1, 1), '-6.40')
+            self.usage(contract, JAN10 - dt.timedelta(days=31), JAN10, '210')
+            self.usage(contract, JAN10, FEB10, '180')
+            with transaction.set_context(company=company.id):
+                self.bill(contracts=[contract.id])
+            from trytond.modules.power_billing.notice import notices
+            first, final = sorted(self.determinants(contract),
+                key=lambda d: d.start)
+            self.assertEqual(final.end, FEB10)
+            self.assertEqual(final.invoice.invoice_address, address)
+            self.assertNotEqual(first.invoice.invoice_address, address)
+            first_notice, final_notice = notices([first, final])
+            self.assertEqual((final_notice.postal_code,
+                    final_notice.billing_address),
+                ('530-0001', '大阪府大阪市北区梅田1-1 梅田ハイツ101'))
+            self.assertNotEqual(first_notice.postal_code, '530-0001')
+            transaction.rollback()
+
+    def test_bill_period_as_on_the_notice(self):
+        "The portal's bill pages end the period the day before the reading day, as the PDF notice does (issue 22 item 7)"
+        own = self.data['a']
+        client = self.login('a')
+        # the bill of [2025-01-10, 2025-02-10): read on 10 February
+        _, body = self.get(client, f"/bills/{own['bill']}")
+        self.assertIn('2025年1月10日〜2025年2月9日', body)
+        self.assertNotIn('〜2025年2月10日', body)
+        _, body = self.get(client, '/bills')
+        self.assertIn('1月10日〜2月9日', body)
+        self.assertNotIn('〜2月10日', body)
+        _, body = self.get(client, '/dashboard')
+        self.assertIn('2025年1月10日〜2025年2月9日', body)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            pool = Pool()
+            Determinant = pool.get('power.billing.determinant')
+            from trytond.modules.power_billing.notice import notices
+            from power_core.notice import render_html
+            notice, = notices([Determinant(own['bill'])])
+            page = re.sub(r'\s+', ' ', re.sub(r'<[^>]+>', ' ',
+                    render_html(notice)))
+        self.assertIn('1月10日〜2月9日（31日間）', page)
+        self.assertIn('検針日 2025年2月10日', page)

@@ -18,14 +18,15 @@ power_core.errors.InvalidComponent: ...
 from power_core.areas import AREAS, Area
 from power_core.errors import (
     InvalidComponent, InvalidFormat, InvalidLength, ValidationError)
-from power_core.text import normalize_digits
+from power_core.text import normalize_code
 
 LENGTH = 22
 
 
 def compact(number: str) -> str:
-    "Remove spaces and hyphens and turn full-width digits half-width."
-    return normalize_digits(number).strip()
+    """Remove spaces (any kind) and hyphens or dashes and turn full-width
+    digits half-width."""
+    return normalize_code(number)
 
 
 def validate(number: str) -> str:
