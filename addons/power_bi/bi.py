@@ -4,7 +4,11 @@
 the original: each is one SQL query (python-sql, so it runs on PostgreSQL
 and SQLite alike) whose rows stream into a power_core Table, written as
 XLSX in constant memory or as PDF. Reports 9 and 13 are the collection
-reports of power_billing."""
+reports of power_billing.
+
+Times are shown in Japan time (JST; Tryton stores naive UTC) and the date
+filters of timestamps are Japan days; a selection shows its label in the
+language of the export's context (fields_get)."""
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -17,9 +21,11 @@ from power_core.tables import Column, Table
 
 from trytond.modules.power_cis import replica
 from trytond.pool import Pool
+from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 
 FETCH = 2000
+TIMEZONE = 'Asia/Tokyo'
 
 
 @dataclass(frozen=True)
@@ -28,13 +34,15 @@ class Filters:
     date_to: dt.date = None
     month: dt.date = None          # the last month of report 8
 
-    def between(self, column):
-        "The condition of column (a date or timestamp) within the dates."
+    def between(self, column, timestamp=False):
+        """The condition of column within the dates: a date column, or a
+        timestamp (naive UTC) column within the Japan days."""
+        bound = _utc if timestamp else (lambda date: date)
         condition = Literal(True)
         if self.date_from:
-            condition &= column >= self.date_from
+            condition &= column >= bound(self.date_from)
         if self.date_to:
-            condition &= column < self.date_to + dt.timedelta(days=1)
+            condition &= column < bound(self.date_to + dt.timedelta(days=1))
         return condition
 
 
@@ -75,13 +83,34 @@ def _date(value):
     return value
 
 
+def _utc(date):
+    "The naive UTC timestamp at which date begins in Japan."
+    return dt.datetime.combine(date, dt.time(), tz.get_tzinfo(TIMEZONE)
+        ).astimezone(tz.UTC).replace(tzinfo=None)
+
+
+def _time(value):
+    "A timestamp as Tryton stores it (naive UTC) in Japan time, naive."
+    value = _date(value)
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=tz.UTC).astimezone(
+            tz.get_tzinfo(TIMEZONE)).replace(tzinfo=None)
+    return value
+
+
+def _when(key, header):
+    "The column of a time, in Japan time."
+    return Column(key, f'{header}（JST）', 'datetime')
+
+
 def _tables(*names):
     pool = Pool()
     return [pool.get(n).__table__() for n in names]
 
 
 def _labels(model, field_name):
-    "{value: label} of a selection field."
+    """{value: label} of a selection field, the labels in the language of
+    the transaction (Japanese for a Japanese user's export)."""
     Model = Pool().get(model)
     return dict(Model.fields_get([field_name])[field_name]['selection'])
 
@@ -89,12 +118,12 @@ def _labels(model, field_name):
 # --- CRM ---------------------------------------------------------------
 
 INQUIRY_COLUMNS = [
-    Column('number', '受付番号'), Column('received', '受付日時'),
+    Column('number', '受付番号'), _when('received', '受付日時'),
     Column('channel', 'チャネル'), Column('category', '分類'),
     Column('customer_number', '顧客番号'), Column('customer', '顧客名'),
     Column('subject', '件名'), Column('state', '状態'),
     Column('responses', '対応回数', 'int', total=True),
-    Column('last_response', '最終対応日時')]
+    _when('last_response', '最終対応日時')]
 
 
 def _inquiries(filters, with_address=False):
@@ -123,13 +152,13 @@ def _inquiries(filters, with_address=False):
     channels = _labels('power.inquiry', 'channel')
     states = _labels('power.inquiry', 'state')
     for row in stream(query.select(*columns,
-                where=filters.between(inquiry.received_at),
+                where=filters.between(inquiry.received_at, timestamp=True),
                 order_by=[inquiry.received_at, inquiry.id])):
         row = list(row)
-        row[1] = _date(row[1])
+        row[1] = _time(row[1])
         row[2] = channels.get(row[2], row[2])
         row[7] = states.get(row[7], row[7])
-        row[9] = _date(row[9])
+        row[9] = _time(row[9])
         if with_address:
             row = row[:10] + [' '.join(p for p in row[10:14] if p), row[14]]
         yield row
@@ -396,7 +425,8 @@ def _invalid_methods(kind, filters):
         method.card_expiry, method.account_number, method.status_note,
         Coalesce(method.write_date, method.create_date),
         where=(method.kind == kind) & (method.state == 'invalid')
-        & filters.between(Coalesce(method.write_date, method.create_date)),
+        & filters.between(Coalesce(method.write_date, method.create_date),
+            timestamp=True),
         # an expression, not the column: with the column a server-side
         # cursor walks the whole index of customer numbers for a few rows
         order_by=[Concat(party.customer_number, '')])
@@ -404,14 +434,14 @@ def _invalid_methods(kind, filters):
     for row in stream(query):
         row = list(row)
         row[4] = mask_account(row[4]) if row[4] else None
-        row[6] = _date(row[6])
+        row[6] = _time(row[6])
         yield row
 
 
 _METHOD_COLUMNS = [Column('customer_number', '顧客番号'), Column('name', '氏名'),
     Column('card', 'カード番号（マスク）'), Column('expiry', '有効期限'),
     Column('account', '口座番号（マスク）'), Column('note', '理由'),
-    Column('changed', '無効になった日時')]
+    _when('changed', '無効になった日時')]
 
 
 @report(10, 'invalid_cards', '洗替で無効になったカード')
@@ -470,10 +500,10 @@ def portal_status(filters):
         for number, name, email, valid, created, active in stream(query):
             status = ('未登録' if not email else '停止' if not active
                 else '登録済み' if valid else 'メール確認待ち')
-            yield [number, name, email, status, _date(created)]
+            yield [number, name, email, status, _time(created)]
     return Table('ポータル登録状況', [Column('customer_number', '顧客番号'),
             Column('name', '氏名'), Column('email', '登録メール'),
-            Column('status', '登録状況'), Column('registered', '登録日時')],
+            Column('status', '登録状況'), _when('registered', '登録日時')],
         rows())
 
 
@@ -486,20 +516,20 @@ def _print_exchanges(filters, contract_related):
     query = exchange.select(exchange.number, exchange.received,
         exchange.kind, exchange.name, exchange.records, exchange.size,
         exchange.state, exchange.checksum,
-        where=condition & filters.between(exchange.received),
+        where=condition & filters.between(exchange.received, timestamp=True),
         order_by=[exchange.received, exchange.id])
     kinds = {'print_usage_notice': '電気ご使用量のお知らせ',
         'print_payment_slip': '払込票', 'print_dunning_letter': '督促状等',
         'print_conclusion_notice': '契約締結後交付書面'}
     for row in stream(query):
         row = list(row)
-        row[1] = _date(row[1])
+        row[1] = _time(row[1])
         row[2] = kinds.get(row[2], row[2])
         row[6] = states.get(row[6], row[6])
         yield row
 
 
-_PRINT_COLUMNS = [Column('number', '連携番号'), Column('sent', '作成日時'),
+_PRINT_COLUMNS = [Column('number', '連携番号'), _when('sent', '作成日時'),
     Column('kind', '種類'), Column('file', 'ファイル名'),
     Column('records', '件数', 'int', total=True), Column('size', 'バイト数', 'int'),
     Column('state', '状態'), Column('checksum', 'SHA-256')]

@@ -4,12 +4,16 @@
 base records by a scheduled action (or the Refresh KPI wizard), read by
 Tryton graph views: a row per month (sales, kWh, switch-ins, switch-outs,
 live contracts) and a snapshot (customers by area, contracts by state,
-receivables by age, payment method mix, switch-in pipeline)."""
+receivables by age, payment method mix, switch-in pipeline). A snapshot row
+of a state or a kind keeps its key: it reads as its label in the reader's
+language, whoever refreshed it (the scheduled action runs in the server's
+language)."""
 import datetime as dt
 from collections import Counter, defaultdict
 
 from sql.aggregate import Count
 
+from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.wizard import StateTransition, Wizard
@@ -24,6 +28,12 @@ SNAPSHOT_KINDS = [
     ('method', "Payment Method Mix"),
     ('pipeline', "Switch-in Pipeline"),
     ]
+# the selection each kind's keys are values of
+SNAPSHOT_SELECTIONS = {
+    'state': ('power.contract', 'state'),
+    'method': ('power.payment.method', 'kind'),
+    'pipeline': ('power.switching.request', 'state'),
+    }
 
 
 class Month(ModelSQL, ModelView):
@@ -96,7 +106,11 @@ class Snapshot(ModelSQL, ModelView):
     __name__ = 'power.bi.kpi.snapshot'
     kind = fields.Selection(SNAPSHOT_KINDS, "Kind", readonly=True)
     sequence = fields.Integer("Sequence", readonly=True)
-    label = fields.Char("Label", readonly=True)
+    label = fields.Function(fields.Char("Label"), 'get_label')
+    text = fields.Char("Text", readonly=True,
+        help="The label of an area or an age bucket.")
+    key = fields.Char("Key", readonly=True,
+        help="The value of a state or a kind, shown as its label.")
     count = fields.Integer("Count", readonly=True)
     amount = fields.Integer("Amount (yen)", readonly=True)
     date = fields.Date("As Of", readonly=True)
@@ -107,6 +121,29 @@ class Snapshot(ModelSQL, ModelView):
         cls._order = [('kind', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')]
 
     @classmethod
+    def __register__(cls, module):
+        # Migration: the label was stored in the refresh's language
+        if backend.TableHandler.table_exist(cls._table):
+            table_h = cls.__table_handler__(module)
+            if (table_h.column_exist('label')
+                    and not table_h.column_exist('text')):
+                table_h.column_rename('label', 'text')
+        super().__register__(module)
+
+    @classmethod
+    def get_label(cls, snapshots, name):
+        "The text, or the key's label in the language of the transaction."
+        pool = Pool()
+        labels = {}
+        for kind, (model, field) in SNAPSHOT_SELECTIONS.items():
+            if any(s.kind == kind and s.key for s in snapshots):
+                labels[kind] = dict(pool.get(model).fields_get(
+                        [field])[field]['selection'])
+        return {s.id: labels[s.kind].get(s.key, s.key)
+            if s.key and s.kind in labels else s.text
+            for s in snapshots}
+
+    @classmethod
     def refresh(cls, today=None):
         pool = Pool()
         today = today or pool.get('ir.date').today()
@@ -114,8 +151,11 @@ class Snapshot(ModelSQL, ModelView):
 
         def add(kind, items):
             for n, (label, count, amount) in enumerate(items):
-                rows.append({'kind': kind, 'sequence': n, 'label': label,
-                        'count': count, 'amount': amount, 'date': today})
+                keyed = kind in SNAPSHOT_SELECTIONS
+                text, key = (None, label) if keyed else (label, None)
+                rows.append({'kind': kind, 'sequence': n, 'text': text,
+                        'key': key, 'count': count, 'amount': amount,
+                        'date': today})
         contract = pool.get('power.contract').__table__()
         point = pool.get('power.supply_point').__table__()
         area = pool.get('power.grid_area').__table__()
@@ -128,9 +168,7 @@ class Snapshot(ModelSQL, ModelView):
                         Count(contract.customer, distinct=True),
                         where=contract.state.in_(live),
                         group_by=[area.name], order_by=[area.name]))])
-        states = dict(pool.get('power.contract').fields_get(
-                ['state'])['state']['selection'])
-        add('state', [(states.get(s, s), n, 0) for s, n in stream(
+        add('state', [(s, n, 0) for s, n in stream(
                     contract.select(contract.state, Count(contract.id),
                         group_by=[contract.state],
                         order_by=[contract.state]))])
@@ -143,17 +181,13 @@ class Snapshot(ModelSQL, ModelView):
                 ages[item['bucket']][1] += item['open']
         add('age', [(label, *ages[label]) for _, label in BUCKETS])
         method = pool.get('power.payment.method').__table__()
-        kinds = dict(pool.get('power.payment.method').fields_get(
-                ['kind'])['kind']['selection'])
-        add('method', [(kinds.get(k, k), n, 0) for k, n in stream(
+        add('method', [(k, n, 0) for k, n in stream(
                     method.select(method.kind, Count(method.id),
                         where=method.state.in_(['pending', 'valid',
                                 'invalid']),
                         group_by=[method.kind], order_by=[method.kind]))])
         request = pool.get('power.switching.request').__table__()
-        request_states = dict(pool.get('power.switching.request').fields_get(
-                ['state'])['state']['selection'])
-        add('pipeline', [(request_states.get(s, s), n, 0) for s, n in stream(
+        add('pipeline', [(s, n, 0) for s, n in stream(
                     request.select(request.state, Count(request.id),
                         where=(request.kind.in_(['switch_in',
                                     'reconnection']))

@@ -256,7 +256,10 @@ def dunning_targets(as_of):
     party = pool.get('party.party').__table__()
     level = pool.get('account.dunning.level').__table__()
     Level = pool.get('account.dunning.level')
-    actions = dict(Dunning.power_action.selection)
+    # the labels in the language of the transaction (the user's)
+    labels = Dunning.fields_get(['power_action', 'state'])
+    actions = dict(labels['power_action']['selection'])
+    states = dict(labels['state']['selection'])
     cursor = Transaction().connection.cursor()
     cursor.execute(*dunning.join(line, condition=dunning.line == line.id
             ).join(move, condition=line.move == move.id
@@ -292,7 +295,7 @@ def dunning_targets(as_of):
                     Level(level_id).rec_name if level_id else ''),
                 'termination_date': _day(termination),
                 'protected': '保護' if protected else '',
-                'state': state})
+                'state': states.get(state, state)})
     return Table('督促対象一覧', [Column('customer_number', 'お客さま番号'),
             Column('customer', 'お客さま名'), Column('invoice', '請求書'),
             Column('due_date', '支払期日', 'date'),

@@ -15,7 +15,7 @@ from decimal import Decimal
 from .errors import ValidationError
 from .notice import _environment, _refuse
 
-KINDS = ('text', 'yen', 'int', 'date', 'kwh')
+KINDS = ('text', 'yen', 'int', 'date', 'datetime', 'kwh')
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ def write_xlsx(tables):
             'int': workbook.add_format({'num_format': '#,##0'}),
             'kwh': workbook.add_format({'num_format': '#,##0.0'}),
             'date': workbook.add_format({'num_format': 'yyyy-mm-dd'}),
+            'datetime': workbook.add_format(
+                {'num_format': 'yyyy-mm-dd hh:mm:ss'}),
             'text': None}
         bold = workbook.add_format({'bold': True, 'num_format': '#,##0'})
         used = set()
@@ -94,6 +96,10 @@ def write_xlsx(tables):
                         sheet.write_datetime(row_number, col,
                             dt.datetime.combine(value, dt.time()),
                             formats['date'])
+                    elif column.kind == 'datetime':
+                        # a naive datetime, already in the time zone shown
+                        sheet.write_datetime(row_number, col, value,
+                            formats['datetime'])
                     elif column.kind in {'yen', 'int', 'kwh'}:
                         sheet.write_number(row_number, col, float(value)
                             if isinstance(value, Decimal) else value,
@@ -126,6 +132,8 @@ def format_value(value, kind):
         return f'{Decimal(value):,.1f}'
     if kind == 'date':
         return f'{value:%Y-%m-%d}'
+    if kind == 'datetime':
+        return f'{value:%Y-%m-%d %H:%M:%S}'
     return str(value)
 
 

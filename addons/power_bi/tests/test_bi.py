@@ -162,8 +162,10 @@ class BITestCase(BillingHelpers, unittest.TestCase):
         for inquiry in Inquiry.browse(inquiries):
             row = report[inquiry.number]
             self.assertEqual(row[8], len(inquiry.responses))
-            self.assertEqual(row[9], max((r.date for r in inquiry.responses),
-                    default=None))
+            # in Japan time, 9 hours ahead of the UTC stored
+            last = max((r.date for r in inquiry.responses), default=None)
+            self.assertEqual(row[9],
+                last + dt.timedelta(hours=9) if last else None)
             self.assertEqual(row[5], inquiry.customer.name)
         bpo = {r[0]: r for r in rows(2)}
         self.assertIn('千代田1-1', bpo[inquiries[0].number][10])
@@ -181,6 +183,77 @@ class BITestCase(BillingHelpers, unittest.TestCase):
         self.assertEqual(sum(counts.values()), Contract.search_count(
                 [('state', 'not in', ['terminated', 'cancelled'])]))
         del Address
+
+    @with_transaction()
+    @with_data
+    def test_export_in_japanese(self, company, first, second):
+        "An export in Japanese: Japanese labels, Japan times and Japan days"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Inquiry = pool.get('power.inquiry')
+        Invoice = pool.get('account.invoice')
+        Receipt = pool.get('power.payment.receipt')
+        Procedure = pool.get('account.dunning.procedure')
+        Dunning = pool.get('account.dunning')
+        MoveLine = pool.get('account.move.line')
+        Category = pool.get('power.inquiry.category')
+        category, = Category.create([{'code': 'MOVE', 'name': '引越し'}])
+        # 2025-03-01 08:30 in Japan, still February in UTC
+        inquiry, = Inquiry.create([{'company': company.id,
+                    'customer': first.customer.id, 'channel': 'phone',
+                    'category': category.id,
+                    'subject': '引越し', 'contents': '…',
+                    'received_at': dt.datetime(2025, 2, 28, 23, 30)}])
+        invoice, = [i for i in first.customer.customer_invoices
+            if i.state == 'posted']
+        Receipt.create([{'company': company.id, 'date': MAR10,
+                    'channel': 'konbini', 'party': first.customer.id,
+                    'amount': 100, 'allocated': 100, 'credit': 0,
+                    'outcome': 'matched', 'state': 'done',
+                    'invoices': [('add', [invoice.id])]}])
+        procedure = Procedure.japanese_default()
+        line, = [l for l in MoveLine.search(
+                [('account.type.receivable', '=', True), ('debit', '>', 0)])
+            if l.move == invoice.move]
+        Dunning.create([{'line': line.id, 'company': company.id,
+                    'procedure': procedure.id,
+                    'level': procedure.levels[0].id}])
+        ja, = Lang.search([('code', '=', 'ja')])
+        Lang.load_translations([ja])
+        march = bi.Filters(dt.date(2025, 3, 1), dt.date(2025, 3, 1))
+
+        def sheet(number, filters=ALL):
+            _, data = produce(definition(number), filters)
+            rows = list(openpyxl.load_workbook(io.BytesIO(data)
+                    ).worksheets[0].iter_rows(values_only=True))
+            if bi.REPORTS[number].build(filters).subtitle:
+                rows = rows[1:]
+            return [dict(zip(rows[0], r)) for r in rows[1:]
+                if r[0] != '合計']
+        with Transaction().set_context(language='ja'):
+            row, = sheet(1, march)
+            self.assertEqual(row['受付番号'], inquiry.number)
+            self.assertEqual(row['受付日時（JST）'],
+                dt.datetime(2025, 3, 1, 8, 30))
+            self.assertEqual(row['チャネル'], '電話')
+            self.assertEqual(row['状態'], '対応中')
+            contracts = {r['契約番号']: r for r in sheet(3)}
+            self.assertEqual(contracts[first.number]['状態'], '有効')
+            link, = sheet(7)
+            self.assertEqual(link['請求書の状態'], '計上済')
+            target, = sheet(13)
+            self.assertEqual((target['督促段階'], target['状態']),
+                ('督促', '下書き'))
+            update, = sheet(14)
+            self.assertEqual((update['督促段階'], update['状態']),
+                ('督促', '下書き'))
+        # the same export in English, its times in Japan time too
+        row, = sheet(1, march)
+        self.assertEqual((row['チャネル'], row['状態']), ('Phone', 'Open'))
+        self.assertEqual(row['受付日時（JST）'],
+            dt.datetime(2025, 3, 1, 8, 30))
+        self.assertEqual(sheet(1, bi.Filters(dt.date(2025, 2, 28),
+                    dt.date(2025, 2, 28))), [])
 
     @with_transaction()
     @with_data
@@ -477,6 +550,16 @@ class BITestCase(BillingHelpers, unittest.TestCase):
         # refreshed again: replaced, not added
         refresh_all(today=MAR10)
         self.assertEqual(Month.search_count([]), 25)
+        # refreshed in English (the scheduled action), read in Japanese
+        Lang = pool.get('ir.lang')
+        ja, = Lang.search([('code', '=', 'ja')])
+        Lang.load_translations([ja])
+        active = Contract.search_count([('state', '=', 'active')])
+        self.assertEqual(states['Active'], active)
+        with Transaction().set_context(language='ja'):
+            states = {s.label: s.count for s in Snapshot.search(
+                    [('kind', '=', 'state')])}
+            self.assertEqual(states['有効'], active)
 
     @unittest.skipUnless(backend.name == 'postgresql',
         "a read replica is a PostgreSQL server")
