@@ -1,6 +1,8 @@
 """Browser tests: Playwright for Python driving Debian's chromium, headless,
 against a demo server started by the test session on its own port and
 database."""
+import base64
+import json
 import os
 import socket
 import subprocess
@@ -11,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from trytond.protocols.jsonrpc import JSONDecoder, JSONEncoder
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / 'tests' / 'artifacts'
@@ -212,3 +216,39 @@ def select_many2one(page, form, name, text):
         dialog.locator('button:has-text("OK")').click()
         dialog.first.wait_for(state='hidden')
     return entry.input_value()
+
+
+def portal(demo_server, path=''):
+    "The consumer portal's URL of path on the demo server."
+    return demo_server.split('#')[0].rstrip('/') + f'/{DATABASE}/portal{path}'
+
+
+class RPC:
+    """The administrator's JSON-RPC session: what a test looks up or
+    checks beside the pages it clicks through."""
+
+    def __init__(self, url):
+        self.base, self.database = url.split('/#')
+        self.session = None
+        result = self.call('common.db.login',
+            ['admin', {'password': 'admin'}, 'en'])
+        self.session = f"admin:{result[0]}:{result[1]}"
+
+    def call(self, method, params):
+        headers = {'Content-Type': 'application/json'}
+        if self.session:
+            headers['Authorization'] = 'Session ' + base64.b64encode(
+                self.session.encode()).decode()
+        request = urllib.request.Request(
+            f'{self.base}/{self.database}/rpc/',
+            data=json.dumps({'id': 1, 'method': method,
+                    'params': params}, cls=JSONEncoder).encode(),
+            headers=headers)
+        answer = json.loads(urllib.request.urlopen(request, timeout=120)
+            .read(), object_hook=JSONDecoder())
+        if answer.get('error'):
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer['result']
+
+    def model(self, model, method, *args):
+        return self.call(f'model.{model}.{method}', [*args, {}])

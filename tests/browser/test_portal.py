@@ -8,11 +8,7 @@ import re
 import time
 from email import policy
 
-from conftest import ARTIFACTS, DATABASE, ROOT, login, open_menu
-
-
-def portal(demo_server, path=''):
-    return demo_server.split('#')[0].rstrip('/') + f'/{DATABASE}/portal{path}'
+from conftest import ARTIFACTS, DATABASE, ROOT, login, open_menu, portal
 
 
 def _demo_log(pattern):

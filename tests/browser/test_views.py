@@ -9,13 +9,11 @@ wizards and those only reached from a record, are built by sao's Screen
 one by one. A JavaScript error, a rejected promise, a server error or
 warning shown to the user, or a view that never finishes loading is a
 failure, named with the action or view."""
-import json
 import urllib.error
-import urllib.request
 
 import pytest
 
-from conftest import login
+from conftest import RPC, login
 
 # the demo's staff (cli/power_cis_cli/main.py STAFF)
 USERS = {'admin': 'admin', 'operator': 'demo-operator'}
@@ -108,36 +106,6 @@ async ({actions, views, timeout}) => {
     return problems;
 }
 """
-
-
-class RPC:
-    "The administrator's JSON-RPC session, to list what the walk opens."
-
-    def __init__(self, url):
-        self.base, self.database = url.split('/#')
-        self.session = None
-        result = self.call('common.db.login',
-            ['admin', {'password': USERS['admin']}, 'en'])
-        self.session = f"admin:{result[0]}:{result[1]}"
-
-    def call(self, method, params):
-        import base64
-        headers = {'Content-Type': 'application/json'}
-        if self.session:
-            headers['Authorization'] = 'Session ' + base64.b64encode(
-                self.session.encode()).decode()
-        request = urllib.request.Request(
-            f'{self.base}/{self.database}/rpc/',
-            data=json.dumps({'id': 1, 'method': method,
-                    'params': params}).encode(), headers=headers)
-        answer = json.loads(urllib.request.urlopen(request, timeout=120)
-            .read())
-        if answer.get('error'):
-            raise RuntimeError(f"{method}: {answer['error']}")
-        return answer['result']
-
-    def model(self, model, method, *args):
-        return self.call(f'model.{model}.{method}', [*args, {}])
 
 
 @pytest.fixture(scope='module')
