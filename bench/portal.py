@@ -191,6 +191,7 @@ def main():
             problems.append(f"{failures} of {requests} requests failed "
                 f"(var/bench-portal_failures.csv)")
         if memory.growth > args.max_growth:
+            print(memory.table())
             problems.append(f"the server grew by {memory.growth:.0f} MB "
                 f"after the warm-up (bound {args.max_growth} MB)")
         for problem in problems:
@@ -212,21 +213,35 @@ class Memory(threading.Thread):
         self.first = self.warm = self.last = self.peak = 0.0
         self._stopped = threading.Event()
 
-    def rss(self):
+    # what a sample keeps besides the resident size, to tell where growth
+    # is: the heap (RssAnon), mapped files such as SQLite's (RssFile,
+    # RssShmem) or more threads
+    DETAIL = ('RssAnon', 'RssFile', 'RssShmem', 'Threads')
+
+    def status(self):
+        values = {}
         try:
             for line in open(f'/proc/{self.pid}/status'):
-                if line.startswith('VmRSS:'):
-                    return int(line.split()[1]) / 1024
+                name, _, value = line.partition(':')
+                if name in {'VmRSS', *self.DETAIL}:
+                    values[name] = int(value.split()[0])
         except OSError:
             pass
-        return self.last
+        return values
+
+    def rss(self):
+        value = self.status().get('VmRSS')
+        return value / 1024 if value is not None else self.last
 
     def run(self):
         started = time.monotonic()
         self.first = self.warm = self.rss()
+        self.samples = []
         warm = False
         while not self._stopped.wait(1):
-            self.last = self.rss()
+            status = self.status()
+            self.last = status.get('VmRSS', self.last * 1024) / 1024
+            self.samples.append((time.monotonic() - started, status))
             self.peak = max(self.peak, self.last)
             if not warm and time.monotonic() - started >= self.warm_up:
                 self.warm, warm = self.last, True
@@ -239,6 +254,15 @@ class Memory(threading.Thread):
     @property
     def growth(self):
         return self.last - self.warm
+
+    def table(self):
+        "The samples, every fifth second, in MB (threads as a count)."
+        lines = ['  s   ' + ' '.join(f'{n:>8}' for n in ('VmRSS', *self.DETAIL))]
+        for second, status in getattr(self, 'samples', [])[::5]:
+            lines.append(f'{second:4.0f}  ' + ' '.join(
+                    f'{status.get(n, 0) / (1 if n == "Threads" else 1024):8.0f}'
+                    for n in ('VmRSS', *self.DETAIL)))
+        return '\n'.join(lines)
 
 
 def write(args, backend_name, figures, memory, members):
