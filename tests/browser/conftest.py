@@ -4,6 +4,7 @@ database."""
 import base64
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -221,6 +222,50 @@ def select_many2one(page, form, name, text):
 def portal(demo_server, path=''):
     "The consumer portal's URL of path on the demo server."
     return demo_server.split('#')[0].rstrip('/') + f'/{DATABASE}/portal{path}'
+
+
+def apply_on_portal(page, demo_server, kind='switch_in', payment='card',
+        requested=None, submit=True):
+    """Fill the portal's application for a new supply point (a random
+    number), as far as its confirmation page, and submit it unless told
+    not to: (the application's number or None, the supply point)."""
+    rng = random.Random()
+    point = '03' + ''.join(rng.choice('0123456789') for _ in range(20))
+    page.goto(portal(demo_server, '/apply'))
+    page.check(f'input[name=kind][value={kind}]')
+    page.fill('#f-supply_point', point)
+    page.fill('#f-postal_code', '1000001')
+    page.fill('#f-address', '東京都千代田区千代田1-1 ブラウザ試験')
+    if kind == 'switch_in':
+        page.fill('#f-current_retailer', '東京電力エナジーパートナー')
+        page.fill('#f-current_customer_number', '1234567890')
+    if requested:
+        page.fill('#f-requested_date', requested.isoformat())
+    page.click('button[value=next]')
+    page.fill('#f-holder_name', '試験 花子')
+    page.fill('#f-holder_kana', 'しけん はなこ')
+    page.fill('#f-phone', '090-1111-2222')
+    page.fill('#f-email', 'hanako@example.jp')
+    page.click('button[value=next]')
+    page.locator('input[name=menu]').first.check()
+    page.select_option('#f-capacity', '30A')
+    page.click('button[value=next]')
+    page.check(f'input[name=payment_kind][value={payment}]')
+    if payment == 'card':
+        page.fill('#card-number', '4242 4242 4242 4242')
+        page.fill('#card-expiry', '12/30')
+        page.click('#card-register')
+        page.locator('#card-status:has-text("登録しました")').wait_for()
+        assert page.input_value('#card-token').startswith('tok_')
+    page.click('button[value=next]')
+    page.locator('.document').wait_for()
+    page.check('input[name=consent]')
+    page.click('button[value=next]')
+    page.locator('dl.confirm').wait_for()
+    if not submit:
+        return None, point
+    page.click('button[value=submit]')
+    return page.locator('#application-number').inner_text(), point
 
 
 class RPC:

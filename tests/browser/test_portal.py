@@ -8,7 +8,8 @@ import re
 import time
 from email import policy
 
-from conftest import ARTIFACTS, DATABASE, ROOT, login, open_menu, portal
+from conftest import (
+    ARTIFACTS, DATABASE, ROOT, apply_on_portal, login, open_menu, portal)
 
 
 def _demo_log(pattern):
@@ -63,36 +64,7 @@ def test_simulation(demo_server, page):
 
 
 def test_application_reaches_the_cis(demo_server, page):
-    rng = random.Random()
-    point = '03' + ''.join(rng.choice('0123456789') for _ in range(20))
-    page.goto(portal(demo_server, '/apply'))
-    page.check('input[name=kind][value=switch_in]')
-    page.fill('#f-supply_point', point)
-    page.fill('#f-postal_code', '1000001')
-    page.fill('#f-address', '東京都千代田区千代田1-1 ブラウザ試験')
-    page.fill('#f-current_retailer', '東京電力エナジーパートナー')
-    page.fill('#f-current_customer_number', '1234567890')
-    page.click('button[value=next]')
-    page.fill('#f-holder_name', '試験 花子')
-    page.fill('#f-holder_kana', 'しけん はなこ')
-    page.fill('#f-phone', '090-1111-2222')
-    page.fill('#f-email', 'hanako@example.jp')
-    page.click('button[value=next]')
-    page.locator('input[name=menu]').first.check()
-    page.select_option('#f-capacity', '30A')
-    page.click('button[value=next]')
-    # card: the number goes to the card agent simulator, the form gets a token
-    page.check('input[name=payment_kind][value=card]')
-    page.fill('#card-number', '4242 4242 4242 4242')
-    page.fill('#card-expiry', '12/30')
-    page.click('#card-register')
-    page.locator('#card-status:has-text("登録しました")').wait_for()
-    assert page.input_value('#card-token').startswith('tok_')
-    page.click('button[value=next]')
-    page.locator('.document').wait_for()
-    page.check('input[name=consent]')
-    page.click('button[value=next]')
-    page.locator('dl.confirm').wait_for()
+    _, point = apply_on_portal(page, demo_server, submit=False)
     assert 'シケン ハナコ' in page.inner_text('dl.confirm')
     assert '************4242' in page.inner_text('dl.confirm')
     # back a step and forward again: nothing lost

@@ -10,14 +10,12 @@ Records are found by the test over JSON-RPC (as the administrator) and
 opened by their URL, as a link in a mail would open them; every button is
 pressed in the web client by the user named."""
 import datetime as dt
-import random
 import re
 import time
 
 from playwright.sync_api import expect
 
-from conftest import (
-    ARTIFACTS, RPC, login, open_menu, portal)
+from conftest import ARTIFACTS, RPC, apply_on_portal, login, open_menu
 
 ACTIVE = '#tabcontent > .tab-pane.active'
 OPERATOR = ('operator', 'demo-operator')
@@ -30,46 +28,6 @@ FILLED_OR_SEARCH = """() => {
             t => t.offsetParent !== null && t.innerText.includes('Search'));
 }"""
 BILLING = ('billing', 'demo-billing')
-
-
-def apply_on_portal(page, demo_server, kind='switch_in', payment='card',
-        requested=None):
-    "Fill the portal's application for a new supply point; its number."
-    rng = random.Random()
-    point = '03' + ''.join(rng.choice('0123456789') for _ in range(20))
-    page.goto(portal(demo_server, '/apply'))
-    page.check(f'input[name=kind][value={kind}]')
-    page.fill('#f-supply_point', point)
-    page.fill('#f-postal_code', '1600022')
-    page.fill('#f-address', '東京都新宿区新宿1-1-1 ワークフロー試験')
-    if kind == 'switch_in':
-        page.fill('#f-current_retailer', '東京電力エナジーパートナー')
-        page.fill('#f-current_customer_number', '1234567890')
-    if requested:
-        page.fill('#f-requested_date', requested.isoformat())
-    page.click('button[value=next]')
-    page.fill('#f-holder_name', '試験 流子')
-    page.fill('#f-holder_kana', 'しけん りゅうこ')
-    page.fill('#f-phone', '090-3333-4444')
-    page.fill('#f-email', 'ryuko@example.jp')
-    page.click('button[value=next]')
-    page.locator('input[name=menu]').first.check()
-    page.select_option('#f-capacity', '30A')
-    page.click('button[value=next]')
-    page.check(f'input[name=payment_kind][value={payment}]')
-    if payment == 'card':
-        page.fill('#card-number', '4242 4242 4242 4242')
-        page.fill('#card-expiry', '12/30')
-        page.click('#card-register')
-        page.locator('#card-status:has-text("登録しました")').wait_for()
-    page.click('button[value=next]')
-    page.locator('.document').wait_for()
-    page.check('input[name=consent]')
-    page.click('button[value=next]')
-    page.locator('dl.confirm').wait_for()
-    page.click('button[value=submit]')
-    number = page.locator('#application-number').inner_text()
-    return number, point
 
 
 def open_record(page, demo_server, model, record_id):
