@@ -27,7 +27,7 @@ KINDS = [
     ('info_change', "Customer Information Change (需要者情報変更)"),
     ('relay', "Switching-Termination Relay (廃止取次)"),
     ]
-# Low-voltage service ids of the switching hub (DOMAIN_FACTS §3.2).
+# Low-voltage service ids of the switching hub (docs/domain.md §3.2).
 SERVICE_IDS = {
     'equipment_inquiry': 'IF_10110',
     'reconnection': 'IF_10410',

@@ -4,7 +4,7 @@ meter reading consistent with it, and a billing run after each month's
 readings, as the daily run would have done.
 
 Fuel cost adjustment prices are published month by month; the data pack
-has only the months DOMAIN_FACTS lists. For the other demo months a
+has only the months docs/domain.md §1.7 lists. For the other demo months a
 synthetic price is created (marked in the log) so that the demo can bill;
 a real retailer imports TEPCO's notices instead.
 """

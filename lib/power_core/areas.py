@@ -1,7 +1,7 @@
 """The ten grid areas (供給区域) of Japan and their transmission operators.
 
 The area code is the first two digits of a supply point number
-(DOMAIN_FACTS §3.5).
+(docs/domain.md §3.5).
 """
 from dataclasses import dataclass
 

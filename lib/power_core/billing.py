@@ -210,7 +210,7 @@ def allocate(amount, weights):
 
 def due_date(reading_date, days=30):
     """The payment due date: the 30th day counted from the day after the
-    meter reading day (DOMAIN_FACTS §5.4), days configurable.
+    meter reading day (docs/domain.md §5.4), days configurable.
 
     >>> due_date(dt.date(2025, 1, 31))
     datetime.date(2025, 3, 2)

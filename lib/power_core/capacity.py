@@ -15,7 +15,7 @@ from power_core.errors import InvalidComponent, InvalidFormat
 from power_core.text import normalize_digits
 
 UNITS = ('A', 'kVA', 'kW')
-# 従量電灯B offers these amperes (DOMAIN_FACTS §1.1).
+# 従量電灯B offers these amperes (docs/domain.md §1.1).
 AMPERES = (10, 15, 20, 30, 40, 50, 60)
 _PATTERN = re.compile(r'^(\d+(?:\.\d+)?)(a|kva|kw)$', re.IGNORECASE)
 

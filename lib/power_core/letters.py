@@ -1,5 +1,5 @@
 """Letters to customers printed by the print shop: payment slips (払込票)
-with the GS1-128 barcode of DOMAIN_FACTS §5.2, reminders (督促状), the
+with the GS1-128 barcode of docs/domain.md §5.2, reminders (督促状), the
 termination warning (解約予告通知) and the termination notice (解約通知).
 
 A Letter holds what the customer reads; `render_batch` lays letters out

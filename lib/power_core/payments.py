@@ -15,7 +15,7 @@ from stdnum import luhn
 
 from power_core.errors import ValidationError
 
-# DOMAIN_FACTS §5.4: 10 % a year from the day after the due date, waived
+# docs/domain.md §5.4: 10 % a year from the day after the due date, waived
 # when paid within 10 days after it
 INTEREST_RATE = Decimal('0.10')
 INTEREST_GRACE_DAYS = 10
@@ -123,7 +123,7 @@ def late_interest(base, due_date, paid_on, rate=INTEREST_RATE,
     """Late interest in whole yen (rounded down) on base yen paid on paid_on
     for a bill due on due_date: rate a year (365 days, leap years too) for
     each day after the due date, none when paid within grace_days after
-    it (DOMAIN_FACTS §5.4)."""
+    it (docs/domain.md §5.4)."""
     if base < 0:
         raise PaymentError(f"interest base {base} is negative", base)
     days = (paid_on - due_date).days

@@ -1,5 +1,5 @@
 """Usage as the grid operator sends it: 30-minute values per supply point
-and day, and confirmed monthly usage per meter reading (DOMAIN_FACTS §4).
+and day, and confirmed monthly usage per meter reading (docs/domain.md §4).
 
 A day of 30-minute values is kept as one compact row: 48 values in tenths
 of a kWh as text and one quality letter per value, so that a day for a

@@ -1,5 +1,5 @@
 """Billing determination and usage in the core: figures computed by hand
-from DOMAIN_FACTS §1 in the comments."""
+from docs/domain.md §1 in the comments."""
 import datetime as dt
 from decimal import Decimal as D
 

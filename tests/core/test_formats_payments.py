@@ -1,5 +1,5 @@
 """Zengin direct-debit files and konbini barcodes and payment notices:
-published layouts and check-digit vectors (DOMAIN_FACTS §5), round trips,
+published layouts and check-digit vectors (docs/domain.md §5), round trips,
 bad input."""
 import datetime as dt
 

@@ -1,5 +1,5 @@
 """Rating the shipped menus; every expected figure is computed by hand in
-the comments from DOMAIN_FACTS §1."""
+the comments from docs/domain.md §1."""
 import datetime as dt
 from decimal import Decimal as D
 

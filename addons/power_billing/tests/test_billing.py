@@ -1,7 +1,7 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
 """The billing run from confirmed usage to posted invoices; figures by hand
-from DOMAIN_FACTS §1 (see tests/core/test_billing.py)."""
+from docs/domain.md §1 (see tests/core/test_billing.py)."""
 import datetime as dt
 import unittest
 from decimal import Decimal as D

@@ -1,6 +1,6 @@
 """Meter reading schedules (検針日程) and their reading days.
 
-TEPCO numbers its schedules 01..26 (DOMAIN_FACTS §4.3). Reading days are
+TEPCO numbers its schedules 01..26 (docs/domain.md §4.3). Reading days are
 assigned in order from the 2nd business day of each month over 19 working
 days; schedules 05, 06, 07, 13, 14, 20 and 21 have no reading day of their
 own, and are read here with the next schedule that has one. The grid

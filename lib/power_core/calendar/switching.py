@@ -1,4 +1,4 @@
-"""Switching lead times and effective dates (DOMAIN_FACTS §3.4).
+"""Switching lead times and effective dates (docs/domain.md §3.4).
 
 After matching, a low-voltage switch without meter work can take effect
 after 1 business day + 2 calendar days, with meter work after 8 business

@@ -1,5 +1,5 @@
 """Grid operator (一般送配電事業者) usage files in the SBD-MSG XML layout
-(DOMAIN_FACTS §4.2; layout and assumptions in docs/formats/grid-operator.md).
+(docs/domain.md §4.2; layout and assumptions in docs/formats/grid-operator.md).
 
 Three kinds, each a ZIP archive holding one XML file (or the bare XML):
 

@@ -1,6 +1,6 @@
 """Convenience-store payment (コンビニ収納): the 44-digit GS1-128 barcode
 data of a payment slip and the collection agent's payment notice CSV
-(DOMAIN_FACTS §5.2).
+(docs/domain.md §5.2).
 
 Barcode: AI 91, the 6-digit biller code, 21 free digits (here the invoice
 key), the reissue count, the due date YYMMDD, the revenue-stamp flag, the

@@ -1,5 +1,5 @@
 """The switching hub's SOAP service (スイッチング支援システム, OCCTO): our
-client through zeep and the codes of DOMAIN_FACTS §3.2.
+client through zeep and the codes of docs/domain.md §3.2.
 
 The WSDL (`data/switching_hub.wsdl`) is ours (the official interface is
 not public): one Submit operation for every application, keyed by the

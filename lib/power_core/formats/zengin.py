@@ -1,5 +1,5 @@
 """Zengin direct-debit files (全銀協 預金口座振替, 種別コード 91), the request
-we send to the bank and the result file it returns (DOMAIN_FACTS §5.1).
+we send to the bank and the result file it returns (docs/domain.md §5.1).
 
 Fixed 120-byte records in Shift_JIS (half-width kana, one byte each) with
 CRLF line ends: a header (1), data records (2), a trailer (8) with the

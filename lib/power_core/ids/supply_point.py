@@ -2,7 +2,7 @@
 
 Twenty-two digits; the first two are the grid area code 01..10. The other
 digits are assigned by each transmission operator and no public check digit
-exists, so none is invented here (DOMAIN_FACTS §3.5).
+exists, so none is invented here (docs/domain.md §3.5).
 
 >>> validate('03 0000 1234 5678 9012 3456 ')
 '0300001234567890123456'

@@ -1,7 +1,7 @@
 """Rating one contract-month with every line explained (the scalar path,
 used by simulation, the portal and the web client).
 
-Japanese defaults (DOMAIN_FACTS §1.5, §1.6, §1.10):
+Japanese defaults (docs/domain.md §1.5, §1.6, §1.10):
 - usage in whole kWh, rounded half up;
 - basic, energy and adjustment lines keep their sen; their sum is rounded
   down to the yen;
@@ -250,7 +250,7 @@ class Factor:
 def contract_demand(usage):
     """The contract demand (kW) of demand-based menus (実量制): the highest
     30-minute maximum demand of this month and the previous 11 months, or
-    since the supply started in the first year (DOMAIN_FACTS §2)."""
+    since the supply started in the first year (docs/domain.md §2)."""
     if usage.max_demand is None:
         raise ValidationError(
             "A demand-based menu needs this month's maximum demand.", None)

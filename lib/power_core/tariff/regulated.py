@@ -16,7 +16,7 @@ from power_core.errors import RegulatedValueMissing, ValidationError
 
 def charge_fiscal_year(charge_month):
     """The fiscal year of the renewable surcharge for a low-voltage charge
-    month: May charges to the next April charges (DOMAIN_FACTS §1.8).
+    month: May charges to the next April charges (docs/domain.md §1.8).
 
     >>> charge_fiscal_year(dt.date(2025, 5, 1)), charge_fiscal_year(dt.date(2026, 4, 1))
     (2025, 2025)
