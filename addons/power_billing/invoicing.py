@@ -4,7 +4,7 @@
 
 Stock Tryton creates and posts an invoice record by record (taxes are
 recomputed about five times per invoice, each line checked one by one):
-about 3 invoices per second end to end on our machine (BASELINES.md). A
+about 3 invoices per second end to end on our machine (docs/baselines.md). A
 billing run posts tens of thousands of invoices whose amounts are already
 decided by the rating engine, so this writer inserts the same rows stock
 posting would leave (invoice, lines and their taxes, invoice tax, the move
