@@ -134,8 +134,10 @@ class OperatorLog(ServerReadonly, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         model = Substring(table.resource, 1,
             Position(',', table.resource) - 1)
+        # DISTINCT, not GROUP BY: PostgreSQL takes the expression with its
+        # parameters in the GROUP BY for another one than the selected
         cursor.execute(*table.select(model,
-                where=table.resource.like('%,%'), group_by=[model]))
+                where=table.resource.like('%,%'), distinct=True))
         return sorted(m for m, in cursor if m)
 
     @classmethod
