@@ -1,10 +1,10 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
 """The BI tool's operational reports (表1 BIツールの機能一覧), numbered as in
-the original: each is one SQL query (python-sql, so it runs on PostgreSQL
-and SQLite alike) whose rows stream into a power_core Table, written as
-XLSX in constant memory or as PDF. Reports 9 and 13 are the collection
-reports of power_billing.
+the original (docs/requirements.md §2.2.7): each is one SQL query
+(python-sql, so it runs on PostgreSQL and SQLite alike) whose rows stream
+into a power_core Table, written as XLSX in constant memory or as PDF.
+Reports 9 and 13 are the collection reports of power_billing.
 
 Times are shown in Japan time (JST; Tryton stores naive UTC) and the date
 filters of timestamps are Japan days; a selection shows its label in the
