@@ -189,6 +189,29 @@ class Chunk:
         return terms
 
     @staticmethod
+    def demand_based(terms):
+        "Whether rating terms has a demand-based basic charge (実量制)."
+        return any(c.kind == 'demand_basic' for t in terms
+            for v in t.menu.versions for c in v.components)
+
+    def demand_history(self, contract, start):
+        """((month, kW), ...) of the maximum demand of contract's billed
+        periods that started in the 12 months before start: the contract
+        demand of a 実量制 menu is the highest of this month's and the
+        previous 11 months' (power_core.tariff.rating.contract_demand)."""
+        Determinant = Pool().get('power.billing.determinant')
+        first = start.replace(day=1)
+        since = first.replace(year=first.year - 1)
+        return tuple((d.start.replace(day=1), d.max_demand)
+            for d in Determinant.search([
+                    ('contract', '=', contract.id),
+                    ('state', '=', 'billed'),
+                    ('max_demand', '!=', None),
+                    ('start', '>=', since),
+                    ('start', '<', start),
+                    ], order=[('start', 'ASC')]))
+
+    @staticmethod
     def needs_interval(terms):
         "Whether rating terms needs the 30-minute data of the period."
         return len(terms) > 1 or any(c.kind == 'tou_energy' for t in terms
@@ -228,9 +251,11 @@ class Chunk:
         daily, points = None, ()
         if self.needs_interval(terms):
             daily, points = self.interval(contract.supply_point, start, end)
+        history = (self.demand_history(contract, start)
+            if self.demand_based(terms) else ())
         d = determine(terms, start, end, kwh, self.regulated,
             max_demand=demand, power_factor=power_factor,
-            interval=daily, points=points,
+            demand_history=history, interval=daily, points=points,
             supply_start=contract.start_date,
             supply_end=(contract.end_date + dt.timedelta(days=1)
                 if contract.end_date else None))

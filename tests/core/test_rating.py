@@ -175,6 +175,24 @@ def test_demand_basic_with_power_factor():
     assert lines(rate(menu, idle, RegulatedValues()))['basic'] == D('189000.00')
 
 
+def test_contract_demand_this_month_and_the_previous_eleven():
+    "実量制: the peak of 11 months ago counts, the one of 12 months ago does not"
+    from power_core.tariff.rating import contract_demand
+    june = dict(period_start=dt.date(2025, 6, 1),
+        period_end=dt.date(2025, 7, 1), kwh=D(1000), capacity=D(0),
+        max_demand=D(150))
+    eleven_ago = Usage(**june, demand_history=((dt.date(2024, 7, 1), D(240)),))
+    assert contract_demand(eleven_ago) == 240
+    twelve_ago = Usage(**june, demand_history=((dt.date(2024, 6, 1), D(240)),
+            (dt.date(2025, 6, 1), D(999))))   # this month's own entry too
+    assert contract_demand(twelve_ago) == 150
+    # across a year's start: January's previous 11 months are Feb to Dec
+    january = Usage(dt.date(2026, 1, 1), dt.date(2026, 2, 1), D(10), D(0),
+        max_demand=D(100), demand_history=((dt.date(2025, 1, 1), D(300)),
+            (dt.date(2025, 2, 1), D(200))))
+    assert contract_demand(january) == 200
+
+
 def test_power_factor_capped_at_100():
     menu = _menu(('basic', 'demand_basic', '基本料金', {'unit_price': '1000'}),
         unit='kW')

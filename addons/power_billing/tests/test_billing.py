@@ -28,6 +28,30 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_demand_menu_takes_the_peak_of_the_previous_months(self, company):
+        """実量制 in the billing run: January's contract demand is the 250 kW
+        peak of November, not January's own 180 kW (the run passed no
+        demand history to the rating)"""
+        contract = self.contract(company, capacity=250,
+            menu='high-demand-demo')
+        nov, dec, jan, feb = (dt.date(2024, 11, 1), dt.date(2024, 12, 1),
+            dt.date(2025, 1, 1), dt.date(2025, 2, 1))
+        self.usage(contract, nov, dec, 40000, max_demand=D(250),
+            power_factor=D(100))
+        self.bill()
+        self.usage(contract, jan, feb, 30000, max_demand=D(180),
+            power_factor=D(100))
+        self.bill()
+        determinants = sorted(self.determinants(contract),
+            key=lambda d: d.start)
+        january = determinants[-1]
+        self.assertEqual(january.start, jan)
+        basic, = [l for l in january.lines if l.code == 'basic']
+        # 1,826.00 yen × 250 kW × (185 − 100) / 100
+        self.assertEqual(basic.amount, D('1826.00') * 250 * D('0.85'))
+
+    @with_transaction()
+    @with_billing_company
     def test_normal_month_posts_an_invoice(self, company):
         "A normal month: determinant, posted invoice, balanced move"
         contract = self.contract(company)

@@ -255,9 +255,11 @@ def contract_demand(usage):
         raise ValidationError(
             "A demand-based menu needs this month's maximum demand.", None)
     first = usage.period_start.replace(day=1)
-    year_ago = first.replace(year=first.year - 1)
-    since = max(year_ago, usage.supply_start.replace(day=1)) \
-        if usage.supply_start else year_ago
+    # the previous 11 months: a peak of 12 months ago no longer counts
+    eleven = first.year * 12 + first.month - 1 - 11
+    earliest = dt.date(eleven // 12, eleven % 12 + 1, 1)
+    since = max(earliest, usage.supply_start.replace(day=1)) \
+        if usage.supply_start else earliest
     peaks = [Decimal(usage.max_demand)] + [Decimal(kw)
         for month, kw in usage.demand_history if since <= month < first]
     return round_half_up(max(peaks))
