@@ -8,6 +8,4 @@ WORKDIR /srv/power-cis
 COPY . .
 RUN PYTHON=python3 ./scripts/setup.sh
 ENV PATH=/srv/power-cis/.venv/bin:$PATH
-# a thread per request: bound glibc's arenas (docs/reliability.md, the load test)
-ENV MALLOC_ARENA_MAX=2
 EXPOSE 8000

@@ -126,11 +126,9 @@ def main():
     conf = ROOT / 'var' / f'bench-portal-{port}.conf'
     conf.write_text(f'[web]\nlisten = 127.0.0.1:{port}\n')
     log = open(ROOT / 'var' / 'bench-portal-server.log', 'w')
-    # as power-cis serve runs it (glibc arenas bounded: cli main.serve)
     server = subprocess.Popen([str(Path(sys.executable).parent / 'trytond'),
             '-c', str(site.config_file()), '-c', str(conf), '-d', DATABASE],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={'MALLOC_ARENA_MAX': '2', **os.environ})
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     host = f'http://127.0.0.1:{port}'
     try:
         deadline = time.monotonic() + 120

@@ -280,11 +280,6 @@ def serve(database, listen=None):
     # the scheduled actions' hours are Japan's (the daily billing run at
     # 04:30, the registration codes, the partners' files ...)
     os.environ.setdefault('TRYTOND_TZ', 'Asia/Tokyo')
-    # trytond's server runs a thread per request; glibc gives threads
-    # arenas of their own, whose freed memory stays with the process: on
-    # SQLite (a connection and its page cache per request) the resident
-    # size followed the most requests ever in flight (docs/reliability.md)
-    os.environ.setdefault('MALLOC_ARENA_MAX', '2')
     _log('scheduled actions: trytond-cron (Administration ▸ Scheduler ▸ '
         'Scheduled Actions; their runs in the cron logs and Batch Runs)')
     _log('stop with Ctrl+C')
