@@ -105,6 +105,11 @@ def scan_bytes(data, where):
     number split over two lines is found too."""
     if where.endswith('.eml'):
         return scan_mail(data, where)
+    return _scan_content(data, where)
+
+
+def _scan_content(data, where):
+    "scan_bytes of what is not a mail: a ZIP archive or text."
     if data[:4] == b'PK\x03\x04':
         found = []
         try:
@@ -117,7 +122,10 @@ def scan_bytes(data, where):
             return found
         except Exception:  # a damaged archive (zlib.error, bad CRC, ...)
             pass   # read as bytes below
-    text = _decode(data)
+    return _scan_text(_decode(data), where)
+
+
+def _scan_text(text, where):
     return [(f'{where} line {text.count(chr(10), 0, start) + 1}',
             _masked(digits))
         for start, _, digits in card_number_spans(text)]
@@ -131,15 +139,14 @@ def scan_mail(data, where):
     try:
         message = email.message_from_bytes(data, policy=email.policy.default)
     except Exception:   # not a mail after all: read as bytes
-        return scan_bytes(data, where + '.bytes')
+        return _scan_content(data, where)
     found = []
     for number, part in enumerate(message.walk()):
         headers = '\n'.join(f'{name}: {value}'
             for name, value in part.items() if name.lower() not in {
                 'content-type', 'content-transfer-encoding'})
         label = f'{where} part {number}'
-        found += scan_bytes(headers.encode('utf-8', 'replace'),
-            f'{label} headers')
+        found += _scan_text(headers, f'{label} headers')
         if part.is_multipart():
             continue
         payload = part.get_payload(decode=True) or b''
