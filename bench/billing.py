@@ -377,7 +377,8 @@ def _fuel_all(pool, end):
                             ('charge_month', '=', month)]):
                     Fuel.create([{'area': area.id, 'menu_type': menu_type,
                                 'charge_month': month,
-                                'price': D('-2.00')}])
+                                'price': D('-2.00'),
+                                'source': 'bench: synthetic'}])
 
 
 def _months(date, months):
@@ -395,7 +396,8 @@ def _fuel(pool, end):
                 ('menu_type', '=', 'regulated'),
                 ('charge_month', '=', charge_month)]):
         Fuel.create([{'area': area.id, 'menu_type': 'regulated',
-                    'charge_month': charge_month, 'price': D('-5.00')}])
+                    'charge_month': charge_month, 'price': D('-5.00'),
+                    'source': 'bench: synthetic'}])
 
 
 def _load(pool, company, n):

@@ -78,12 +78,12 @@ def main():
         dt.date(2025, 2, 10))[0][0]
     kwh, amperes = inputs(n)
     days = np.full(n, 31, dtype=np.int64)
-    month_days = np.full(n, 31, dtype=np.int64)
+    denominator = np.full(n, 31, dtype=np.int64)
     prorate = np.zeros(n, dtype=bool)
     price = lambda v: np.full(n, int(v * SCALE), dtype=np.int64)  # noqa
 
     kernel_s, totals = best_of(3, lambda: rate_arrays(
-            version, kwh, amperes * 10, days, month_days, prorate,
+            version, kwh, amperes * 10, days, denominator, prorate,
             price(FUEL), price(SUBSIDY), price(RENEWABLE)))
     hand_s, hand = best_of(3, lambda: hand_numpy(kwh, amperes))
     assert np.array_equal(totals, hand), "kernel and hand-written differ"

@@ -41,6 +41,27 @@ TIMINGS = Counter()
 
 
 @contextmanager
+def period_context(contract, start, end):
+    """What the rating needs to know of the period [start, end) of contract
+    besides its usage (power_core.billing.determine): the supply's start
+    and end, the meter reading period for 日割 (at a supply end, up to the
+    reading day the schedule had; at a supply start between two readings,
+    the calendar days of the month), and the charge month of a point
+    metered on the 1st (計量日: the month used, not the month read)."""
+    point = contract.supply_point
+    supply_end = (contract.end_date + dt.timedelta(days=1)
+        if contract.end_date else None)
+    context = {'supply_start': contract.start_date, 'supply_end': supply_end}
+    if start == contract.start_date:
+        context['calendar_days'] = (
+            point.next_reading_date_from(start) != start)
+    if end == supply_end:
+        context['reading_end'] = max(end, point.next_reading_date_from(end))
+    if not point.reading_schedule:
+        context['charge_month'] = start
+    return context
+
+
 def timed(step):
     started = time.perf_counter()
     try:
@@ -256,9 +277,7 @@ class Chunk:
         d = determine(terms, start, end, kwh, self.regulated,
             max_demand=demand, power_factor=power_factor,
             demand_history=history, interval=daily, points=points,
-            supply_start=contract.start_date,
-            supply_end=(contract.end_date + dt.timedelta(days=1)
-                if contract.end_date else None))
+            **period_context(contract, start, end))
         last = d.parts[-1].key
         days = self.due_days[last]
         due = due_date(d.end, days if days is not None

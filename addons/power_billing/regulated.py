@@ -17,6 +17,18 @@ MENU_TYPES = [('regulated', "Regulated (capped)"), ('free', "Free")]
 CLASSES = [('low', "Low Voltage"), ('high', "High Voltage")]
 
 
+class _SourceMixin:
+    "Every regulated value says where it was published."
+    __slots__ = ()
+    source = fields.Char("Source", required=True, strip=True,
+        help="Where the value was published (the notice's address or "
+        "title), or why a month has none.")
+
+    @classmethod
+    def default_source(cls):
+        return ''
+
+
 class _MonthMixin:
     __slots__ = ()
 
@@ -29,12 +41,15 @@ class _MonthMixin:
         return values
 
 
-class FuelAdjustment(_MonthMixin, ModelSQL, ModelView):
+class FuelAdjustment(_SourceMixin, _MonthMixin, ModelSQL, ModelView):
     "Fuel Cost Adjustment Unit Price"
     __name__ = 'power.regulated.fuel'
     _history = True
     area = fields.Many2One(
         'power.grid_area', "Grid Area", required=True, ondelete='RESTRICT')
+    voltage = fields.Selection(CLASSES, "Voltage Class", required=True,
+        help="Low voltage (低圧) and high voltage (高圧) have their own "
+        "unit prices.")
     menu_type = fields.Selection(MENU_TYPES, "Menu Type", required=True)
     charge_month = fields.Date(
         "Charge Month", required=True,
@@ -46,13 +61,31 @@ class FuelAdjustment(_MonthMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_constraints += [('key_unique',
-                Unique(t, t.area, t.menu_type, t.charge_month),
+        cls._sql_constraints += [('area_voltage_month_unique',
+                Unique(t, t.area, t.voltage, t.menu_type, t.charge_month),
                 'power_billing.msg_regulated_unique')]
         cls._order = [('charge_month', 'DESC'), ('id', 'DESC')]
 
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        voltage_exists = table_h.column_exist('voltage')
+        super().__register__(module)
+        table_h = cls.__table_handler__(module)
+        # Migration from 8.0.x: prices by voltage class, earlier rows were
+        # low voltage; the unique key includes the voltage class
+        if not voltage_exists:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update([table.voltage], ['low']))
+        table_h.drop_constraint('key_unique')
 
-class RenewableSurcharge(ModelSQL, ModelView):
+    @classmethod
+    def default_voltage(cls):
+        return 'low'
+
+
+class RenewableSurcharge(_SourceMixin, ModelSQL, ModelView):
     "Renewable Energy Surcharge"
     __name__ = 'power.regulated.renewable'
     _history = True
@@ -72,7 +105,7 @@ class RenewableSurcharge(ModelSQL, ModelView):
         cls._order = [('fiscal_year', 'DESC'), ('id', 'DESC')]
 
 
-class Subsidy(_MonthMixin, ModelSQL, ModelView):
+class Subsidy(_SourceMixin, _MonthMixin, ModelSQL, ModelView):
     "Government Subsidy Discount"
     __name__ = 'power.regulated.subsidy'
     _history = True
@@ -82,7 +115,9 @@ class Subsidy(_MonthMixin, ModelSQL, ModelView):
         "Usage Month", required=True,
         help="The month of use (X月使用分), billed the month after.")
     discount = fields.Numeric("Discount (yen/kWh)", digits=(16, 2),
-        required=True, domain=[('discount', '>=', 0)])
+        required=True, domain=[('discount', '>=', 0)],
+        help="0 declares a month without a programme; a month not "
+        "declared cannot be billed.")
 
     @classmethod
     def __setup__(cls):
@@ -103,9 +138,11 @@ def regulated_values():
     fuel = pool.get('power.regulated.fuel').__table__()
     area = pool.get('power.grid_area').__table__()
     cursor.execute(*fuel.join(area, condition=area.id == fuel.area).select(
-            area.code, fuel.menu_type, fuel.charge_month, fuel.price))
-    for code, menu_type, charge_month, price in cursor:
-        values.fuel[(code, menu_type, sql_date(charge_month))] = _decimal(price)
+            area.code, fuel.voltage, fuel.menu_type, fuel.charge_month,
+            fuel.price))
+    for code, voltage, menu_type, charge_month, price in cursor:
+        values.fuel[(code, voltage, menu_type, sql_date(charge_month))] = (
+            _decimal(price))
     renewable = pool.get('power.regulated.renewable').__table__()
     cursor.execute(*renewable.select(renewable.fiscal_year, renewable.price))
     for year, price in cursor:
@@ -140,18 +177,23 @@ def import_regulated(folder=None):
     areas = {a.code: a.id for a in GridArea.search([])}
     added = 0
     Fuel = pool.get('power.regulated.fuel')
-    rows = [{'area': areas[a], 'menu_type': t, 'charge_month': m,
-            'price': p} for (a, t, m), p in pack.fuel.items()
-        if (a, t, m) not in known.fuel]
+    source = pack.sources.get
+    rows = [{'area': areas[a], 'voltage': v, 'menu_type': t,
+            'charge_month': m, 'price': p,
+            'source': source(('fuel', (a, v, t, m)))}
+        for (a, v, t, m), p in pack.fuel.items()
+        if (a, v, t, m) not in known.fuel]
     Fuel.create(rows)
     added += len(rows)
     Renewable = pool.get('power.regulated.renewable')
-    rows = [{'fiscal_year': y, 'price': p} for y, p in pack.renewable.items()
-        if y not in known.renewable]
+    rows = [{'fiscal_year': y, 'price': p,
+            'source': source(('renewable', y))}
+        for y, p in pack.renewable.items() if y not in known.renewable]
     Renewable.create(rows)
     added += len(rows)
     Subsidy_ = pool.get('power.regulated.subsidy')
-    rows = [{'customer_class': c, 'usage_month': m, 'discount': d}
+    rows = [{'customer_class': c, 'usage_month': m, 'discount': d,
+            'source': source(('subsidy', (c, m)))}
         for (c, m), d in pack.subsidy.items() if (c, m) not in known.subsidy]
     Subsidy_.create(rows)
     return added + len(rows)

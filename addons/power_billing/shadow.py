@@ -18,6 +18,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 
 from .billing import _InsertRowsMixin
+from .engine import period_context
 from .regulated import regulated_values
 
 _DONE = {'readonly': Eval('state') != 'draft'}
@@ -128,7 +129,8 @@ class Shadow(ModelSQL, ModelView):
                     determinant.kwh, regulated,
                     max_demand=determinant.max_demand,
                     power_factor=determinant.power_factor,
-                    supply_start=contract.start_date)
+                    **period_context(contract, determinant.start,
+                        determinant.end))
             except PowerCoreError as exception:
                 failed += 1
                 row.update({'shadow_total': None, 'difference': None,

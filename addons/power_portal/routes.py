@@ -134,8 +134,8 @@ def reference_month(regulated, area):
     adjustment known (the simulation rates real prices, not guesses)."""
     last = core.add_months(today().replace(day=1), -1)
     by_kind = {}
-    for (a, kind, m) in regulated.fuel:
-        if a == area and m <= last:
+    for (a, voltage, kind, m) in regulated.fuel:
+        if a == area and voltage == 'low' and m <= last:
             by_kind.setdefault(kind, set()).add(m)
     months = sorted(set.intersection(*by_kind.values())) if by_kind else []
     return months[-1] if months else last

@@ -3,10 +3,11 @@ weekdays, the household's morning and evening peaks), confirmed usage per
 meter reading consistent with it, and a billing run after each month's
 readings, as the daily run would have done.
 
-Fuel cost adjustment prices are published month by month; the data pack
-has only the months docs/domain.md §1.7 lists. For the other demo months a
-synthetic price is created (marked in the log) so that the demo can bill;
-a real retailer imports TEPCO's notices instead.
+Fuel cost adjustment prices are published month by month; for demo months
+the data pack lacks, a synthetic price is created (marked in the log and in
+its source) so that the demo can bill, and usage months after the pack's
+last subsidy round are declared without one; a real retailer imports the
+published notices instead.
 """
 import datetime as dt
 import math
@@ -14,6 +15,9 @@ import random
 from decimal import Decimal as D
 
 from power_core.simulators.grid import household_day
+
+DEMO_SOURCE = 'demo: synthetic, not a published value'
+
 
 def demo_usage(company_id, months=13, today=None, seed=2016, log=print):
     """Store 30-minute usage of the last `months` months of every active or
@@ -39,6 +43,7 @@ def demo_usage(company_id, months=13, today=None, seed=2016, log=print):
             ('state', 'in', ['active', 'terminating', 'terminated'])],
         order=[('id', 'ASC')])
     _fuel_for_demo(pool, first, today, log)
+    _subsidy_for_demo(pool, first, today, log)
 
     readings = {}   # month → [usage values]
     days = []
@@ -117,7 +122,8 @@ def _fuel_for_demo(pool, first, today, log):
     areas = GridArea.search([('code', 'in', _point_areas(pool) or ['03'])],
         order=[('code', 'ASC'), ('id', 'ASC')])
     known = {(f.area.id, f.menu_type, f.charge_month) for f in Fuel.search([
-                ('area', 'in', [a.id for a in areas])])}
+                ('area', 'in', [a.id for a in areas]),
+                ('voltage', '=', 'low')])}
     rows = []
     month = first
     while month <= _add_months(today.replace(day=1), 1):
@@ -127,13 +133,35 @@ def _fuel_for_demo(pool, first, today, log):
                         + 1.5 * math.sin(month.month / 12 * 6.283), 2)))
             for menu_type in ('regulated', 'free'):
                 if (area.id, menu_type, month) not in known:
-                    rows.append({'area': area.id, 'menu_type': menu_type,
-                            'charge_month': month, 'price': price})
+                    rows.append({'area': area.id, 'voltage': 'low',
+                            'menu_type': menu_type, 'charge_month': month,
+                            'price': price, 'source': DEMO_SOURCE})
         month = _add_months(month, 1)
     Fuel.create(rows)
     if rows:
         log(f'demo fuel cost adjustment: {len(rows)} synthetic prices '
             '(months TEPCO has not published in the data pack)')
+
+
+def _subsidy_for_demo(pool, first, today, log):
+    """The demo's usage months the data pack does not declare a subsidy
+    for (after its last published round) are declared without one, marked
+    as the demo's: a real retailer imports the published table."""
+    Subsidy = pool.get('power.regulated.subsidy')
+    known = {(s.customer_class, s.usage_month) for s in Subsidy.search([])}
+    rows = []
+    month = first
+    while month <= today.replace(day=1):
+        for customer_class in ('low', 'high'):
+            if (customer_class, month) not in known:
+                rows.append({'customer_class': customer_class,
+                        'usage_month': month, 'discount': D(0),
+                        'source': DEMO_SOURCE})
+        month = _add_months(month, 1)
+    Subsidy.create(rows)
+    if rows:
+        log(f'demo subsidy: {len(rows)} usage months declared without a '
+            'programme (after the data pack\'s last published round)')
 
 
 def _point_areas(pool):

@@ -125,16 +125,28 @@ def share_kwh(kwh, parts, interval=None):
 
 def determine(terms, start, end, kwh, regulated, *, max_demand=None,
         power_factor=None, demand_history=(), supply_start=None,
-        supply_end=None, interval=None, points=(), overrides=None):
+        supply_end=None, interval=None, points=(), overrides=None,
+        reading_end=None, calendar_days=False, charge_month=None):
     """Rate the usage kwh of [start, end) under terms; the Determination.
 
     The first period of a supply (start == supply_start) and its last
     (end == supply_end) are 日割, as are the parts of a period whose terms
-    changed inside it. interval: {date: kWh} to share kWh between parts;
-    points: the (start datetime, kWh) half hours for time-of-use menus."""
+    changed inside it (power_core.tariff.rating.proration): against the
+    meter reading period [start, reading_end) (reading_end: the scheduled
+    reading day ending it, after end at a supply end), or the calendar days
+    of the month when calendar_days (the supply started between two
+    readings). charge_month: the month of the charges (X月分), by default
+    the month of end; customers metered on the 1st (計量日) are charged
+    for the month they used. interval: {date: kWh} to share kWh between
+    parts; points: the (start datetime, kWh) half hours for time-of-use
+    menus."""
     if end <= start:
         raise ValidationError(
             f"The period end {end} must be after its start {start}.", end)
+    if reading_end is not None and reading_end < end:
+        raise ValidationError(
+            f"The reading period ends on {reading_end}, before the period's "
+            f"end {end}.", reading_end)
     parts = terms_between(terms, start, end)
     shares = share_kwh(round_half_up(D(kwh)), [(s, e) for _, s, e in parts],
         interval)
@@ -143,11 +155,14 @@ def determine(terms, start, end, kwh, regulated, *, max_demand=None,
         usage = Usage(part_start, part_end, part_kwh, D(term.capacity),
             area=term.area, max_demand=max_demand,
             demand_history=tuple(demand_history), supply_start=supply_start,
-            power_factor=power_factor, charge_month=end, usage_month=start,
+            power_factor=power_factor, charge_month=charge_month or end,
+            usage_month=start,
             interval=tuple(p for p in points
                 if part_start <= p[0].date() < part_end),
             prorate=(len(parts) > 1 or part_start == supply_start
-                or part_end == supply_end))
+                or part_end == supply_end),
+            reading_period=(start, reading_end or end),
+            calendar_days=calendar_days)
         bill = rate(term.menu, usage, regulated, overrides)
         results.append(Part(term.key, term.menu.code, bill.versions,
                 part_start, part_end, part_kwh, bill.total, usage))

@@ -129,10 +129,26 @@ def test_regulated_values_refuse_bad_rows(tmp_path):
     for name in ('fuel_adjustment', 'renewable_surcharge', 'subsidy'):
         (tmp_path / f'{name}.csv').write_text(
             (REGULATED / f'{name}.csv').read_text())
-    (tmp_path / 'renewable_surcharge.csv').write_text(
-        'fiscal_year,price\n2025,abc\n')
-    with pytest.raises(ValidationError,
-            match="renewable_surcharge.csv line 2: 'abc' is not a number"):
+    surcharge = tmp_path / 'renewable_surcharge.csv'
+    for text, error in [
+            ('fiscal_year,price,source\n2025,abc,METI\n',
+                "renewable_surcharge.csv line 2: 'abc' is not a number"),
+            ('fiscal_year,price\n2025,3.98\n',
+                "renewable_surcharge.csv: missing columns source"),
+            ('fiscal_year,price,source\n2025,3.98,\n',
+                "renewable_surcharge.csv line 2: no source"),
+            ('fiscal_year,price,source\n2025,3.98,a\n2025,3.99,b\n',
+                "renewable_surcharge.csv line 3: 2025 is given twice"),
+            ]:
+        surcharge.write_text(text)
+        with pytest.raises(ValidationError, match=error):
+            RegulatedValues.from_folder(tmp_path)
+    surcharge.write_text((REGULATED / 'renewable_surcharge.csv').read_text())
+    fuel = tmp_path / 'fuel_adjustment.csv'
+    fuel.write_text('area,voltage,menu_type,charge_month,price,source\n'
+        '03,medium,free,2025-09,-7.50,x\n')
+    with pytest.raises(ValidationError, match=(
+            "fuel_adjustment.csv line 2: 'medium' is not one of low, high")):
         RegulatedValues.from_folder(tmp_path)
 
 

@@ -55,7 +55,7 @@ def test_full_form_demand_menu():
     amounts = {l['code']: l['amount'] for l in bill['lines']}
     assert amounts['basic'] == '427284.00'
     assert amounts['energy_1'] == '1153200.00'
-    assert amounts['subsidy'] == '-60000.0'
+    assert amounts['subsidy'] == '-60000.00'
     # 427,284 + 1,153,200 − 60,000 − 60,000 = 1,460,484;
     # surcharge FY2025 3.98 × 60,000 = 238,800
     assert bill['total'] == 1460484 + 238800

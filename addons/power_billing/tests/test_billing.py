@@ -164,7 +164,8 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
         contract = self.contract(company, start=dt.date(2023, 1, 1))
         area, = GridArea.search([('code', '=', '03')])
         Fuel.create([{'area': area.id, 'menu_type': 'regulated',
-                    'charge_month': dt.date(2024, 4, 1), 'price': D('-1.00')}])
+                    'charge_month': dt.date(2024, 4, 1), 'price': D('-1.00'),
+                    'source': 'test'}])
         self.usage(contract, dt.date(2024, 3, 10), dt.date(2024, 4, 10), 300)
         BatchRun = pool.get('power.batch.run')
         run = BatchRun.run_billing(dt.date(2024, 4, 12))

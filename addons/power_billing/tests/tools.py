@@ -148,4 +148,5 @@ class BillingHelpers:
         GridArea = pool.get('power.grid_area')
         area, = GridArea.search([('code', '=', '03')])
         Fuel.create([{'area': area.id, 'menu_type': 'regulated',
-                    'charge_month': month, 'price': Decimal(price)}])
+                    'charge_month': month, 'price': Decimal(price),
+                    'source': 'test'}])

@@ -15,7 +15,6 @@ version and menus with formula components go through the scalar path.
 >>> rate_many(menu, usages, RegulatedValues.from_folder(REGULATED))
 [467, 3849, 8174, 15706]
 """
-import calendar
 import datetime as dt  # noqa: F401 (doctest)
 from decimal import Decimal as D
 
@@ -23,7 +22,7 @@ import numpy as np
 
 from power_core.errors import ValidationError
 from power_core.tariff.formula import round_half_up
-from power_core.tariff.rating import PRORATION_TOLERANCE_DAYS, TAX_RATE, rate
+from power_core.tariff.rating import TAX_RATE, proration, rate
 
 SCALE = 10_000  # 1 = 1/10,000 yen
 SEN = 100       # 1 sen = 100 units
@@ -46,21 +45,17 @@ def _trunc_div(numerator, denominator):
     return np.sign(numerator) * (np.abs(numerator) // denominator)
 
 
-def rate_arrays(version, kwh, capacity10, days, month_days, prorate,
+def rate_arrays(version, kwh, capacity10, days, denominator, prorate,
         fuel, subsidy, renewable):
     """Totals (yen, int64) of one menu version for arrays of equal length.
 
     kwh: whole kWh; capacity10: capacity in tenths (A, kVA or kW × 10);
-    days, month_days: period days and days of the month the period starts
-    in; prorate: bool array; fuel, subsidy, renewable: unit prices in
-    1/10,000 yen per kWh (subsidy positive, subtracted)."""
+    days, denominator: the 日割 days and denominator where prorate (a bool
+    array; `rating.proration` gives them); fuel, subsidy, renewable: unit
+    prices in 1/10,000 yen per kWh (subsidy positive, subtracted)."""
     n = len(kwh)
     if (version.kwh_rounding, version.total_rounding) != ('half_up', 'down'):
         raise NotVectorisable("rounding options")
-    if version.proration_denominator == 'start_month':
-        denominator = month_days
-    else:
-        denominator = np.full(n, int(version.proration_denominator))
     by_code = {}
     main = np.zeros(n, dtype=np.int64)
     surcharge = np.zeros(n, dtype=np.int64)
@@ -166,13 +161,12 @@ def _rate_group(menu, version, usages, area, charge_month, usage_month,
         dtype=np.int64)
     capacity10 = np.array([_units(u.capacity, 10) for u in usages],
         dtype=np.int64)
-    days = np.array([(u.period_end - u.period_start).days for u in usages],
+    shares = [proration(version, u, u.period_start, u.period_end)
+        for u in usages]
+    prorate = np.array([s is not None for s in shares])
+    days = np.array([s[0] if s else 1 for s in shares], dtype=np.int64)
+    denominator = np.array([s[1] if s else 1 for s in shares],
         dtype=np.int64)
-    month_days = np.array([calendar.monthrange(
-                u.period_start.year, u.period_start.month)[1]
-            for u in usages], dtype=np.int64)
-    prorate = (np.abs(days - month_days) >= PRORATION_TOLERANCE_DAYS) | (
-        np.array([bool(u.prorate) for u in usages]))
     n = len(usages)
 
     def price(kind, lookup):
@@ -185,7 +179,8 @@ def _rate_group(menu, version, usages, area, charge_month, usage_month,
     zero = lambda: 0  # noqa: E731
     fuel = price('fuel_adjustment', (lambda: regulated.fuel_adjustment(
                 area, components['fuel_adjustment'].params.get(
-                    'menu_type', 'free'), charge_month))
+                    'menu_type', 'free'), charge_month,
+                components['fuel_adjustment'].params.get('voltage', 'low')))
         if 'fuel_adjustment' in components else zero)
     subsidy = price('subsidy', (lambda: regulated.subsidy_discount(
                 components['subsidy'].params.get('customer_class', 'low'),
@@ -194,7 +189,7 @@ def _rate_group(menu, version, usages, area, charge_month, usage_month,
     renewable = price('renewable_surcharge',
         (lambda: regulated.renewable_surcharge(charge_month))
         if 'renewable_surcharge' in components else zero)
-    return rate_arrays(version, kwh, capacity10, days, month_days, prorate,
+    return rate_arrays(version, kwh, capacity10, days, denominator, prorate,
         fuel, subsidy, renewable)
 
 

@@ -47,9 +47,11 @@ class Component:
 class Version:
     valid_from: dt.date
     components: tuple
-    # 日割 denominator: 'start_month' (days of the month the period starts
-    # in) or a fixed number of days such as 30
-    proration_denominator: str = 'start_month'
+    # 日割 denominator (rating.proration): 'reading_period' (検針期間の日数,
+    # 暦日数 without a previous reading: the incumbents' supply terms),
+    # 'start_month' (days of the month each part starts in) or a fixed
+    # number of days such as '30'
+    proration_denominator: str = 'reading_period'
     zero_usage_basic_half: bool = True
     # usage in whole kWh: 'half_up' (四捨五入, default), 'down' or 'up'
     kwh_rounding: str = 'half_up'
@@ -104,7 +106,7 @@ def menu_from_dict(data):
             valid_from=dt.date.fromisoformat(v['valid_from']),
             components=tuple(_component(c) for c in v['components']),
             proration_denominator=v.get(
-                'proration_denominator', 'start_month'),
+                'proration_denominator', 'reading_period'),
             zero_usage_basic_half=v.get('zero_usage_basic_half', True),
             kwh_rounding=v.get('kwh_rounding', 'half_up'),
             total_rounding=v.get('total_rounding', 'down'))

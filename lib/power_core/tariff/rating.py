@@ -7,10 +7,14 @@ Japanese defaults (docs/domain.md §1.5, §1.6, §1.10):
   down to the yen;
 - the renewable surcharge is rounded down to the yen on its own and added;
 - prices include tax; the consumption tax is shown as floor(total × 10/110);
-- 日割: when the period is split by a menu version, or differs from the
-  days of the month it starts in by 5 days or more, the basic charge and the
-  tier boundaries are scaled by days / denominator (boundaries rounded half
-  up to the kWh);
+- 日割 (docs/rating.md, "日割計算"): when the period is split by a menu
+  version or a change of terms, when the supply starts or ends in it, or
+  when it differs from the days of the month it starts in by 5 days or
+  more, the basic charge and the tier boundaries are scaled by days /
+  denominator (boundaries rounded half up to the kWh); the denominator is
+  the days of the meter reading period (検針期間の日数), the calendar days
+  of its month (暦日数) where there is no previous reading or the period is
+  irregular, or what the menu version says (`proration`);
 - no usage: the basic charge is halved.
 """
 import calendar
@@ -90,6 +94,13 @@ class Usage:
     # (default: the month of period_end, and of period_start)
     charge_month: dt.date = None
     usage_month: dt.date = None
+    # the meter reading period (検針期間) [start, end) the 日割 is measured
+    # against when this usage is a part of it, or ends before it at a
+    # supply end (default: the usage's own period)
+    reading_period: tuple = None
+    # no previous reading (the supply started inside the period): the
+    # denominator is the calendar days of the month (暦日数)
+    calendar_days: bool = False
 
 
 def _days_in_month(date):
@@ -119,8 +130,6 @@ def rate(menu, usage, regulated, overrides=None):
     segments = menu.versions_between(start, end)
     last = segments[-1][0]
     kwh = ROUNDINGS[last.kwh_rounding](usage.kwh)
-    prorate = (usage.prorate or len(segments) > 1 or abs(
-            total_days - _days_in_month(start)) >= PRORATION_TOLERANCE_DAYS)
 
     lines = []
     remaining_kwh = kwh
@@ -131,13 +140,9 @@ def rate(menu, usage, regulated, overrides=None):
         else:
             seg_kwh = round_half_up(kwh * days / total_days)
             remaining_kwh -= seg_kwh
-        if prorate:
-            denominator = (_days_in_month(start)
-                if version.proration_denominator == 'start_month'
-                else int(version.proration_denominator))
-            factor = Factor(days, denominator)
-        else:
-            factor = Factor(1)
+        share = proration(version, usage, seg_start, seg_end,
+            split=len(segments) > 1)
+        factor = Factor(*share) if share else Factor(1)
         suffix = f' ({seg_start}〜)' if len(segments) > 1 else ''
         lines += _segment_lines(
             menu, version, usage, seg_kwh, kwh, factor, suffix, lines)
@@ -149,7 +154,8 @@ def rate(menu, usage, regulated, overrides=None):
             price = overrides.get('fuel_adjustment')
             if price is None:
                 price = regulated.fuel_adjustment(usage.area,
-                    component.params.get('menu_type', 'free'), charge_month)
+                    component.params.get('menu_type', 'free'), charge_month,
+                    component.params.get('voltage', 'low'))
         elif component.kind == 'subsidy':
             price = overrides.get('subsidy')
             if price is None:
@@ -245,6 +251,35 @@ class Factor:
         if self.num % self.den == 0:
             return Decimal(self.num // self.den)
         return round_half_up(Decimal(self.num) / self.den, 4)
+
+
+def proration(version, usage, seg_start, seg_end, split=False):
+    """The 日割 of the part [seg_start, seg_end) of usage rated with version:
+    (days, denominator), or None when the part is billed as a whole month.
+
+    The clause of the supply terms (docs/rating.md, "日割計算"): 1月の該当料金
+    × 日割計算対象日数 ÷ 検針期間の日数, or ÷ 暦日数 where the supply started
+    inside the period (no previous reading) or the period is 5 days or more
+    longer or shorter than the month it starts in; the tier boundaries are
+    scaled the same way. The parts of a period split by a price change or a
+    change of terms therefore add up to one month. Versions may instead
+    divide by the days of the month each part starts in ('start_month') or
+    by a fixed number of days ('30')."""
+    start, end = usage.reading_period or (
+        usage.period_start, usage.period_end)
+    period_days = (end - start).days
+    month_days = _days_in_month(start)
+    irregular = abs(period_days - month_days) >= PRORATION_TOLERANCE_DAYS
+    if not (usage.prorate or split or irregular or usage.calendar_days):
+        return None
+    days = (seg_end - seg_start).days
+    denominator = version.proration_denominator
+    if denominator == 'reading_period':
+        denominator = (month_days if usage.calendar_days or irregular
+            else period_days)
+    elif denominator == 'start_month':
+        denominator = _days_in_month(usage.period_start)
+    return days, int(denominator)
 
 
 def contract_demand(usage):

@@ -37,24 +37,29 @@ def month(value):
 class RegulatedValues:
     """Unit prices in yen per kWh, tax included.
 
-    fuel: (area, menu type, charge month) → price; menu type is
-    'regulated' (capped, 特定小売) or 'free'.
+    fuel: (area, voltage class, menu type, charge month) → price; voltage
+    class 'low' (低圧) or 'high' (高圧); menu type 'regulated' (capped,
+    特定小売) or 'free'.
     renewable: fiscal year → price.
-    subsidy: (customer class, usage month) → discount per kWh (positive).
+    subsidy: (customer class, usage month) → discount per kWh (positive);
+    a month without a programme is declared with 0, and a month not
+    declared at all cannot be billed.
+    sources: (table, key) → where the value was published.
     """
     fuel: dict = field(default_factory=dict)
     renewable: dict = field(default_factory=dict)
     subsidy: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
 
-    def fuel_adjustment(self, area, menu_type, charge_month):
-        key = (area, menu_type, month(charge_month))
+    def fuel_adjustment(self, area, menu_type, charge_month, voltage='low'):
+        key = (area, voltage, menu_type, month(charge_month))
         try:
             return self.fuel[key]
         except KeyError:
             raise RegulatedValueMissing(
                 f"No fuel cost adjustment unit price for area {area}, "
-                f"{menu_type} menus, charge month "
-                f"{month(charge_month):%Y-%m}.", key) from None
+                f"{VOLTAGES.get(voltage, voltage)}, {menu_type} menus, "
+                f"charge month {month(charge_month):%Y-%m}.", key) from None
 
     def renewable_surcharge(self, charge_month):
         year = charge_fiscal_year(month(charge_month))
@@ -66,9 +71,19 @@ class RegulatedValues:
                 f"(charge month {month(charge_month):%Y-%m}).", year) from None
 
     def subsidy_discount(self, customer_class, usage_month):
-        "The discount per kWh; zero for a month without a programme."
-        return self.subsidy.get(
-            (customer_class, month(usage_month)), Decimal(0))
+        """The discount per kWh of the usage month: 0 where the month is
+        declared without a programme, an error where it is not declared
+        (a programme may be announced for it: never assume none)."""
+        key = (customer_class, month(usage_month))
+        try:
+            return self.subsidy[key]
+        except KeyError:
+            raise RegulatedValueMissing(
+                f"No government subsidy declared for "
+                f"{VOLTAGES.get(customer_class, customer_class)}, usage "
+                f"month {key[1]:%Y-%m}: import the published discount, or "
+                f"0 with its source for a month without a programme.",
+                key) from None
 
     @classmethod
     def from_folder(cls, folder):
@@ -78,20 +93,46 @@ class RegulatedValues:
         folder = Path(folder)
         values = cls()
         for row, where in _rows(folder / 'fuel_adjustment.csv',
-                ('area', 'menu_type', 'charge_month', 'price')):
-            values.fuel[(row['area'], row['menu_type'],
-                    _month(row['charge_month'], where))] = _decimal(
-                row['price'], where)
+                ('area', 'voltage', 'menu_type', 'charge_month', 'price',
+                    'source')):
+            key = (row['area'], _choice(row['voltage'], VOLTAGES, where),
+                _choice(row['menu_type'], MENU_TYPES, where),
+                _month(row['charge_month'], where))
+            values._add('fuel', key, _decimal(row['price'], where),
+                row['source'], where)
         for row, where in _rows(folder / 'renewable_surcharge.csv',
-                ('fiscal_year', 'price')):
-            values.renewable[_int(row['fiscal_year'], where)] = _decimal(
-                row['price'], where)
+                ('fiscal_year', 'price', 'source')):
+            values._add('renewable', _int(row['fiscal_year'], where),
+                _decimal(row['price'], where), row['source'], where)
         for row, where in _rows(folder / 'subsidy.csv',
-                ('customer_class', 'usage_month', 'discount')):
-            values.subsidy[(row['customer_class'],
-                    _month(row['usage_month'], where))] = _decimal(
-                row['discount'], where)
+                ('customer_class', 'usage_month', 'discount', 'source')):
+            key = (_choice(row['customer_class'], VOLTAGES, where),
+                _month(row['usage_month'], where))
+            values._add('subsidy', key, _decimal(row['discount'], where),
+                row['source'], where)
         return values
+
+    def _add(self, table, key, value, source, where):
+        "One sourced value; a key given twice or without a source is refused."
+        if not (source or '').strip():
+            raise ValidationError(f"{where}: no source.", key)
+        values = getattr(self, table)
+        if key in values:
+            raise ValidationError(f"{where}: {key} is given twice.", key)
+        values[key] = value
+        self.sources[(table, key)] = source.strip()
+
+
+VOLTAGES = {'low': 'low voltage', 'high': 'high voltage'}
+MENU_TYPES = {'regulated': 'regulated', 'free': 'free'}
+
+
+def _choice(text, choices, where):
+    value = (text or '').strip()
+    if value not in choices:
+        raise ValidationError(
+            f"{where}: {text!r} is not one of {', '.join(choices)}.", text)
+    return value
 
 
 def _rows(path, columns):
