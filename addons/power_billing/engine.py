@@ -40,7 +40,6 @@ INTEREST_ACCOUNT = '4910'
 TIMINGS = Counter()
 
 
-@contextmanager
 def period_context(contract, start, end):
     """What the rating needs to know of the period [start, end) of contract
     besides its usage (power_core.billing.determine): the supply's start
@@ -62,6 +61,7 @@ def period_context(contract, start, end):
     return context
 
 
+@contextmanager
 def timed(step):
     started = time.perf_counter()
     try:

@@ -24,9 +24,6 @@ class _SourceMixin:
         help="Where the value was published (the notice's address or "
         "title), or why a month has none.")
 
-    @classmethod
-    def default_source(cls):
-        return ''
 
 
 class _MonthMixin:

@@ -194,7 +194,8 @@ class RateMenu(metaclass=PoolMeta):
                             'menu': menu.id,
                             'valid_from': valid_from,
                             'proration_denominator': str(version.get(
-                                    'proration_denominator', 'start_month')),
+                                    'proration_denominator',
+                                    'reading_period')),
                             'kwh_rounding': version.get(
                                 'kwh_rounding', 'half_up'),
                             'total_rounding': version.get(
@@ -249,6 +250,8 @@ def _component_values(data, sequence):
     for name in ('menu_type', 'customer_class', 'expression'):
         if name in data:
             values[name] = data[name]
+    if 'voltage' in data:
+        values['customer_class'] = data['voltage']
     if 'bands' in data:
         values['bands'] = '\n'.join(
             f"{b['code']}({b.get('label') or b['code']})={b['price']}"
@@ -380,10 +383,15 @@ class MenuVersion(ExcelMixin, Workflow, ModelSQL, ModelView):
         states=_DRAFT)
     valid_from = fields.Date("Valid From", required=True, states=_DRAFT)
     proration_denominator = fields.Selection([
+            ('reading_period', "Days of the Meter Reading Period"),
             ('start_month', "Days of the Start Month"),
             ('30', "30 Days"),
             ], "Pro-rating Denominator", required=True, states=_DRAFT,
-        help="日割: days used are divided by this.")
+        help="日割: days used are divided by this. The meter reading "
+        "period (検針期間の日数; the days of the month, 暦日数, where the "
+        "supply started between two readings or the period is irregular) "
+        "is the incumbents' supply terms: the parts of a period split by a "
+        "price or capacity change add up to one month.")
     zero_usage_basic_half = fields.Boolean(
         "Half Basic Charge Without Usage", states=_DRAFT)
     kwh_rounding = fields.Selection([
@@ -440,7 +448,7 @@ class MenuVersion(ExcelMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def default_proration_denominator(cls):
-        return 'start_month'
+        return 'reading_period'
 
     @classmethod
     def default_zero_usage_basic_half(cls):
@@ -563,8 +571,11 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
             (None, ''),
             ('low', "Low Voltage"),
             ('high', "High Voltage"),
-            ], "Subsidy Class",
-        states={'invisible': Eval('kind') != 'subsidy'})
+            ], "Voltage Class",
+        states={'invisible': ~Eval('kind').in_(
+                ['subsidy', 'fuel_adjustment'])},
+        help="The voltage class whose fuel cost adjustment or subsidy "
+        "unit price applies (low voltage when empty).")
     bands = fields.Text(
         "Bands", states={'invisible': Eval('kind') != 'tou_energy'},
         help="One band per line: code(label)=price or code(label)=price/"
@@ -611,6 +622,7 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
                     for t in self.targets.split(',') if t.strip()]
         elif self.kind == 'fuel_adjustment':
             params['menu_type'] = self.menu_type or 'free'
+            params['voltage'] = self.customer_class or 'low'
         elif self.kind == 'subsidy':
             params['customer_class'] = self.customer_class or 'low'
         elif self.kind == 'formula':

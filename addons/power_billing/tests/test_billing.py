@@ -36,6 +36,10 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
             menu='high-demand-demo')
         nov, dec, jan, feb = (dt.date(2024, 11, 1), dt.date(2024, 12, 1),
             dt.date(2025, 1, 1), dt.date(2025, 2, 1))
+        # the menu takes high-voltage fuel adjustments, of the month used
+        # when the point is metered on the 1st, else of the reading month
+        for month in (nov, dec, jan, feb):
+            self.fuel(month, '-1.00', voltage='high', menu_type='free')
         self.usage(contract, nov, dec, 40000, max_demand=D(250),
             power_factor=D(100))
         self.bill()

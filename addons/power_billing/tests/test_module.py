@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.power_cis.tests.tools import ListViewTestMixin
+from trytond.model.exceptions import RequiredValidationError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -221,10 +222,29 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         # a month typed mid-month is stored as its first day
         Fuel = Pool().get('power.regulated.fuel')
         fuel, = Fuel.search([('charge_month', '=', dt.date(2025, 2, 1)),
-                ('menu_type', '=', 'free')])
+                ('menu_type', '=', 'free'), ('area.code', '=', '03')])
         Fuel.write([fuel], {'price': Decimal('-6.40')})
         self.assertEqual(regulated_values().fuel_adjustment(
                 '03', 'free', dt.date(2025, 2, 1)), Decimal('-6.40'))
+        # by voltage class, each row with its source
+        self.assertEqual(values.fuel_adjustment(
+                '03', 'free', dt.date(2025, 9, 1), 'high'), Decimal('-1.48'))
+        self.assertEqual(values.fuel_adjustment(
+                '03', 'free', dt.date(2025, 9, 1), 'low'), Decimal('-7.50'))
+        self.assertIn('tess-eng', fuel.source + ''.join(f.source
+                for f in Fuel.search([('voltage', '=', 'high')])))
+        # a month without a programme is declared 0; one not declared stops
+        self.assertEqual(values.subsidy_discount('low', dt.date(2024, 6, 1)),
+            Decimal(0))
+        self.assertEqual(values.subsidy_discount('high', dt.date(2024, 5, 1)),
+            Decimal('0.90'))
+        with self.assertRaisesRegex(RegulatedValueMissing, '2030-01'):
+            values.subsidy_discount('low', dt.date(2030, 1, 1))
+        Subsidy = Pool().get('power.regulated.subsidy')
+        with self.assertRaises(RequiredValidationError):
+            Subsidy.create([{'customer_class': 'low',
+                        'usage_month': dt.date(2030, 1, 1),
+                        'discount': Decimal(0)}])
 
 
     @with_transaction()

@@ -141,12 +141,12 @@ class BillingHelpers:
         return Determinant.search([('contract', '=', contract.id)])
 
 
-    def fuel(self, month, price):
+    def fuel(self, month, price, voltage='low', menu_type='regulated'):
         "A fuel cost adjustment the data pack does not have."
         pool = Pool()
         Fuel = pool.get('power.regulated.fuel')
         GridArea = pool.get('power.grid_area')
         area, = GridArea.search([('code', '=', '03')])
-        Fuel.create([{'area': area.id, 'menu_type': 'regulated',
-                    'charge_month': month, 'price': Decimal(price),
-                    'source': 'test'}])
+        Fuel.create([{'area': area.id, 'voltage': voltage,
+                    'menu_type': menu_type, 'charge_month': month,
+                    'price': Decimal(price), 'source': 'test'}])
