@@ -38,7 +38,8 @@ KINDS = [
     ]
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 FORMULA_NAMES = {'kwh', 'capacity', 'days', 'period_days', 'month',
-    'max_demand', 'power_factor'}
+    'max_demand', 'power_factor', 'contract_demand', 'summer_days',
+    'other_days'}
 
 
 def parse_pairs(text, what):
@@ -588,7 +589,10 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
     expression = fields.Text(
         "Formula", states={'invisible': Eval('kind') != 'formula'},
         help="An expression over kwh, capacity, days, period_days, month, "
-        "max_demand, power_factor, the amounts of other components by code "
+        "max_demand, contract_demand (the highest of this month's and the "
+        "previous 11 months' maximum demand), power_factor, summer_days and "
+        "other_days (the period's days in July to September and in the "
+        "other months), the amounts of other components by code "
         "and kWh by tier or band (kwh_energy_1, kwh_energy_night), with "
         "+ - * /, min, max, round_down, round_half_up, round_up, "
         "IF(condition, then, else).")

@@ -228,3 +228,16 @@ def test_every_shipped_regulated_value_has_a_source():
             declared += 1
         month = (month + dt.timedelta(days=32)).replace(day=1)
     assert declared == 78
+
+
+def test_unknown_area_is_refused_by_name():
+    from power_core.errors import ValidationError
+    usage = Usage(dt.date(2025, 8, 20), dt.date(2025, 9, 19), D(260), D(30),
+        area='99')
+    for rating in (lambda: rate(B, usage, REG),
+            lambda: rate_many(B, [usage], REG)):
+        with pytest.raises(ValidationError, match="Unknown grid area '99'"):
+            rating()
+    # a known area without the month's price names the area and month
+    with pytest.raises(RegulatedValueMissing, match='area 01, low voltage'):
+        rate(B, dataclasses.replace(usage, area='01'), REG)

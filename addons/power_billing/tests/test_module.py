@@ -177,7 +177,8 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         created = Menu.import_data_pack()
         menus = {m.code: m for m in Menu.search([])}
         self.assertEqual(set(menus), {'tepco-juryo-b', 'tepco-juryo-c',
-                'new-retailer-b', 'tou-demo', 'high-demand-demo'})
+                'new-retailer-b', 'tou-demo', 'high-demand-demo',
+                'tepco-teiatsu'})
         b = menus['tepco-juryo-b']
         self.assertEqual(
             [(str(v.valid_from), v.state) for v in sorted(
@@ -188,9 +189,11 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         # the demo menus' cases (time-of-use bands, demand) pass too
         self.assertEqual(menus['tou-demo'].versions[0].state, 'active')
         self.assertEqual(menus['high-demand-demo'].versions[0].state, 'active')
+        # 低圧電力's seasons shared by days are a formula of the menu
+        self.assertEqual(menus['tepco-teiatsu'].versions[0].state, 'active')
         # a second import adds nothing
         self.assertEqual(Menu.import_data_pack(), [])
-        self.assertEqual(len(created), 7)
+        self.assertEqual(len(created), 8)
         # the records rate like the data pack
         from power_core.tariff.rating import Usage, rate
         from power_core.tariff.regulated import RegulatedValues

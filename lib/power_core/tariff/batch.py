@@ -22,7 +22,7 @@ import numpy as np
 
 from power_core.errors import ValidationError
 from power_core.tariff.formula import round_half_up
-from power_core.tariff.rating import TAX_RATE, proration, rate
+from power_core.tariff.rating import TAX_RATE, check_area, proration, rate
 
 SCALE = 10_000  # 1 = 1/10,000 yen
 SEN = 100       # 1 sen = 100 units
@@ -150,6 +150,7 @@ def rate_many(menu, usages, regulated, overrides=None):
 
 def _rate_group(menu, version, usages, area, charge_month, usage_month,
         regulated, overrides):
+    check_area(area)
     for usage in usages:
         if usage.period_end <= usage.period_start or usage.kwh < 0:
             raise ValidationError(f"Invalid usage {usage}.", usage)

@@ -23,6 +23,7 @@ import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from power_core.areas import AREAS
 from power_core.errors import ValidationError
 from power_core.tariff.formula import (
     Formula, round_down, round_half_up, round_up)
@@ -103,6 +104,13 @@ class Usage:
     calendar_days: bool = False
 
 
+def check_area(code):
+    "Refuse a grid area code that is not one of the ten (01 to 10)."
+    if code not in AREAS:
+        raise ValidationError(
+            f"Unknown grid area {code!r} (one of {', '.join(AREAS)}).", code)
+
+
 def _days_in_month(date):
     return calendar.monthrange(date.year, date.month)[1]
 
@@ -120,6 +128,7 @@ def rate(menu, usage, regulated, overrides=None):
             f"The period end {end} must be after its start {start}.", end)
     if usage.kwh < 0:
         raise ValidationError(f"Usage {usage.kwh} kWh is negative.", usage.kwh)
+    check_area(usage.area)
     if menu.capacities and usage.capacity not in menu.capacities:
         raise ValidationError(
             f"Capacity {usage.capacity.normalize():f}{menu.capacity_unit} is "
@@ -181,6 +190,10 @@ def rate(menu, usage, regulated, overrides=None):
                 'days': Decimal(total_days),
                 'period_days': Decimal(_days_in_month(start)),
                 'month': Decimal(charge_month.month),
+                'summer_days': Decimal(summer_days(start, end)),
+                'other_days': Decimal(total_days - summer_days(start, end)),
+                **({'contract_demand': contract_demand(usage)}
+                    if usage.max_demand is not None else {}),
                 'max_demand': Decimal(usage.max_demand or 0),
                 'power_factor': Decimal(usage.power_factor or 0),
                 **{f'kwh_{line.code}': line.quantity for line in lines
@@ -280,6 +293,23 @@ def proration(version, usage, seg_start, seg_end, split=False):
     elif denominator == 'start_month':
         denominator = _days_in_month(usage.period_start)
     return days, int(denominator)
+
+
+SUMMER_MONTHS = (7, 8, 9)
+
+
+def summer_days(start, end, months=SUMMER_MONTHS):
+    """The days of [start, end) in the summer months (夏季: July 1 to
+    September 30 in the incumbents' 低圧電力 and high-voltage menus), for
+    sharing a period's kWh between the seasons by days."""
+    days, day = 0, start
+    while day < end:
+        following = (day.replace(day=1) + dt.timedelta(days=32)).replace(
+            day=1)
+        if day.month in months:
+            days += (min(end, following) - day).days
+        day = following
+    return days
 
 
 def contract_demand(usage):
