@@ -241,3 +241,26 @@ def test_unknown_area_is_refused_by_name():
     # a known area without the month's price names the area and month
     with pytest.raises(RegulatedValueMissing, match='area 01, low voltage'):
         rate(B, dataclasses.replace(usage, area='01'), REG)
+
+
+def test_formula_sees_the_contract_demand_and_the_seasons_by_days():
+    # 実量制 written as a formula: 1,826 × contract kW × (185 − PF)/100,
+    # contract kW = max(180 this month, 250 of November) = 250, PF 100:
+    # 388,025.00; and 低圧電力's seasons: 2025-06-20 to 07-20 has 19 July
+    # days and 11 June days
+    from power_core.tariff.menu import Component, Menu, Version
+    menu = Menu('f', 'f', 'high', 'kW', (Version(dt.date(2020, 1, 1), (
+                    Component('basic', 'formula', '基本料金', {'expression':
+                        '1826 * contract_demand * (185 - power_factor) / 100'}),
+                    Component('season', 'formula', '夏季日数', {'expression':
+                        'summer_days * 1000 + other_days'}),
+                    )),))
+    usage = Usage(dt.date(2025, 6, 20), dt.date(2025, 7, 20), D(1000),
+        D(250), max_demand=D(180), power_factor=D(100),
+        demand_history=((dt.date(2024, 11, 1), D(250)),))
+    got = amounts(rate(menu, usage, REG).lines)
+    assert got['basic'] == D('388025.00')
+    assert got['season'] == 19011
+    from power_core.errors import FormulaError
+    with pytest.raises(FormulaError, match='No value for contract_demand'):
+        rate(menu, dataclasses.replace(usage, max_demand=None), REG)
