@@ -168,6 +168,9 @@ class Dunning(metaclass=PoolMeta):
         Configuration = pool.get('power.configuration')
         reason = Configuration(1).non_payment_reason
         requests, contracts = [], []
+        # a customer dunned for several bills is terminated once, on the
+        # latest of their termination dates
+        ends = {}
         for dunning in dunnings:
             party = dunning.line.party
             if party.payment_protected:
@@ -175,6 +178,8 @@ class Dunning(metaclass=PoolMeta):
             dates = [d.termination_date for d in dunning.line.dunnings
                 if d.termination_date]
             end = max(dates) if dates else dunning.date
+            ends[party] = max(end, ends.get(party, end))
+        for party, end in ends.items():
             for contract in Contract.search([
                         ('customer', '=', party.id),
                         ('state', '=', 'active'),

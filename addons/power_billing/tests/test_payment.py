@@ -540,6 +540,25 @@ class PaymentTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_customer_dunned_twice_is_terminated_once(self, company):
+        """A customer with two dunnings due for termination the same day
+        gets one termination (the demo with 60 customers crashed on
+        'Duplicate records')"""
+        pool = Pool()
+        Dunning = pool.get('account.dunning')
+        Request = pool.get('power.switching.request')
+        self.setup(company)
+        customer, invoice = self.billed(company)
+        contract, = customer.power_contracts
+        self.dun(DUE + dt.timedelta(days=1))
+        dunning, = self.dun(DUE + dt.timedelta(days=20))
+        Dunning.terminate_contracts([dunning, dunning])
+        request, = Request.search([('contract', '=', contract.id)])
+        self.assertEqual((contract.state, contract.end_date),
+            ('terminating', dunning.termination_date))
+
+    @with_transaction()
+    @with_billing_company
     def test_payment_stops_termination(self, company):
         "Paying after the warning, before the termination date, stops it"
         pool = Pool()
