@@ -25,7 +25,6 @@ class _SourceMixin:
         "title), or why a month has none.")
 
 
-
 class _MonthMixin:
     __slots__ = ()
 

@@ -114,6 +114,14 @@ def _add_months(date, months):
     return date.replace(year=date.year + month // 12, month=month % 12 + 1)
 
 
+def _months(first, last):
+    "The first days of the months from first to last, both included."
+    month = first
+    while month <= last:
+        yield month
+        month = _add_months(month, 1)
+
+
 def _fuel_for_demo(pool, first, today, log):
     "Synthetic fuel cost adjustment prices for the demo months lacking one."
     Fuel = pool.get('power.regulated.fuel')
@@ -125,8 +133,7 @@ def _fuel_for_demo(pool, first, today, log):
                 ('area', 'in', [a.id for a in areas]),
                 ('voltage', '=', 'low')])}
     rows = []
-    month = first
-    while month <= _add_months(today.replace(day=1), 1):
+    for month in _months(first, _add_months(today.replace(day=1), 1)):
         for area in areas:
             # each area its own level, the same seasonal swing
             price = D(str(round(-2.0 + 0.1 * (int(area.code) - 3)
@@ -136,7 +143,6 @@ def _fuel_for_demo(pool, first, today, log):
                     rows.append({'area': area.id, 'voltage': 'low',
                             'menu_type': menu_type, 'charge_month': month,
                             'price': price, 'source': DEMO_SOURCE})
-        month = _add_months(month, 1)
     Fuel.create(rows)
     if rows:
         log(f'demo fuel cost adjustment: {len(rows)} synthetic prices '
@@ -149,15 +155,11 @@ def _subsidy_for_demo(pool, first, today, log):
     as the demo's: a real retailer imports the published table."""
     Subsidy = pool.get('power.regulated.subsidy')
     known = {(s.customer_class, s.usage_month) for s in Subsidy.search([])}
-    rows = []
-    month = first
-    while month <= today.replace(day=1):
-        for customer_class in ('low', 'high'):
-            if (customer_class, month) not in known:
-                rows.append({'customer_class': customer_class,
-                        'usage_month': month, 'discount': D(0),
-                        'source': DEMO_SOURCE})
-        month = _add_months(month, 1)
+    rows = [{'customer_class': customer_class, 'usage_month': month,
+            'discount': D(0), 'source': DEMO_SOURCE}
+        for month in _months(first, today.replace(day=1))
+        for customer_class in ('low', 'high')
+        if (customer_class, month) not in known]
     Subsidy.create(rows)
     if rows:
         log(f'demo subsidy: {len(rows)} usage months declared without a '

@@ -32,6 +32,8 @@ ROUNDINGS = {'down': round_down, 'half_up': round_half_up, 'up': round_up}
 
 TAX_RATE = Decimal('0.10')
 PRORATION_TOLERANCE_DAYS = 5
+# 夏季: July 1 to September 30 in the incumbents' menus
+SUMMER_MONTHS = (7, 8, 9)
 
 
 @dataclass(frozen=True)
@@ -186,12 +188,13 @@ def rate(menu, usage, regulated, overrides=None):
                     -percent / 100, amount))
             amounts[component.code] = amount
         elif component.kind == 'formula':
+            summer = summer_days(start, end)
             values = {'kwh': kwh, 'capacity': usage.capacity,
                 'days': Decimal(total_days),
                 'period_days': Decimal(_days_in_month(start)),
                 'month': Decimal(charge_month.month),
-                'summer_days': Decimal(summer_days(start, end)),
-                'other_days': Decimal(total_days - summer_days(start, end)),
+                'summer_days': Decimal(summer),
+                'other_days': Decimal(total_days - summer),
                 **({'contract_demand': contract_demand(usage)}
                     if usage.max_demand is not None else {}),
                 'max_demand': Decimal(usage.max_demand or 0),
@@ -293,9 +296,6 @@ def proration(version, usage, seg_start, seg_end, split=False):
     elif denominator == 'start_month':
         denominator = _days_in_month(usage.period_start)
     return days, int(denominator)
-
-
-SUMMER_MONTHS = (7, 8, 9)
 
 
 def summer_days(start, end, months=SUMMER_MONTHS):
@@ -446,7 +446,7 @@ def _segment_lines(menu, version, usage, seg_kwh, total_kwh, factor,
             tiers = params['tiers']
             if (params.get('summer_tiers')
                     and usage.period_start.month in params.get(
-                        'summer_months', (7, 8, 9))):
+                        'summer_months', SUMMER_MONTHS)):
                 tiers = params['summer_tiers']
                 label += ' (夏季)'
             for number, (upper, price) in enumerate(tiers, 1):
