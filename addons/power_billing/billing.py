@@ -11,6 +11,7 @@ contract, period start and revision, so a rerun bills nothing twice."""
 import datetime as dt
 import logging
 
+from power_core.calendar.reading import charge_month
 from power_core.errors import PowerCoreError
 from sql import Null
 
@@ -115,6 +116,11 @@ class Determinant(
         readonly=True)
     invoice = fields.Many2One(
         'account.invoice', "Invoice", readonly=True, ondelete='RESTRICT')
+    charge_month = fields.Function(fields.Date(
+            "Charge Month",
+            help="The month of the charges (X月分): the reading day's, or the "
+            "month used for a point metered on the 1st."),
+        'get_charge_month')
     invoice_state = fields.Function(fields.Selection(
             'get_invoice_states', "Invoice State"), 'get_invoice_state')
     payment_status = fields.Function(fields.Selection([
@@ -198,6 +204,10 @@ class Determinant(
         Invoice = Pool().get('account.invoice')
         return [(None, '')] + Invoice.fields_get(['state'])['state'][
             'selection']
+
+    def get_charge_month(self, name):
+        return charge_month(
+            self.end, not self.supply_point.reading_schedule)
 
     def get_invoice_state(self, name):
         return self.invoice.state if self.invoice else None

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from power_core.billing import (
     Term, determine, due_date, split_tax_included)
+from power_core.calendar.reading import charge_month
 from power_core.errors import ValidationError
 from power_core.tariff.batch import rate_many
 from power_core.usage import DayProfile, assemble, estimate_kwh
@@ -57,7 +58,7 @@ def period_context(contract, start, end):
     if end == supply_end:
         context['reading_end'] = max(end, point.next_reading_date_from(end))
     if not point.reading_schedule:
-        context['charge_month'] = start
+        context['charge_month'] = charge_month(end, metered_on_first=True)
     return context
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from power_core.calendar.reading import charge_month
 from power_core.ids import supply_point as spid
 from power_core.notice import (
     UNIT_BY_KIND, Month, Notice, NoticeLine, Retailer, render_html)
@@ -80,6 +81,7 @@ def notices(determinants):
                 estimated=d.kind == 'estimated',
                 cancelled=d.state == 'cancelled',
                 history=tuple(history.get(d.id, ())),
+                metered_on_first=not point.reading_schedule,
                 message=configuration.notice_message or ''))
     return result
 
@@ -133,13 +135,14 @@ def _history(determinants):
             rows[contract_id].append((end, kwh, amount))
     result = {}
     for contract_id, ds in wanted.items():
+        metered_on_first = not ds[0].supply_point.reading_schedule
         for d in ds:
             first = _month_back(d.end)
             months = {}
             for end, kwh, amount in rows[contract_id]:
                 if not first <= end <= d.end:
                     continue
-                key = end.replace(day=1)
+                key = charge_month(end, metered_on_first)
                 kwh0, amount0 = months.get(key, (Decimal(0), None))
                 if amount is not None:
                     amount0 = (amount0 or 0) + amount

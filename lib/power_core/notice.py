@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import jinja2
 
+from .calendar.reading import charge_month
 from .errors import ValidationError
 
 TAX_RATE = 10  # 消費税率 (%), standard rate for electricity
@@ -47,7 +48,7 @@ class NoticeLine:
 
 @dataclass(frozen=True)
 class Month:
-    "One month of the usage history (month of the reading, kWh, yen)."
+    "One month of the usage history (month of the charges, kWh, yen)."
     month: dt.date
     kwh: Decimal
     amount: int | None = None
@@ -86,6 +87,8 @@ class Notice:
     # the portal's one-time registration code, for a customer without an
     # account yet (printed in groups: XXXX-XXXX-XXXX)
     registration_code: str = ''
+    # a point metered on the 1st (計量日): the bill is the month used
+    metered_on_first: bool = False
 
     def __post_init__(self):
         if self.period_end <= self.period_start:
@@ -118,8 +121,9 @@ class Notice:
 
     @property
     def charge_month(self):
-        "The month the bill belongs to (○月分): that of the reading day."
-        return self.period_end.replace(day=1)
+        """The month the bill belongs to (○月分): that of the reading day,
+        or the month used for a point metered on the 1st."""
+        return charge_month(self.period_end, self.metered_on_first)
 
     @property
     def same_month_last_year(self):

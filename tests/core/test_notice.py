@@ -54,6 +54,22 @@ def test_notice_shows_what_the_customer_reads():
         assert expected in page, expected
 
 
+def test_a_point_metered_on_the_first_is_billed_for_the_month_used():
+    # September 2026 used, read on October 1: 2026年9月分, and the history
+    # bar of September is this bill's
+    bill = notice(period_start=dt.date(2026, 9, 1),
+        period_end=dt.date(2026, 10, 1), metered_on_first=True,
+        history=(Month(dt.date(2026, 8, 1), D(250), 8000),
+            Month(dt.date(2026, 9, 1), D(260), 9487)))
+    assert bill.charge_month == dt.date(2026, 9, 1)
+    assert '（2026年9月分）' in text(render_html(bill))
+    assert [m.month for m, _, this in bill.history_rows if this] == [
+        dt.date(2026, 9, 1)]
+    # read on other days, the reading day's month
+    assert notice(period_start=dt.date(2026, 9, 1),
+        period_end=dt.date(2026, 10, 1)).charge_month == dt.date(2026, 10, 1)
+
+
 def test_lines_must_add_up_to_the_total():
     with pytest.raises(ValidationError, match='add up to 9487'):
         notice(total=9600)

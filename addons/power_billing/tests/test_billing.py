@@ -56,6 +56,31 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_point_metered_on_the_first_is_charged_for_the_month_used(
+            self, company):
+        """A high-voltage point metered on the 1st: September's usage is
+        the September charges, with the high-voltage fuel adjustment of
+        2025-09 (the run took the unpublished 2025-10 of the reading day)"""
+        pool = Pool()
+        BatchRun = pool.get('power.batch.run')
+        contract = self.contract(company, capacity=250,
+            menu='high-demand-demo', start=dt.date(2024, 4, 1))
+        point = contract.supply_point
+        point.reading_schedule = None
+        point.save()
+        self.usage(contract, dt.date(2025, 9, 1), dt.date(2025, 10, 1),
+            50000, max_demand=D(240), power_factor=D(100))
+        run = BatchRun.run_billing(dt.date(2025, 10, 3))
+        self.assertEqual(run.state, 'done',
+            run.errors and run.errors[0].message)
+        determinant, = self.determinants(contract)
+        self.assertEqual(determinant.charge_month, dt.date(2025, 9, 1))
+        prices = {l.code: l.unit_price for l in determinant.lines}
+        self.assertEqual(prices['fuel'], D('-1.48'))
+        self.assertEqual(prices['subsidy'], D('-1.00'))
+
+    @with_transaction()
+    @with_billing_company
     def test_normal_month_posts_an_invoice(self, company):
         "A normal month: determinant, posted invoice, balanced move"
         contract = self.contract(company)

@@ -73,3 +73,16 @@ def next_reading_day(schedule, on_or_after, calendar, overrides=None):
             return day
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     raise AssertionError("a reading day exists every month")
+
+
+def charge_month(end, metered_on_first=False):
+    """The month of the charges (X月分) of the period ending before the
+    reading day end: the reading day's month, or for a point metered on the
+    1st (計量日, no reading schedule) the month that was used.
+
+    >>> charge_month(dt.date(2025, 10, 2)), charge_month(dt.date(2025, 10, 1), True)
+    (datetime.date(2025, 10, 1), datetime.date(2025, 9, 1))
+    """
+    if metered_on_first:
+        end -= dt.timedelta(days=1)
+    return end.replace(day=1)
