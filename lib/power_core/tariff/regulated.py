@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from power_core.areas import AREAS
 from power_core.errors import RegulatedValueMissing, ValidationError
 
 
@@ -92,25 +93,31 @@ class RegulatedValues:
         and line."""
         folder = Path(folder)
         values = cls()
-        for row, where in _rows(folder / 'fuel_adjustment.csv',
-                ('area', 'voltage', 'menu_type', 'charge_month', 'price',
-                    'source')):
-            key = (row['area'], _choice(row['voltage'], VOLTAGES, where),
+        for table, (name, columns) in TABLES.items():
+            with open(folder / name, newline='', encoding='utf-8') as file:
+                for row, where in _records(file, name, columns):
+                    values._read(table, row, where)
+        return values
+
+    def _read(self, table, row, where):
+        "Add one row of table, checked; refused saying where and why."
+        if table == 'fuel':
+            key = (_area(row['area'], where),
+                _choice(row['voltage'], VOLTAGES, where),
                 _choice(row['menu_type'], MENU_TYPES, where),
                 _month(row['charge_month'], where))
-            values._add('fuel', key, _decimal(row['price'], where),
-                row['source'], where)
-        for row, where in _rows(folder / 'renewable_surcharge.csv',
-                ('fiscal_year', 'price', 'source')):
-            values._add('renewable', _int(row['fiscal_year'], where),
-                _decimal(row['price'], where), row['source'], where)
-        for row, where in _rows(folder / 'subsidy.csv',
-                ('customer_class', 'usage_month', 'discount', 'source')):
+            value = _decimal(row['price'], where)
+        elif table == 'renewable':
+            key = _int(row['fiscal_year'], where)
+            value = _decimal(row['price'], where)
+        else:
             key = (_choice(row['customer_class'], VOLTAGES, where),
                 _month(row['usage_month'], where))
-            values._add('subsidy', key, _decimal(row['discount'], where),
-                row['source'], where)
-        return values
+            value = _decimal(row['discount'], where)
+            if value < 0:
+                raise ValidationError(
+                    f"{where}: a discount is positive ({value}).", value)
+        self._add(table, key, value, row['source'], where)
 
     def _add(self, table, key, value, source, where):
         "One sourced value; a key given twice or without a source is refused."
@@ -135,17 +142,164 @@ def _choice(text, choices, where):
     return value
 
 
-def _rows(path, columns):
-    with open(path, newline='', encoding='utf-8') as file:
-        reader = csv.DictReader(
-            line for line in file if not line.startswith('#'))
-        missing = set(columns) - set(reader.fieldnames or ())
-        if missing:
+# table: (file of the data pack, columns)
+TABLES = {
+    'fuel': ('fuel_adjustment.csv',
+        ('area', 'voltage', 'menu_type', 'charge_month', 'price', 'source')),
+    'renewable': ('renewable_surcharge.csv',
+        ('fiscal_year', 'price', 'source')),
+    'subsidy': ('subsidy.csv',
+        ('customer_class', 'usage_month', 'discount', 'source')),
+    }
+MAX_ROWS = 10_000
+
+
+def _records(lines, name, columns):
+    """(row, 'name line N') of CSV text lines; '#' lines are comments and
+    empty lines are skipped (both still count, so N is the line an editor
+    shows)."""
+    header = None
+    for number, line in enumerate(lines, 1):
+        if number > MAX_ROWS:
             raise ValidationError(
-                f"{path.name}: missing columns {', '.join(sorted(missing))}.",
-                path.name)
-        for number, row in enumerate(reader, start=2):
-            yield row, f"{path.name} line {number}"
+                f"{name}: more than {MAX_ROWS} lines.", name)
+        if line.startswith('#') or not line.strip():
+            continue
+        cells = next(csv.reader([line]))
+        if header is None:
+            header = [c.strip() for c in cells]
+            missing = set(columns) - set(header)
+            if missing:
+                raise ValidationError(f"{name}: missing columns "
+                    f"{', '.join(sorted(missing))}.", name)
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        yield dict(zip(header, cells + [''] * (len(header) - len(cells)))), (
+            f"{name} line {number}")
+    if header is None:
+        raise ValidationError(f"{name}: no header row.", name)
+
+
+def read_file(content, filename):
+    """The table and the values of one file staff import (CSV in UTF-8 or
+    Shift_JIS, or the first sheet of an XLSX workbook), whose header names
+    the columns of one table (TABLES); a bad file is refused naming the
+    file, the line and why, and nothing of it is kept.
+
+    >>> table, values = read_file(
+    ...     b'customer_class,usage_month,discount,source\\nlow,2026-04,0,METI\\n',
+    ...     'subsidy.csv')
+    >>> table, values.subsidy
+    ('subsidy', {('low', datetime.date(2026, 4, 1)): Decimal('0')})
+    """
+    if filename.lower().endswith('.xlsx'):
+        lines = _xlsx_lines(content, filename)
+    else:
+        lines = _text(content, filename).splitlines(keepends=True)
+    header = next((l for l in lines if l.strip() and not l.startswith('#')),
+        '')
+    names = set(next(csv.reader([header]), []))
+    tables = [t for t, (_, columns) in TABLES.items()
+        if set(columns) <= names]
+    if len(tables) != 1:
+        raise ValidationError(
+            f"{filename}: the first row must name the columns of one table: "
+            + '; '.join(f"{t}: {', '.join(c)}"
+                for t, (_, c) in TABLES.items()) + '.', filename)
+    table, = tables
+    values = RegulatedValues()
+    for row, where in _records(lines, filename, TABLES[table][1]):
+        values._read(table, row, where)
+    if not getattr(values, table):
+        raise ValidationError(f"{filename}: no values.", filename)
+    return table, values
+
+
+def _text(content, filename):
+    "CSV text: UTF-8 (with or without BOM), else Shift_JIS as Excel saves."
+    for encoding in ('utf-8-sig', 'cp932'):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(
+        f"{filename}: not UTF-8 or Shift_JIS text.", filename)
+
+
+def _xlsx_lines(content, filename):
+    "The first sheet of a workbook as CSV lines (a cell's text as shown)."
+    import io
+
+    import openpyxl
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True,
+            data_only=True)
+    except Exception as e:
+        raise ValidationError(
+            f"{filename}: not an XLSX workbook ({e}).", filename) from e
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator='\n')
+    for row in book.worksheets[0].iter_rows(values_only=True):
+        writer.writerow([_cell(v) for v in row])
+    return output.getvalue().splitlines(keepends=True)
+
+
+def _cell(value):
+    if value is None:
+        return ''
+    if isinstance(value, dt.datetime | dt.date):
+        return f'{value:%Y-%m}'
+    if isinstance(value, float):
+        # a price typed as -7.5 is stored as a binary float
+        return str(Decimal(repr(round(value, 4))).normalize())
+    return ' '.join(str(value).split())
+
+
+def label(table, key):
+    """A value's key as staff read it.
+
+    >>> label('fuel', ('03', 'high', 'free', dt.date(2025, 9, 1)))
+    'area 03 high voltage free 2025-09'
+    """
+    if table == 'fuel':
+        area, voltage, menu_type, charge_month = key
+        return (f"area {area} {VOLTAGES[voltage]} {menu_type} "
+            f"{charge_month:%Y-%m}")
+    if table == 'renewable':
+        return f"FY{key}"
+    customer_class, usage_month = key
+    return f"{VOLTAGES[customer_class]} {usage_month:%Y-%m}"
+
+
+@dataclass(frozen=True)
+class Change:
+    "One value of an imported table against what is in force."
+    key: object
+    before: Decimal | None
+    after: Decimal
+    source: str
+
+    @property
+    def kind(self):
+        if self.before is None:
+            return 'new'
+        return 'same' if self.before == self.after else 'changed'
+
+
+def compare(table, current, incoming):
+    "The Changes of incoming's table against current (RegulatedValues)."
+    before = getattr(current, table)
+    return [Change(key, before.get(key), value,
+            incoming.sources[(table, key)])
+        for key, value in sorted(getattr(incoming, table).items())]
+
+
+def _area(text, where):
+    "A grid area code; a spreadsheet's 3 is area 03."
+    value = (text or '').strip()
+    return _choice(value.zfill(2) if value.isdigit() else value, AREAS,
+        where)
 
 
 def _decimal(text, where):
