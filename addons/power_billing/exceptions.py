@@ -13,3 +13,7 @@ class MenuComponentError(ValidationError):
 
 class PaymentError(ValidationError):
     pass
+
+
+class RegulatedImportError(ValidationError):
+    pass

@@ -7,11 +7,19 @@ pack); every change is kept in the record's history."""
 import datetime as dt
 from decimal import Decimal
 
-from power_core.tariff.regulated import RegulatedValues, month
+from power_core.errors import PowerCoreError
+from power_core.tariff.regulated import (
+    RegulatedValues, compare, label, month, read_file)
 
-from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.model.exceptions import AccessError
+from trytond.modules.power_cis.common import now as now_
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
+
+from .exceptions import RegulatedImportError
 
 MENU_TYPES = [('regulated', "Regulated (capped)"), ('free', "Free")]
 CLASSES = [('low', "Low Voltage"), ('high', "High Voltage")]
@@ -193,3 +201,247 @@ def import_regulated(folder=None):
         for (c, m), d in pack.subsidy.items() if (c, m) not in known.subsidy]
     Subsidy_.create(rows)
     return added + len(rows)
+
+
+IMPORT_STATES = [
+    ('draft', "Draft"),
+    ('reviewed', "Reviewed"),
+    ('activated', "Activated"),
+    ('cancelled', "Cancelled"),
+    ]
+TABLES = [
+    (None, ''),
+    ('fuel', "Fuel Cost Adjustment"),
+    ('renewable', "Renewable Energy Surcharge"),
+    ('subsidy', "Government Subsidy"),
+    ]
+_IMPORT_DRAFT = {'readonly': Eval('state') != 'draft'}
+
+
+class RegulatedImport(Workflow, ModelSQL, ModelView):
+    """Regulated Value Import
+
+    A month's published values as staff receive them (the agency's or the
+    incumbent's table, saved as CSV or XLSX): Review reads the file and
+    lists each value as new, changed or the same as in force, Activate
+    writes the new and changed ones with their sources. A bad file is
+    refused saying where and changes nothing; the file stays here to be
+    looked at. Who activated what, when, is kept, and each value's own
+    history too."""
+    __name__ = 'power.regulated.import'
+    _rec_name = 'name'
+    name = fields.Char("File Name", required=True, states=_IMPORT_DRAFT)
+    file = fields.Binary("File", filename='name', required=True,
+        states=_IMPORT_DRAFT,
+        help="CSV (UTF-8 or Shift_JIS) or XLSX whose first row names the "
+        "columns of one table, as in the data pack: fuel adjustment (area, "
+        "voltage, menu_type, charge_month, price, source), renewable "
+        "surcharge (fiscal_year, price, source) or subsidy (customer_class, "
+        "usage_month, discount, source).")
+    table = fields.Selection(TABLES, "Table", readonly=True)
+    state = fields.Selection(IMPORT_STATES, "State", readonly=True,
+        required=True)
+    lines = fields.One2Many('power.regulated.import.line', 'import_',
+        "Values", readonly=True)
+    new = fields.Function(fields.Integer("New"), 'get_counts')
+    changed = fields.Function(fields.Integer("Changed"), 'get_counts')
+    same = fields.Function(fields.Integer("Unchanged"), 'get_counts')
+    activated_by = fields.Many2One('res.user', "Activated By", readonly=True)
+    activated_at = fields.Timestamp("Activated At", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {('draft', 'reviewed'), ('reviewed', 'draft'),
+            ('reviewed', 'activated'), ('draft', 'cancelled'),
+            ('reviewed', 'cancelled')}
+        cls._buttons.update({
+                'review': {
+                    'invisible': Eval('state') != 'draft',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'activate': {
+                    'invisible': Eval('state') != 'reviewed',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'draft': {
+                    'invisible': Eval('state') != 'reviewed',
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(['draft', 'reviewed']),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def get_counts(cls, imports, names):
+        result = {n: {i.id: 0 for i in imports} for n in names}
+        for import_ in imports:
+            for line in import_.lines:
+                if line.kind in names:
+                    result[line.kind][import_.id] += 1
+        return result
+
+    @classmethod
+    def check_modification(cls, mode, imports, values=None, external=False):
+        super().check_modification(
+            mode, imports, values=values, external=external)
+        if mode == 'delete':
+            for import_ in imports:
+                if import_.state == 'activated':
+                    raise AccessError(gettext(
+                            'power_billing.msg_regulated_import_delete',
+                            import_=import_.rec_name))
+
+    def read_values(self):
+        "(table, RegulatedValues) of the file, or the module's user error."
+        try:
+            return read_file(bytes(self.file or b''), self.name or '')
+        except PowerCoreError as e:
+            raise RegulatedImportError(gettext(
+                    'power_billing.msg_regulated_import_invalid',
+                    import_=self.rec_name, reason=e.reason)) from e
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('reviewed')
+    def review(cls, imports):
+        "List every value of each file as new, changed or unchanged."
+        Line = Pool().get('power.regulated.import.line')
+        current = regulated_values()
+        Line.delete([l for i in imports for l in i.lines])
+        lines = []
+        for import_ in imports:
+            table, values = import_.read_values()
+            import_.table = table
+            for change in compare(table, current, values):
+                lines.append(Line.from_change(import_, table, change))
+        cls.save(imports)
+        Line.save(lines)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('activated')
+    def activate(cls, imports):
+        """Write the new and changed values as reviewed; refused when a
+        value in force changed since the review."""
+        pool = Pool()
+        Line = pool.get('power.regulated.import.line')
+        current = regulated_values()
+        for import_ in imports:
+            table, values = import_.read_values()
+            reviewed = {(l.key, l.before, l.after, l.source)
+                for l in import_.lines}
+            now = {(label(table, c.key), c.before, c.after, c.source)
+                for c in compare(table, current, values)}
+            if reviewed != now:
+                raise RegulatedImportError(gettext(
+                        'power_billing.msg_regulated_import_stale',
+                        import_=import_.rec_name))
+            Line.apply([l for l in import_.lines if l.kind != 'same'])
+            import_.activated_by = Transaction().user
+            import_.activated_at = now_()
+        cls.save(imports)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
+    def draft(cls, imports):
+        Line = Pool().get('power.regulated.import.line')
+        Line.delete([l for i in imports for l in i.lines])
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, imports):
+        pass
+
+
+class RegulatedImportLine(ModelSQL, ModelView):
+    "Regulated Value Import Line"
+    __name__ = 'power.regulated.import.line'
+    import_ = fields.Many2One('power.regulated.import', "Import",
+        required=True, ondelete='CASCADE')
+    key = fields.Char("Value", readonly=True)
+    kind = fields.Selection([
+            ('new', "New"),
+            ('changed', "Changed"),
+            ('same', "Unchanged"),
+            ], "Change", readonly=True)
+    before = fields.Numeric("In Force", digits=(16, 2), readonly=True)
+    after = fields.Numeric("Imported", digits=(16, 2), readonly=True)
+    source = fields.Char("Source", readonly=True)
+    # the value's key, to write it
+    area = fields.Many2One('power.grid_area', "Grid Area", readonly=True,
+        ondelete='RESTRICT')
+    voltage = fields.Selection([(None, '')] + CLASSES, "Voltage Class",
+        readonly=True)
+    menu_type = fields.Selection([(None, '')] + MENU_TYPES, "Menu Type",
+        readonly=True)
+    month = fields.Date("Month", readonly=True)
+    fiscal_year = fields.Integer("Fiscal Year", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('import_')
+        cls._order = [('import_', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def from_change(cls, import_, table, change):
+        "The line of a core Change of table."
+        line = cls(import_=import_, key=label(table, change.key),
+            kind=change.kind, before=change.before, after=change.after,
+            source=change.source)
+        if table == 'fuel':
+            GridArea = Pool().get('power.grid_area')
+            code, line.voltage, line.menu_type, line.month = change.key
+            areas = GridArea.search([('code', '=', code)], limit=1)
+            if not areas:
+                raise RegulatedImportError(gettext(
+                        'power_billing.msg_regulated_import_area',
+                        import_=import_.rec_name, area=code))
+            line.area, = areas
+        elif table == 'renewable':
+            line.fiscal_year = change.key
+        else:
+            line.voltage, line.month = change.key
+        return line
+
+    @classmethod
+    def apply(cls, lines):
+        "Write lines' values into the regulated tables (new or changed)."
+        pool = Pool()
+        models = {
+            'fuel': (pool.get('power.regulated.fuel'), 'price', lambda l: [
+                    ('area', '=', l.area.id), ('voltage', '=', l.voltage),
+                    ('menu_type', '=', l.menu_type),
+                    ('charge_month', '=', l.month)], lambda l: {
+                    'area': l.area.id, 'voltage': l.voltage,
+                    'menu_type': l.menu_type, 'charge_month': l.month}),
+            'renewable': (pool.get('power.regulated.renewable'), 'price',
+                lambda l: [('fiscal_year', '=', l.fiscal_year)],
+                lambda l: {'fiscal_year': l.fiscal_year}),
+            'subsidy': (pool.get('power.regulated.subsidy'), 'discount',
+                lambda l: [('customer_class', '=', l.voltage),
+                    ('usage_month', '=', l.month)],
+                lambda l: {'customer_class': l.voltage,
+                    'usage_month': l.month}),
+            }
+        for line in lines:
+            Model, field, domain, key = models[line.import_.table]
+            values = {field: line.after, 'source': line.source}
+            if line.kind == 'changed':
+                Model.write(Model.search(domain(line)), values)
+            else:
+                Model.create([{**key(line), **values}])

@@ -436,6 +436,8 @@ class BITestCase(BillingHelpers, unittest.TestCase):
             'power.payment.slip': ('r', {'billing': 'rwc'}),
             'power.usage.confirmed': ('r', {'billing': 'rwc'}),
             'power.regulated.fuel': ('r', {'billing': 'rwcd'}),
+            'power.regulated.subsidy': ('r', {'billing': 'rwcd'}),
+            'power.regulated.import': ('r', {'billing': 'rwcd'}),
             'power.rate_menu': ('r', {'admin': 'rwcd'}),
             'power.rate_menu.version': ('r', {'billing': 'rwcd',
                     'admin': 'rwcd'}),
@@ -507,6 +509,21 @@ class BITestCase(BillingHelpers, unittest.TestCase):
                             g.id for g in action.groups}:
                         faults.append((role, menu.rec_name, 'not allowed'))
         self.assertEqual((found, faults), (sections, []))
+        # only billing clerks review and activate published values
+        from trytond.model.modelview import AccessButtonError
+        Import = pool.get('power.regulated.import')
+        published, = Import.create([{'name': 'subsidy.csv',
+                    'file': b'customer_class,usage_month,discount,source\n'
+                    b'low,2026-04,0,none\n'}])
+        for role in ['operator', 'admin', 'bi', 'integration']:
+            with Transaction().set_user(users[role].id), \
+                    Transaction().set_context(_check_access=True):
+                with self.assertRaises(AccessButtonError, msg=role):
+                    Import.review([Import(published.id)])
+        with Transaction().set_user(users['billing'].id), \
+                Transaction().set_context(_check_access=True):
+            Import.review([Import(published.id)])
+        self.assertEqual(Import(published.id).state, 'reviewed')
         # the operator log is kept even from its readers
         Log.add('someone', 'login_failed')
         entry, = Log.search([('login', '=', 'someone')])

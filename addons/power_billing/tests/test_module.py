@@ -251,6 +251,78 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
 
 
     @with_transaction()
+    def test_regulated_import_workflow(self):
+        "A month's published values: review the differences, then activate"
+        from ..exceptions import RegulatedImportError
+        from ..regulated import import_regulated, regulated_values
+        from trytond.model.exceptions import AccessError
+        pool = Pool()
+        Import = pool.get('power.regulated.import')
+        Fuel = pool.get('power.regulated.fuel')
+        import_regulated()
+        text = ('# 燃料費調整単価 2025年10月分\n'
+            'area,voltage,menu_type,charge_month,price,source\n'
+            '03,low,free,2025-10,-7.80,TEPCO EP notice 2025-10\n'
+            '03,low,free,2025-09,-7.50,tess-eng.co.jp\n'
+            '03,high,free,2025-09,-1.50,a correction\n')
+        first, = Import.create([{'name': 'fuel-2025-10.csv',
+                    'file': text.encode()}])
+        Import.review([first])
+        self.assertEqual((first.state, first.table), ('reviewed', 'fuel'))
+        self.assertEqual((first.new, first.changed, first.same), (1, 1, 1))
+        self.assertEqual(
+            {(l.key, l.kind, l.before, l.after) for l in first.lines}, {
+                ('area 03 low voltage free 2025-10', 'new', None,
+                    Decimal('-7.80')),
+                ('area 03 low voltage free 2025-09', 'same',
+                    Decimal('-7.50'), Decimal('-7.50')),
+                ('area 03 high voltage free 2025-09', 'changed',
+                    Decimal('-1.48'), Decimal('-1.50'))})
+        # nothing is written before the activation
+        self.assertEqual(regulated_values().fuel_adjustment(
+                '03', 'free', dt.date(2025, 9, 1), 'high'), Decimal('-1.48'))
+        rows = Fuel.search_count([])
+        Import.activate([first])
+        values = regulated_values()
+        self.assertEqual(values.fuel_adjustment(
+                '03', 'free', dt.date(2025, 9, 1), 'high'), Decimal('-1.50'))
+        self.assertEqual(values.fuel_adjustment(
+                '03', 'free', dt.date(2025, 10, 1)), Decimal('-7.80'))
+        self.assertEqual(Fuel.search_count([]), rows + 1)
+        october, = Fuel.search([('charge_month', '=', dt.date(2025, 10, 1))])
+        self.assertEqual(october.source, 'TEPCO EP notice 2025-10')
+        self.assertEqual((first.state, first.activated_by.id),
+            ('activated', Transaction().user))
+        self.assertTrue(first.activated_at)
+        # the same file again changes nothing
+        again, = Import.create([{'name': 'fuel-2025-10.csv',
+                    'file': text.encode()}])
+        Import.review([again])
+        self.assertEqual((again.new, again.changed, again.same), (0, 0, 3))
+        Import.activate([again])
+        self.assertEqual(Fuel.search_count([]), rows + 1)
+        # a bad file is refused saying where; nothing changes, it is kept
+        bad, = Import.create([{'name': 'fuel-bad.csv',
+                    'file': text.replace('-7.80', 'abc').encode()}])
+        with self.assertRaisesRegex(RegulatedImportError,
+                "fuel-bad.csv line 3: 'abc' is not a number"):
+            Import.review([bad])
+        self.assertEqual((bad.state, bad.lines), ('draft', ()))
+        # a value changed after the review: review again
+        stale, = Import.create([{'name': 'fuel-2025-11.csv',
+                    'file': text.replace('2025-10', '2025-11').encode()}])
+        Import.review([stale])
+        Fuel.write([october], {'price': Decimal('-7.90')})
+        Fuel.write(Fuel.search([('voltage', '=', 'high'),
+                    ('charge_month', '=', dt.date(2025, 9, 1)),
+                    ('area.code', '=', '03')]), {'price': Decimal('-1.49')})
+        with self.assertRaises(RegulatedImportError):
+            Import.activate([stale])
+        # what was activated is kept
+        with self.assertRaises(AccessError):
+            Import.delete([first])
+
+    @with_transaction()
     def test_excel_round_trip(self):
         "A version goes to Excel and back; changes are previewed, then applied"
         import io
