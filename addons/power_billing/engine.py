@@ -236,7 +236,8 @@ class Chunk:
     @staticmethod
     def needs_interval(terms):
         "Whether rating terms needs the 30-minute data of the period."
-        return len(terms) > 1 or any(c.kind == 'tou_energy' for t in terms
+        return len(terms) > 1 or any(
+            c.kind in {'tou_energy', 'market_energy'} for t in terms
             for v in t.menu.versions for c in v.components)
 
     def plan_due(self, contract, usages):

@@ -8,6 +8,8 @@ import datetime as dt
 from decimal import Decimal
 
 from power_core.errors import PowerCoreError
+from power_core.tariff import market
+from power_core.tariff.market import MarketPrices
 from power_core.tariff.regulated import (
     RegulatedValues, compare, label, month, read_file)
 
@@ -133,12 +135,80 @@ class Subsidy(_SourceMixin, _MonthMixin, ModelSQL, ModelView):
         cls._order = [('usage_month', 'DESC'), ('id', 'DESC')]
 
 
+class MarketPrice(_SourceMixin, ModelSQL, ModelView):
+    """JEPX Area Price
+
+    One delivery day's 48 day-ahead area prices (yen/kWh, tax excluded) of
+    a grid area, for market-linked menus; imported from JEPX's published
+    results (Import Published Values)."""
+    __name__ = 'power.regulated.market_price'
+    _history = True
+    area = fields.Many2One(
+        'power.grid_area', "Grid Area", required=True, ondelete='RESTRICT')
+    date = fields.Date("Delivery Day", required=True)
+    prices = fields.Text("Prices", required=True,
+        help="The 48 half-hour prices of the day (time codes 1 to 48), "
+        "separated by spaces.")
+    average = fields.Function(fields.Numeric("Average", digits=(16, 2)),
+        'get_summary')
+    maximum = fields.Function(fields.Numeric("Highest", digits=(16, 2)),
+        'get_summary')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [('area_date_unique',
+                Unique(t, t.area, t.date),
+                'power_billing.msg_regulated_unique')]
+        cls._order = [('date', 'DESC'), ('area', 'ASC'), ('id', 'DESC')]
+
+    def day_prices(self):
+        return tuple(Decimal(p) for p in (self.prices or '').split())
+
+    def get_summary(self, name):
+        prices = self.day_prices()
+        if not prices:
+            return None
+        if name == 'maximum':
+            return max(prices)
+        return (sum(prices) / len(prices)).quantize(Decimal('0.01'))
+
+    @classmethod
+    def validate_fields(cls, records, field_names):
+        super().validate_fields(records, field_names)
+        for record in records:
+            try:
+                prices = record.day_prices()
+            except ArithmeticError:
+                prices = ()
+            if len(prices) != market.SLOTS or min(prices) < 0:
+                raise RegulatedImportError(gettext(
+                        'power_billing.msg_market_price_invalid',
+                        day=record.date, slots=market.SLOTS))
+
+
+def prices_text(prices):
+    "A day's prices as stored: 48 numbers separated by spaces."
+    return ' '.join(f'{p:f}' for p in prices)
+
+
+def _market_loader(area_code, month):
+    "[(day, prices, source)] of an area's month, for MarketPrices."
+    pool = Pool()
+    Price = pool.get('power.regulated.market_price')
+    end = (month + dt.timedelta(days=32)).replace(day=1)
+    return [(p.date, p.day_prices(), p.source) for p in Price.search([
+                ('area.code', '=', area_code),
+                ('date', '>=', month), ('date', '<', end)])]
+
+
 def regulated_values():
     """The regulated values of the database for the engine, read in SQL
     (each billing chunk reads them: thousands of monthly prices)."""
     pool = Pool()
     cursor = Transaction().connection.cursor()
-    values = RegulatedValues()
+    values = RegulatedValues(market=MarketPrices(loader=_market_loader))
     fuel = pool.get('power.regulated.fuel').__table__()
     area = pool.get('power.grid_area').__table__()
     cursor.execute(*fuel.join(area, condition=area.id == fuel.area).select(
@@ -214,6 +284,7 @@ TABLES = [
     ('fuel', "Fuel Cost Adjustment"),
     ('renewable', "Renewable Energy Surcharge"),
     ('subsidy', "Government Subsidy"),
+    ('market', "JEPX Area Prices"),
     ]
 _IMPORT_DRAFT = {'readonly': Eval('state') != 'draft'}
 
@@ -340,9 +411,8 @@ class RegulatedImport(Workflow, ModelSQL, ModelView):
         current = regulated_values()
         for import_ in imports:
             table, values = import_.read_values()
-            reviewed = {(l.key, l.before, l.after, l.source)
-                for l in import_.lines}
-            now = {(label(table, c.key), c.before, c.after, c.source)
+            reviewed = {l.reviewed() for l in import_.lines}
+            now = {Line.from_change(import_, table, c).reviewed()
                 for c in compare(table, current, values)}
             if reviewed != now:
                 raise RegulatedImportError(gettext(
@@ -390,6 +460,8 @@ class RegulatedImportLine(ModelSQL, ModelView):
         readonly=True)
     month = fields.Date("Month", readonly=True)
     fiscal_year = fields.Integer("Fiscal Year", readonly=True)
+    prices = fields.Text("Prices", readonly=True,
+        help="A day's 48 imported JEPX prices.")
 
     @classmethod
     def __setup__(cls):
@@ -399,24 +471,32 @@ class RegulatedImportLine(ModelSQL, ModelView):
 
     @classmethod
     def from_change(cls, import_, table, change):
-        "The line of a core Change of table."
+        """The line of a core Change of table (a day of market prices shows
+        the day's averages and keeps its prices)."""
         line = cls(import_=import_, key=label(table, change.key),
-            kind=change.kind, before=change.before, after=change.after,
-            source=change.source)
-        if table == 'fuel':
-            GridArea = Pool().get('power.grid_area')
+            kind=change.kind, source=change.source)
+        if table == 'market':
+            line.before = _average(change.before)
+            line.after = _average(change.after)
+            line.prices = prices_text(change.after)
+        else:
+            line.before, line.after = change.before, change.after
+        if table == 'market':
+            code, line.month = change.key
+            line.area = _area(import_, code)
+        elif table == 'fuel':
             code, line.voltage, line.menu_type, line.month = change.key
-            areas = GridArea.search([('code', '=', code)], limit=1)
-            if not areas:
-                raise RegulatedImportError(gettext(
-                        'power_billing.msg_regulated_import_area',
-                        import_=import_.rec_name, area=code))
-            line.area, = areas
+            line.area = _area(import_, code)
         elif table == 'renewable':
             line.fiscal_year = change.key
         else:
             line.voltage, line.month = change.key
         return line
+
+    def reviewed(self):
+        "What staff saw of the line when they reviewed it."
+        return (self.key, self.kind, self.before, self.after, self.source,
+            self.prices)
 
     @classmethod
     def apply(cls, lines):
@@ -437,11 +517,33 @@ class RegulatedImportLine(ModelSQL, ModelView):
                     ('usage_month', '=', l.month)],
                 lambda l: {'customer_class': l.voltage,
                     'usage_month': l.month}),
+            'market': (pool.get('power.regulated.market_price'), 'prices',
+                lambda l: [('area', '=', l.area.id), ('date', '=', l.month)],
+                lambda l: {'area': l.area.id, 'date': l.month}),
             }
         for line in lines:
             Model, field, domain, key = models[line.import_.table]
-            values = {field: line.after, 'source': line.source}
+            values = {field: line.prices if field == 'prices' else line.after,
+                'source': line.source}
             if line.kind == 'changed':
                 Model.write(Model.search(domain(line)), values)
             else:
                 Model.create([{**key(line), **values}])
+
+
+def _average(prices):
+    "A day's average price, for the import's review."
+    if prices is None:
+        return None
+    return (sum(prices) / len(prices)).quantize(Decimal('0.01'))
+
+
+def _area(import_, code):
+    "The grid area of a code an imported file names."
+    GridArea = Pool().get('power.grid_area')
+    areas = GridArea.search([('code', '=', code)], limit=1)
+    if not areas:
+        raise RegulatedImportError(gettext(
+                'power_billing.msg_regulated_import_area',
+                import_=import_.rec_name, area=code))
+    return areas[0]

@@ -35,6 +35,7 @@ KINDS = [
     ('minimum', "Minimum Charge"),
     ('formula', "Formula"),
     ('renewable_surcharge', "Renewable Energy Surcharge"),
+    ('market_energy', "Market-Linked Energy Charge (JEPX)"),
     ]
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 FORMULA_NAMES = {'kwh', 'capacity', 'days', 'period_days', 'month',
@@ -236,6 +237,11 @@ def _component_values(data, sequence):
         'label': data.get('label') or data['code'], 'kind': data['kind']}
     if 'unit_price' in data:
         values['unit_price'] = Decimal(str(data['unit_price']))
+    if data['kind'] == 'market_energy':
+        # the margin in the unit price, the loss rate in percent
+        values['unit_price'] = Decimal(str(data.get('margin', 0)))
+        values['percent'] = (Decimal(str(data['loss_rate'])) * 100
+            ).normalize()
     if 'table' in data:
         values['pairs'] = _pairs_text(data['table'].items())
     if 'tiers' in data:
@@ -276,6 +282,8 @@ def _test_case_values(data):
         'fuel_adjustment': Decimal(data['fuel_adjustment']),
         'subsidy': Decimal(data['subsidy']),
         'renewable_surcharge': Decimal(data['renewable_surcharge']),
+        'market_price': (Decimal(data['market_price'])
+            if data.get('market_price') else None),
         'expected_total': data['expected_total'],
         'max_demand': (Decimal(data['max_demand'])
             if data.get('max_demand') else None),
@@ -543,7 +551,10 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
     kind = fields.Selection(KINDS, "Kind", required=True)
     unit_price = fields.Numeric("Unit Price", digits=(16, 4),
         states={'invisible': ~Eval('kind').in_(
-                ['basic_per_unit', 'demand_basic'])})
+                ['basic_per_unit', 'demand_basic', 'market_energy'])},
+        help="Per A / kVA / kW for a basic charge; the margin in yen/kWh "
+        "(tax excluded) added to the market price of a market-linked "
+        "energy charge.")
     pairs = fields.Text(
         "Prices", states={'invisible': ~Eval('kind').in_(
                 ['basic_table', 'energy_tiers'])},
@@ -555,7 +566,10 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
         help="Tiers used for usage months in July to September; empty for "
         "no season.")
     percent = fields.Numeric("Percent", digits=(16, 2),
-        states={'invisible': Eval('kind') != 'discount_percent'})
+        states={'invisible': ~Eval('kind').in_(
+                ['discount_percent', 'market_energy'])},
+        help="The discount, or the grid loss rate of a market-linked "
+        "energy charge (each half hour's price is divided by 1 − rate).")
     targets = fields.Char("Applies To",
         states={'invisible': ~Eval('kind').in_(
                 ['discount_percent', 'minimum'])},
@@ -631,6 +645,9 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
             params['customer_class'] = self.customer_class or 'low'
         elif self.kind == 'formula':
             params['expression'] = self.expression or ''
+        elif self.kind == 'market_energy':
+            params.update(loss_rate=str((self.percent or 0) / 100),
+                margin=str(self.unit_price or 0))
         elif self.kind == 'tou_energy':
             params.update(bands=parse_tou_bands(self.bands or ''),
                 rules=parse_tou_rules(self.rules or ''),
@@ -690,6 +707,10 @@ class MenuTestCase(ModelSQL, ModelView):
         "Renewable Surcharge (yen/kWh)", digits=(16, 2), required=True)
     subsidy = fields.Numeric("Subsidy (yen/kWh)", digits=(16, 2),
         required=True)
+    market_price = fields.Numeric("JEPX Area Price (yen/kWh)",
+        digits=(16, 2),
+        help="For market-linked menus: one area price (tax excluded) for "
+        "every half hour of the case.")
     expected_total = fields.Integer("Expected Total (yen)", required=True)
     expected_lines = fields.Text(
         "Expected Lines",
@@ -737,7 +758,8 @@ class MenuTestCase(ModelSQL, ModelView):
                 bill = rate(menu, usage, RegulatedValues(), {
                         'fuel_adjustment': case.fuel_adjustment,
                         'renewable_surcharge': case.renewable_surcharge,
-                        'subsidy': case.subsidy})
+                        'subsidy': case.subsidy,
+                        'market_price': case.market_price})
             except (PowerCoreError, ValueError) as e:
                 case.result_total = None
                 case.difference = None

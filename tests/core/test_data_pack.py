@@ -20,7 +20,7 @@ CASES = [(path.stem, version['valid_from'], case)
 def test_every_low_voltage_menu_has_cases():
     tested = {code for code, _, _ in CASES}
     assert tested == {path.stem for path in MENUS.glob('*.json')}
-    assert len(load_menus(MENUS)) == 6
+    assert len(load_menus(MENUS)) == 7
 
 
 @pytest.mark.parametrize('code, valid_from, case', CASES,
@@ -43,5 +43,7 @@ def test_shipped_case(code, valid_from, case):
             D(case['kwh']), D(case['capacity']), **extra), RegulatedValues(), {
             'fuel_adjustment': D(case['fuel_adjustment']),
             'subsidy': D(case['subsidy']),
-            'renewable_surcharge': D(case['renewable_surcharge'])})
+            'renewable_surcharge': D(case['renewable_surcharge']),
+            'market_price': (D(case['market_price'])
+                if case.get('market_price') else None)})
     assert bill.total == case['expected_total'], case['comment']

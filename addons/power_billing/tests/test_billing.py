@@ -81,6 +81,55 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_market_linked_menu_from_imported_jepx_prices(self, company):
+        """A market-linked contract is billed half hour by half hour at the
+        JEPX prices imported like any published value; a contract without
+        its 30-minute data is set aside, not guessed"""
+        from power_core.tariff.market import MarketPrices, write_jepx
+        pool = Pool()
+        BatchRun = pool.get('power.batch.run')
+        Import = pool.get('power.regulated.import')
+        Interval = pool.get('power.usage.interval')
+        sep1, sep2, sep3 = (dt.date(2025, 9, 1), dt.date(2025, 9, 2),
+            dt.date(2025, 9, 3))
+        market = MarketPrices()
+        market.add('03', sep1, [D('10.00')] * 48, 'test')
+        market.add('03', sep2, [D('12.00')] * 36 + [D('100.00')]
+            + [D('12.00')] * 11, 'test')
+        jepx, = Import.create([{'name': 'spot_summary_2025.csv',
+                    'file': write_jepx(market, [sep1, sep2]).encode(
+                        'cp932')}])
+        Import.review([jepx])
+        self.assertEqual((jepx.table, jepx.new), ('market', 2))
+        Import.activate([jepx])
+        metered = self.contract(company, menu='market-demo')
+        unmetered = self.contract(company, menu='market-demo',
+            name='佐藤 花子')
+        Interval.receive([(metered.supply_point.id,
+                    DayProfile.from_kwh(day, [D('0.5')] * 48))
+                for day in (sep1, sep2)], 'test')
+        self.usage(metered, sep1, sep3, 48)
+        self.usage(unmetered, sep1, sep3, 48)
+        run = BatchRun.run_billing(dt.date(2025, 9, 5))
+        self.assertEqual((run.processed, run.failed), (1, 1))
+        error, = run.errors
+        self.assertEqual(error.record, unmetered)
+        self.assertIn('96 of the 96 half hours', error.message)
+        determinant, = self.determinants(metered)
+        amounts = {l.code: l.amount for l in determinant.lines}
+        # 6.1 % losses, 3.00 margin, 10 % tax, 0.5 kWh a half hour:
+        # 24 × (10 ÷ 0.939 + 3) × 1.1 = 360.3501…
+        # 23.5 × (12 ÷ 0.939 + 3) × 1.1 = 407.9014…
+        # 0.5 × (100 ÷ 0.939 + 3) × 1.1 = 60.2229… → 828.47
+        self.assertEqual(amounts['energy'], D('828.47'))
+        # 2 days of September's 30: basic 935.25 × 2/30 = 62.35; subsidy
+        # 48 × 2.00 (2025-09 usage); 62.35 + 828.47 − 96.00 = 794.82 → 794;
+        # surcharge floor(48 × 3.98) = 191
+        self.assertEqual(amounts['basic'], D('62.35'))
+        self.assertEqual(determinant.total, 794 + 191)
+
+    @with_transaction()
+    @with_billing_company
     def test_normal_month_posts_an_invoice(self, company):
         "A normal month: determinant, posted invoice, balanced move"
         contract = self.contract(company)

@@ -178,7 +178,7 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         menus = {m.code: m for m in Menu.search([])}
         self.assertEqual(set(menus), {'tepco-juryo-b', 'tepco-juryo-c',
                 'new-retailer-b', 'tou-demo', 'high-demand-demo',
-                'tepco-teiatsu'})
+                'tepco-teiatsu', 'market-demo'})
         b = menus['tepco-juryo-b']
         self.assertEqual(
             [(str(v.valid_from), v.state) for v in sorted(
@@ -191,9 +191,11 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(menus['high-demand-demo'].versions[0].state, 'active')
         # 低圧電力's seasons shared by days are a formula of the menu
         self.assertEqual(menus['tepco-teiatsu'].versions[0].state, 'active')
+        # a market-linked menu's cases are rated at their area price
+        self.assertEqual(menus['market-demo'].versions[0].state, 'active')
         # a second import adds nothing
         self.assertEqual(Menu.import_data_pack(), [])
-        self.assertEqual(len(created), 8)
+        self.assertEqual(len(created), 9)
         # the records rate like the data pack
         from power_core.tariff.rating import Usage, rate
         from power_core.tariff.regulated import RegulatedValues

@@ -24,6 +24,7 @@ KINDS = (
                          # rules [{band, hours [from, to], days}], summer_months
     'minimum',           # params: amount (yen), targets [codes]
     'fixed',             # params: amount (yen; negative for a credit)
+    'market_energy',     # params: loss_rate, margin (yen/kWh, tax excl.)
     )
 
 

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from power_core.areas import AREAS
 from power_core.errors import ValidationError
+from power_core.tariff import market
 from power_core.tariff.formula import (
     Formula, round_down, round_half_up, round_up)
 
@@ -174,6 +175,9 @@ def rate(menu, usage, regulated, overrides=None):
                     component.params.get('customer_class', 'low'),
                     usage_month)
             price = -price
+        elif component.kind == 'market_energy':
+            lines.append(_market_line(component, usage, kwh, regulated,
+                    overrides.get('market_price')))
         if price is not None:
             lines.append(Line(component.code, component.label, kwh,
                     Decimal(price), Decimal(price) * kwh))
@@ -237,6 +241,24 @@ def rate(menu, usage, regulated, overrides=None):
         tax_included=int(round_down(
             Decimal(total) * TAX_RATE / (1 + TAX_RATE))),
         )
+
+
+def _market_line(component, usage, kwh, regulated, flat_price):
+    """The energy charge of a market-linked menu: each half hour's kWh at
+    its JEPX area price grossed up by the loss rate, plus the margin and
+    the tax (power_core.tariff.market); its unit price is the period's
+    average. flat_price (a simulation or a test case) prices every half
+    hour the same, so the period's kWh stand for the series."""
+    params = component.params
+    points = usage.interval
+    if flat_price is not None:
+        points = ((dt.datetime.combine(usage.period_start, dt.time()), kwh),)
+    quantity, amount = market.energy_charge(points, usage.area,
+        regulated.market, Decimal(str(params['loss_rate'])),
+        Decimal(str(params.get('margin', 0))), usage.period_start,
+        usage.period_end, flat_price)
+    average = round_half_up(amount / quantity, 2) if quantity else Decimal(0)
+    return Line(component.code, component.label, quantity, average, amount)
 
 
 def _amount_of(lines, codes):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from power_core.areas import AREAS
 from power_core.errors import RegulatedValueMissing, ValidationError
+from power_core.tariff import market
+from power_core.tariff.market import MarketPrices
 
 
 def charge_fiscal_year(charge_month):
@@ -51,6 +53,8 @@ class RegulatedValues:
     renewable: dict = field(default_factory=dict)
     subsidy: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
+    # JEPX area prices for market-linked menus (power_core.tariff.market)
+    market: MarketPrices = field(default_factory=MarketPrices)
 
     def fuel_adjustment(self, area, menu_type, charge_month, voltage='low'):
         key = (area, voltage, menu_type, month(charge_month))
@@ -199,14 +203,21 @@ def read_file(content, filename):
         lines = _text(content, filename).splitlines(keepends=True)
     header = next((l for l in lines if l.strip() and not l.startswith('#')),
         '')
-    names = set(next(csv.reader([header]), []))
+    names = {n.strip() for n in next(csv.reader([header]), [])}
+    if {market.DATE_COLUMN, market.SLOT_COLUMN} <= names:
+        values = RegulatedValues(market=market.read_jepx(lines, filename,
+                f"JEPX day-ahead results ({filename})"))
+        return 'market', values
     tables = [t for t, (_, columns) in TABLES.items()
         if set(columns) <= names]
     if len(tables) != 1:
         raise ValidationError(
             f"{filename}: the first row must name the columns of one table: "
             + '; '.join(f"{t}: {', '.join(c)}"
-                for t, (_, c) in TABLES.items()) + '.', filename)
+                for t, (_, c) in TABLES.items())
+            + f"; or JEPX's day-ahead results ({market.DATE_COLUMN}, "
+            f"{market.SLOT_COLUMN}, {market.AREA_COLUMN.format('東京')}, "
+            "...).", filename)
     table, = tables
     values = RegulatedValues()
     for row, where in _records(lines, filename, TABLES[table][1]):
@@ -268,6 +279,9 @@ def label(table, key):
             f"{charge_month:%Y-%m}")
     if table == 'renewable':
         return f"FY{key}"
+    if table == 'market':
+        area, day = key
+        return f"area {area} {day:%Y-%m-%d}"
     customer_class, usage_month = key
     return f"{VOLTAGES[customer_class]} {usage_month:%Y-%m}"
 
@@ -276,8 +290,8 @@ def label(table, key):
 class Change:
     "One value of an imported table against what is in force."
     key: object
-    before: Decimal | None
-    after: Decimal
+    before: object       # a Decimal, a day's prices, or None when new
+    after: object
     source: str
 
     @property
@@ -288,7 +302,18 @@ class Change:
 
 
 def compare(table, current, incoming):
-    "The Changes of incoming's table against current (RegulatedValues)."
+    """The Changes of incoming's table against current (RegulatedValues);
+    a market price Change compares a day's 48 prices."""
+    if table == 'market':
+        changes = []
+        for key, prices in sorted(incoming.market.days.items()):
+            try:
+                before = current.market.day(*key)
+            except RegulatedValueMissing:
+                before = None
+            changes.append(Change(key, before, prices,
+                    incoming.market.sources[key]))
+        return changes
     before = getattr(current, table)
     return [Change(key, before.get(key), value,
             incoming.sources[(table, key)])
