@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from power_core import capacity as capacity_rules, notice, portal as core
 from power_core.errors import PowerCoreError
+from power_core.tariff import market
 from power_core.tariff.rating import Usage, rate
 
 from trytond import config
@@ -252,6 +253,89 @@ def simulate(page):
         errors=errors, results=results, month=month, unserved=unserved,
         capacities=capacity_choices(menus),
         households=core.HOUSEHOLDS)
+
+
+@route('/market')
+def market_prices(page):
+    """Tomorrow's JEPX area prices of an area, half hour by half hour, with
+    the unit price of each offered market-linked menu and the half hours
+    whose price spikes (市場連動プランの翌日価格)."""
+    areas = [a for a in page.catalog.areas if a.code in market.AREAS_ON_JEPX]
+    area = page.request.args.get('area') or (
+        _member_area(page) if page.user else None) or '03'
+    if area not in {a.code for a in areas}:
+        raise PortalError(404, 'お探しのページは見つかりませんでした。')
+    day, prices = _market_day(page, area)
+    menus = _market_menus(page, area)
+    rows = []
+    for slot, price in enumerate(prices or (), 1):
+        rows.append((f'{(slot - 1) // 2:02d}:{(slot - 1) % 2 * 30:02d}',
+                price, [market.unit_price(price, loss, margin)
+                    for _, loss, margin in menus],
+                price >= market.SPIKE_PRICE))
+    return page.render('market.html', areas=areas, area=area, day=day,
+        tomorrow=today() + dt.timedelta(days=1), rows=rows,
+        menus=[name for name, _, _ in menus],
+        spike_price=market.SPIKE_PRICE,
+        spikes=[r[0] for r in rows if r[3]])
+
+
+def _market_day(page, area):
+    """(day, its 48 prices) of tomorrow, or of today while tomorrow's are
+    not published yet (JEPX publishes them in the morning); (None, None)
+    when neither is there."""
+    Price = page.pool.get('power.regulated.market_price')
+    for day in (today() + dt.timedelta(days=1), today()):
+        found = Price.search([('area.code', '=', area), ('date', '=', day)],
+            limit=1)
+        if found:
+            return day, found[0].day_prices()
+    return None, None
+
+
+def _market_menus(page, area):
+    "(name, loss rate, margin) of the market-linked menus offered in area."
+    result = []
+    for menu in page.catalog.offered(area):
+        core_menu = page.catalog.core_menus[menu.code]
+        version = max(core_menu.versions, key=lambda v: v.valid_from)
+        for component in version.components:
+            if component.kind == 'market_energy':
+                result.append((menu.name,
+                        Decimal(str(component.params['loss_rate'])),
+                        Decimal(str(component.params.get('margin', 0)))))
+    return result
+
+
+def _member_area(page):
+    "The grid area of the member's first contract."
+    contracts = _contracts(page)
+    return contracts[0].supply_point.area.code if contracts else None
+
+
+def market_warning(page, contracts):
+    """The Japanese notice of tomorrow's price spikes for a member with a
+    market-linked contract, or None."""
+    for contract in contracts:
+        menu = contract.menu
+        if not menu or contract.state not in {'active', 'terminating'}:
+            continue
+        kinds = page.catalog.kinds.get(menu.code, {})
+        if 'market_energy' not in kinds.values():
+            continue
+        area = contract.supply_point.area.code
+        day, prices = _market_day(page, area)
+        if day != today() + dt.timedelta(days=1):
+            return None
+        slots = market.spikes(prices, market.SPIKE_PRICE)
+        if slots:
+            times = '、'.join(
+                f'{(s - 1) // 2}:{(s - 1) % 2 * 30:02d}' for s in slots[:6])
+            return (f'明日（{day.month}月{day.day}日）は {times}'
+                f'{"ほか" if len(slots) > 6 else ""} の時間帯に市場価格が'
+                f'1kWhあたり{market.SPIKE_PRICE}円以上に高騰します。'
+                'この時間帯の電気のご使用を控えると電気料金を抑えられます。')
+    return None
 
 
 def _unserved(page, area, capacity_text):
@@ -661,6 +745,7 @@ def dashboard(page):
     bills = [d for d in _determinants(page, contracts, limit=5)
         if d.state != 'cancelled']
     return page.render('dashboard.html', contracts=current,
+        market_warning=market_warning(page, contracts),
         last_bill=bills[0] if bills else None,
         states=CONTRACT_STATES, payment_status=PAYMENT_STATUS)
 

@@ -10,7 +10,35 @@ DESCRIPTIONS = {
     'new-retailer-b': '従量電灯Bの基本料金・電力量料金から3%割引。切替えで手間なくおトクに。',
     'tepco-juryo-c': '6kVA以上の大きな容量が必要なご家庭・店舗向けです。',
     'tou-demo': '夜間（22時〜翌8時）の単価が安いプラン。夜に電気を多く使うご家庭に。',
+    'market-demo': ('30分ごとの卸電力市場（JEPX）の価格に連動するプラン。'
+        '市場価格の安い時間に使うほどおトクです。翌日の価格は「市場価格」で確認できます。'),
     }
+
+
+def demo_market(today=None, log=print):
+    """The JEPX simulator publishes the area prices of the last 13 months
+    and of tomorrow, which are imported as staff do (Import Published
+    Values: review, then activate). Skipped when done."""
+    import datetime as dt
+
+    from power_core.simulators import market
+
+    from trytond.pool import Pool
+    pool = Pool()
+    Import = pool.get('power.regulated.import')
+    name = 'spot_summary_demo.csv'
+    if Import.search([('name', '=', name)], limit=1):
+        return
+    today = today or dt.date.today()
+    first = (today.replace(day=1) - dt.timedelta(days=365)).replace(day=1)
+    content, _ = market.publish(market.days_between(
+            first, today + dt.timedelta(days=1)), areas=('03',))
+    published, = Import.create([{'name': name, 'file': content}])
+    Import.review([published])
+    Import.activate([published])
+    log(f'demo JEPX prices: {published.new} days of Tokyo area prices '
+        'from the JEPX simulator, imported (Billing ▸ Regulated Values ▸ '
+        'Import Published Values); the portal shows tomorrow\'s')
 
 
 def demo_portal(log=print):

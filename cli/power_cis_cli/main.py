@@ -183,7 +183,9 @@ def prepare_demo(database, customers, areas=('03',)):
     finally:
         server.shutdown()
         server.server_close()
-    from .demo_portal import demo_portal
+    from .demo_portal import demo_market, demo_portal
+    site.in_transaction(database,
+        lambda transaction: demo_market(log=_log), context=context)
     site.in_transaction(database,
         lambda transaction: demo_portal(log=_log), context=context)
 

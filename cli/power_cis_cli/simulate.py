@@ -18,7 +18,8 @@ from power_core.tariff.rating import Usage, rate
 from power_core.tariff.regulated import RegulatedValues
 
 FIELDS = ('menu', 'capacity', 'kwh', 'period_start', 'period_end')
-OVERRIDES = ('fuel_adjustment', 'renewable_surcharge', 'subsidy')
+OVERRIDES = ('fuel_adjustment', 'renewable_surcharge', 'subsidy',
+    'market_price')
 
 
 class InputError(Exception):
@@ -36,7 +37,9 @@ def add_arguments(parser):
     parser.add_argument('--area', default='03', help="grid area code")
     for name in OVERRIDES:
         parser.add_argument('--' + name.replace('_', '-'),
-            help="unit price in yen per kWh replacing the regulated value")
+            help="unit price in yen per kWh replacing the regulated value"
+            if name != 'market_price' else "a JEPX area price (yen per kWh, "
+            "tax excluded) for every half hour of a market-linked menu")
     parser.add_argument('--input', metavar='FILE',
         help="a JSON case with the same fields ('-' for stdin)")
     parser.add_argument('--database', metavar='NAME',

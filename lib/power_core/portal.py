@@ -34,6 +34,7 @@ from power_core.formats.zengin import ACCOUNT_TYPES as ZENGIN_ACCOUNT_TYPES
 from power_core.ids import supply_point
 from power_core.payments import find_card_number
 from power_core.simulators.grid import SEASON, SHAPE
+from power_core.tariff import market
 from power_core.tariff.formula import round_half_up
 from power_core.tariff.rating import Usage, band_kwh, rate
 from power_core.text import normalize_code, normalize_digits
@@ -173,12 +174,20 @@ def typical_bands(menu, month, kwh):
     return bands
 
 
+def _market_linked(menu, start, end):
+    "Whether menu's version at the end of [start, end) is market-linked."
+    version = menu.versions_between(start, end)[-1][0]
+    return any(c.kind == 'market_energy' for c in version.components)
+
+
 def simulate(menus, regulated, area, capacity, months):
     """Rate months ([(first day of month, kWh)]) on each menu; return one
     Quote per menu, cheapest first, the menus that cannot rate it (capacity
     not offered, no version in force) last with the reason. A time-of-use
     menu rates the kWh split into its bands like a typical household's
-    half hours (typical_bands)."""
+    half hours (typical_bands); a market-linked menu rates them at the
+    month's average JEPX area price (market.month_average: a household
+    that uses more in dear half hours pays more)."""
     quotes = []
     for menu in menus:
         bills = []
@@ -187,10 +196,13 @@ def simulate(menus, regulated, area, capacity, months):
                 start, end = month_period(month)
                 bands = (typical_bands(menu, start, kwh)
                     if tou_component(menu, start, end) else None)
+                overrides = ({'market_price': market.month_average(
+                            regulated.market, area, start, end)}
+                    if _market_linked(menu, start, end) else None)
                 bills.append(rate(menu, Usage(
                             start, end, Decimal(kwh), Decimal(capacity),
                             area, band_kwh=bands, charge_month=start,
-                            usage_month=start), regulated))
+                            usage_month=start), regulated, overrides))
         except PowerCoreError as error:
             quotes.append(Quote(menu, error=str(error)))
             continue

@@ -121,3 +121,16 @@ def test_spikes_are_the_time_codes_at_or_over_the_threshold():
     day = prices().market.day('03', SEP2)
     assert spikes(day, D('50')) == [37]
     assert spikes(day, D('200')) == []
+
+
+def test_the_simulated_exchange_publishes_what_we_read():
+    from power_core.simulators import market
+    days = market.days_between(SEP1, SEP2)
+    content, published = market.publish(days, areas=('03', '06'))
+    table, values = read_file(content, 'spot_summary_2025.csv')
+    assert values.market.days == published.days
+    assert len(values.market.days) == 4
+    # the same day, the same prices; night cheaper than the evening
+    day = market.day_prices('03', SEP1)
+    assert day == market.day_prices('03', SEP1)
+    assert max(day[:12]) < min(day[34:42])

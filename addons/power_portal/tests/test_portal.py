@@ -181,6 +181,48 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         self.assertIn('0以上の整数', body)
         self.assertNotIn('試算結果', body)
 
+    def test_market_prices_of_tomorrow_with_their_spikes(self):
+        "The next day's JEPX prices, each offered market menu's unit, spikes"
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Price = pool.get('power.regulated.market_price')
+            GridArea = pool.get('power.grid_area')
+            tokyo, = GridArea.search([('code', '=', '03')])
+            kansai, = GridArea.search([('code', '=', '06')])
+            Price.create([{'area': tokyo.id, 'date': tomorrow,
+                        'prices': ' '.join(['10.00'] * 36 + ['45.50']
+                            + ['10.00'] * 11), 'source': 'test'},
+                    {'area': kansai.id, 'date': dt.date.today(),
+                        'prices': ' '.join(['8.00'] * 48),
+                        'source': 'test'}])
+            transaction.commit()
+        client = self.client()
+        response, body = self.get(client, '/market?area=03')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('（明日分）', body)
+        self.assertIn('18:00 の時間帯は市場価格が1kWhあたり30円以上に高騰します',
+            body)
+        # 市場連動プラン (デモ): (45.50 ÷ 0.939 + 3.00) × 1.1 = 56.60…;
+        # (10.00 ÷ 0.939 + 3.00) × 1.1 = 15.01…
+        self.assertIn('市場連動プラン (デモ)（円/kWh）', body)
+        self.assertIn('56.60', body)
+        self.assertIn('15.01', body)
+        # tomorrow's not published yet: today's, said so
+        response, body = self.get(client, '/market?area=06')
+        self.assertIn('本日分', body)
+        self.assertNotIn('高騰', body.split('<table')[1])
+        _, body = self.get(client, '/market?area=04')
+        self.assertIn('このエリアの価格はまだありません', body)
+        # Okinawa is not on the market; an unknown area neither
+        for area in ['10', '99']:
+            response, _ = self.get(client, f'/market?area={area}')
+            self.assertEqual(response.status_code, 404)
+        # a member without a market-linked contract is not warned
+        client = self.login('a')
+        _, body = self.get(client, '/dashboard')
+        self.assertNotIn('market-warning', body)
+
     def test_application(self):
         "An application walks its steps, keeps values going back, lands in the CIS"
         client = self.client()

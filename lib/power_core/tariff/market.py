@@ -33,6 +33,11 @@ from power_core.errors import RegulatedValueMissing, ValidationError
 
 SLOTS = 48
 TAX_RATE = Decimal('0.10')
+# a half hour whose area price reaches this is a spike the portal warns of
+# (yen/kWh, tax excluded)
+SPIKE_PRICE = Decimal('30')
+# the areas JEPX prices (Okinawa is not connected to the market)
+AREAS_ON_JEPX = tuple(code for code in AREAS if code != '10')
 DATE_COLUMN = '受渡日'
 SLOT_COLUMN = '時刻コード'
 AREA_COLUMN = 'エリアプライス{}(円/kWh)'
@@ -73,6 +78,24 @@ class MarketPrices:
             raise RegulatedValueMissing(
                 f"No JEPX area price for area {area} on {day}.",
                 key) from None
+
+
+def month_average(prices, area, start, end):
+    """The average area price of the days of [start, end) that have
+    prices (a simulation's flat price); an error when none has."""
+    found = []
+    day = start
+    while day < end:
+        try:
+            found.extend(prices.day(area, day))
+        except RegulatedValueMissing:
+            pass
+        day += dt.timedelta(days=1)
+    if not found:
+        raise RegulatedValueMissing(
+            f"No JEPX area price for area {area} from {start} to {end}.",
+            (area, start))
+    return sum(found) / len(found)
 
 
 def unit_price(price, loss_rate, margin, tax_rate=TAX_RATE):
