@@ -135,6 +135,33 @@ class Subsidy(_SourceMixin, _MonthMixin, ModelSQL, ModelView):
         cls._order = [('usage_month', 'DESC'), ('id', 'DESC')]
 
 
+class CapacityContribution(_SourceMixin, ModelSQL, ModelView):
+    """Capacity Contribution Unit Price
+
+    The retailer's pass-through of its capacity contribution to OCCTO
+    (容量拠出金相当額) per kWh, by grid area and fiscal year (April to March
+    of the charge month), for menus with a capacity contribution
+    component."""
+    __name__ = 'power.regulated.capacity'
+    _history = True
+    area = fields.Many2One(
+        'power.grid_area', "Grid Area", required=True, ondelete='RESTRICT')
+    fiscal_year = fields.Integer("Fiscal Year", required=True,
+        help="April of this year to March of the next (charge months).")
+    price = fields.Numeric("Unit Price (yen/kWh)", digits=(16, 2),
+        required=True, domain=[('price', '>=', 0)])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [('area_year_unique',
+                Unique(t, t.area, t.fiscal_year),
+                'power_billing.msg_regulated_unique')]
+        cls._order = [('fiscal_year', 'DESC'), ('area', 'ASC'),
+            ('id', 'DESC')]
+
+
 class MarketPrice(_SourceMixin, ModelSQL, ModelView):
     """JEPX Area Price
 
@@ -221,6 +248,11 @@ def regulated_values():
     cursor.execute(*renewable.select(renewable.fiscal_year, renewable.price))
     for year, price in cursor:
         values.renewable[year] = _decimal(price)
+    capacity = pool.get('power.regulated.capacity').__table__()
+    cursor.execute(*capacity.join(area, condition=area.id == capacity.area
+            ).select(area.code, capacity.fiscal_year, capacity.price))
+    for code, year, price in cursor:
+        values.capacity[(code, year)] = _decimal(price)
     subsidy = pool.get('power.regulated.subsidy').__table__()
     cursor.execute(*subsidy.select(subsidy.customer_class,
             subsidy.usage_month, subsidy.discount))
@@ -265,6 +297,13 @@ def import_regulated(folder=None):
         for y, p in pack.renewable.items() if y not in known.renewable]
     Renewable.create(rows)
     added += len(rows)
+    Capacity = pool.get('power.regulated.capacity')
+    rows = [{'area': areas[a], 'fiscal_year': y, 'price': p,
+            'source': source(('capacity', (a, y)))}
+        for (a, y), p in pack.capacity.items()
+        if (a, y) not in known.capacity]
+    Capacity.create(rows)
+    added += len(rows)
     Subsidy_ = pool.get('power.regulated.subsidy')
     rows = [{'customer_class': c, 'usage_month': m, 'discount': d,
             'source': source(('subsidy', (c, m)))}
@@ -285,6 +324,7 @@ TABLES = [
     ('renewable', "Renewable Energy Surcharge"),
     ('subsidy', "Government Subsidy"),
     ('market', "JEPX Area Prices"),
+    ('capacity', "Capacity Contribution"),
     ]
 _IMPORT_DRAFT = {'readonly': Eval('state') != 'draft'}
 
@@ -489,6 +529,9 @@ class RegulatedImportLine(ModelSQL, ModelView):
             line.area = _area(import_, code)
         elif table == 'renewable':
             line.fiscal_year = change.key
+        elif table == 'capacity':
+            code, line.fiscal_year = change.key
+            line.area = _area(import_, code)
         else:
             line.voltage, line.month = change.key
         return line
@@ -517,6 +560,10 @@ class RegulatedImportLine(ModelSQL, ModelView):
                     ('usage_month', '=', l.month)],
                 lambda l: {'customer_class': l.voltage,
                     'usage_month': l.month}),
+            'capacity': (pool.get('power.regulated.capacity'), 'price',
+                lambda l: [('area', '=', l.area.id),
+                    ('fiscal_year', '=', l.fiscal_year)],
+                lambda l: {'area': l.area.id, 'fiscal_year': l.fiscal_year}),
             'market': (pool.get('power.regulated.market_price'), 'prices',
                 lambda l: [('area', '=', l.area.id), ('date', '=', l.month)],
                 lambda l: {'area': l.area.id, 'date': l.month}),

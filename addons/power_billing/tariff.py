@@ -36,11 +36,12 @@ KINDS = [
     ('formula', "Formula"),
     ('renewable_surcharge', "Renewable Energy Surcharge"),
     ('market_energy', "Market-Linked Energy Charge (JEPX)"),
+    ('capacity_contribution', "Capacity Contribution (容量拠出金相当額)"),
     ]
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 FORMULA_NAMES = {'kwh', 'capacity', 'days', 'period_days', 'month',
     'max_demand', 'power_factor', 'contract_demand', 'summer_days',
-    'other_days'}
+    'other_days', 'market_average'}
 
 
 def parse_pairs(text, what):
@@ -284,6 +285,8 @@ def _test_case_values(data):
         'renewable_surcharge': Decimal(data['renewable_surcharge']),
         'market_price': (Decimal(data['market_price'])
             if data.get('market_price') else None),
+        'capacity_contribution': Decimal(
+            data.get('capacity_contribution', 0)),
         'expected_total': data['expected_total'],
         'max_demand': (Decimal(data['max_demand'])
             if data.get('max_demand') else None),
@@ -606,7 +609,8 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
         "max_demand, contract_demand (the highest of this month's and the "
         "previous 11 months' maximum demand), power_factor, summer_days and "
         "other_days (the period's days in July to September and in the "
-        "other months), the amounts of other components by code "
+        "other months), market_average (the period's average JEPX area "
+        "price, for a retailer's own fuel adjustment), the amounts of other components by code "
         "and kWh by tier or band (kwh_energy_1, kwh_energy_night), with "
         "+ - * /, min, max, round_down, round_half_up, round_up, "
         "IF(condition, then, else).")
@@ -707,6 +711,8 @@ class MenuTestCase(ModelSQL, ModelView):
         "Renewable Surcharge (yen/kWh)", digits=(16, 2), required=True)
     subsidy = fields.Numeric("Subsidy (yen/kWh)", digits=(16, 2),
         required=True)
+    capacity_contribution = fields.Numeric(
+        "Capacity Contribution (yen/kWh)", digits=(16, 2), required=True)
     market_price = fields.Numeric("JEPX Area Price (yen/kWh)",
         digits=(16, 2),
         help="For market-linked menus: one area price (tax excluded) for "
@@ -743,6 +749,10 @@ class MenuTestCase(ModelSQL, ModelView):
         return Decimal(0)
 
     @classmethod
+    def default_capacity_contribution(cls):
+        return Decimal(0)
+
+    @classmethod
     def run(cls, cases):
         "Rate each case with its version alone; record result and lines."
         for case in cases:
@@ -759,6 +769,7 @@ class MenuTestCase(ModelSQL, ModelView):
                         'fuel_adjustment': case.fuel_adjustment,
                         'renewable_surcharge': case.renewable_surcharge,
                         'subsidy': case.subsidy,
+                        'capacity_contribution': case.capacity_contribution,
                         'market_price': case.market_price})
             except (PowerCoreError, ValueError) as e:
                 case.result_total = None

@@ -45,5 +45,7 @@ def test_shipped_case(code, valid_from, case):
             'subsidy': D(case['subsidy']),
             'renewable_surcharge': D(case['renewable_surcharge']),
             'market_price': (D(case['market_price'])
-                if case.get('market_price') else None)})
+                if case.get('market_price') else None),
+            'capacity_contribution': D(case.get('capacity_contribution',
+                    0))})
     assert bill.total == case['expected_total'], case['comment']

@@ -134,3 +134,18 @@ def test_the_simulated_exchange_publishes_what_we_read():
     day = market.day_prices('03', SEP1)
     assert day == market.day_prices('03', SEP1)
     assert max(day[:12]) < min(day[34:42])
+
+
+def test_a_retailers_own_fuel_adjustment_follows_the_market_average():
+    # 独自燃調 as a formula: kWh × (period's average area price − 11.00) ×
+    # 0.5; the two days average (48 × 10 + 47 × 12 + 100) ÷ 96 = 11.9166…,
+    # 48 × 0.9166… × 0.5 = 22.00
+    menu = Menu('f', 'f', 'low_lighting', 'A', (Version(dt.date(2020, 1, 1), (
+                    Component('fuel', 'formula', '独自燃料費調整額', {
+                            'expression': 'round_down(kwh * (market_average '
+                            '- 11) * 0.5, 2)'}),)),))
+    usage = Usage(SEP1, SEP3, D(48), D(30))
+    assert rate(menu, usage, prices()).total == 22
+    with pytest.raises(RegulatedValueMissing, match='on 2025-09-03'):
+        rate(menu, dataclasses.replace(usage, period_end=dt.date(2025, 9, 4)),
+            prices())

@@ -264,3 +264,27 @@ def test_formula_sees_the_contract_demand_and_the_seasons_by_days():
     from power_core.errors import FormulaError
     with pytest.raises(FormulaError, match='No value for contract_demand'):
         rate(menu, dataclasses.replace(usage, max_demand=None), REG)
+
+
+def test_capacity_contribution_by_area_and_fiscal_year():
+    # 容量拠出金相当額 as a menu component: the area's unit of the fiscal year
+    # (April–March) of the charge month × kWh; none set is an error
+    from power_core.tariff.menu import Component, Menu, Version
+    from power_core.tariff.regulated import read_file
+    menu = Menu('c', 'c', 'low_lighting', 'A', (Version(dt.date(2020, 1, 1), (
+                    Component('capacity', 'capacity_contribution',
+                        '容量拠出金相当額'),)),))
+    march = Usage(dt.date(2026, 2, 10), dt.date(2026, 3, 10), D(300), D(30))
+    april = Usage(dt.date(2026, 3, 10), dt.date(2026, 4, 9), D(300), D(30))
+    with pytest.raises(RegulatedValueMissing, match='No capacity '
+            'contribution unit price for area 03, fiscal year 2025 '
+            r'\(charge month 2026-03\)'):
+        rate(menu, march, REG)
+    _, values = read_file(('area,fiscal_year,price,source\n'
+            '3,2025,0.85,our FY2025 notice\n03,2026,1.12,our FY2026 notice\n'
+            ).encode(), 'capacity.csv')
+    # 300 × 0.85 = 255.00; 300 × 1.12 = 336.00
+    assert rate(menu, march, values).total == 255
+    assert rate(menu, april, values).total == 336
+    assert rate(menu, april, REG,
+        {'capacity_contribution': D('1.00')}).total == 300

@@ -438,6 +438,8 @@ class BITestCase(BillingHelpers, unittest.TestCase):
             'power.regulated.fuel': ('r', {'billing': 'rwcd'}),
             'power.regulated.subsidy': ('r', {'billing': 'rwcd'}),
             'power.regulated.import': ('r', {'billing': 'rwcd'}),
+            'power.regulated.capacity': ('r', {'billing': 'rwcd'}),
+            'power.regulated.market_price': ('r', {'billing': 'rwcd'}),
             'power.rate_menu': ('r', {'admin': 'rwcd'}),
             'power.rate_menu.version': ('r', {'billing': 'rwcd',
                     'admin': 'rwcd'}),

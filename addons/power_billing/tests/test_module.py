@@ -325,6 +325,24 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
             Import.delete([first])
 
     @with_transaction()
+    def test_capacity_contribution_imported_and_rated(self):
+        "A year's capacity contribution per area is imported and rated"
+        from ..regulated import regulated_values
+        from power_core.errors import RegulatedValueMissing
+        Import = Pool().get('power.regulated.import')
+        with self.assertRaisesRegex(RegulatedValueMissing, 'fiscal year 2026'):
+            regulated_values().capacity_contribution(
+                '03', dt.date(2026, 4, 1))
+        published, = Import.create([{'name': 'capacity-fy2026.xlsx',
+                    'file': _xlsx([['area', 'fiscal_year', 'price', 'source'],
+                            [3, 2026, 1.12, 'our FY2026 notice']])}])
+        Import.review([published])
+        self.assertEqual((published.table, published.new), ('capacity', 1))
+        Import.activate([published])
+        self.assertEqual(regulated_values().capacity_contribution(
+                '03', dt.date(2027, 3, 1)), Decimal('1.12'))
+
+    @with_transaction()
     def test_excel_round_trip(self):
         "A version goes to Excel and back; changes are previewed, then applied"
         import io
@@ -410,3 +428,17 @@ def load_tests(loader, tests, pattern):
 
 
 del ModuleTestCase
+
+
+def _xlsx(rows):
+    "An XLSX workbook of rows on its first sheet, as staff save one."
+    import io
+
+    import xlsxwriter
+    output = io.BytesIO()
+    book = xlsxwriter.Workbook(output)
+    sheet = book.add_worksheet()
+    for number, row in enumerate(rows):
+        sheet.write_row(number, 0, row)
+    book.close()
+    return output.getvalue()

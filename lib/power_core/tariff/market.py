@@ -98,6 +98,18 @@ def month_average(prices, area, start, end):
     return sum(found) / len(found)
 
 
+def period_average(prices, area, start, end):
+    """The average area price of every half hour of [start, end) (a
+    retailer's own fuel adjustment formula, 独自燃調); every day must have
+    its prices."""
+    found = []
+    day = start
+    while day < end:
+        found.extend(prices.day(area, day))
+        day += dt.timedelta(days=1)
+    return sum(found) / len(found)
+
+
 def unit_price(price, loss_rate, margin, tax_rate=TAX_RATE):
     "The tax-included unit of a half hour whose area price is price."
     return (price / (1 - loss_rate) + margin) * (1 + tax_rate)

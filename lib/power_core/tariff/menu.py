@@ -25,6 +25,7 @@ KINDS = (
     'minimum',           # params: amount (yen), targets [codes]
     'fixed',             # params: amount (yen; negative for a credit)
     'market_energy',     # params: loss_rate, margin (yen/kWh, tax excl.)
+    'capacity_contribution',  # 容量拠出金相当額: area's unit × kWh
     )
 
 

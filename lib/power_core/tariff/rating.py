@@ -175,6 +175,11 @@ def rate(menu, usage, regulated, overrides=None):
                     component.params.get('customer_class', 'low'),
                     usage_month)
             price = -price
+        elif component.kind == 'capacity_contribution':
+            price = overrides.get('capacity_contribution')
+            if price is None:
+                price = regulated.capacity_contribution(
+                    usage.area, charge_month)
         elif component.kind == 'market_energy':
             lines.append(_market_line(component, usage, kwh, regulated,
                     overrides.get('market_price')))
@@ -206,7 +211,12 @@ def rate(menu, usage, regulated, overrides=None):
                 **{f'kwh_{line.code}': line.quantity for line in lines
                     if line.code.count('_')},
                 **amounts}
-            amount = Formula(component.params['expression']).evaluate(values)
+            formula = Formula(component.params['expression'])
+            if 'market_average' in formula.names:
+                # 独自燃調 and the like: the period's average JEPX price
+                values['market_average'] = market.period_average(
+                    regulated.market, usage.area, start, end)
+            amount = formula.evaluate(values)
             lines.append(Line(component.code, component.label, Decimal(1),
                     amount, amount))
             amounts[component.code] = amount

@@ -52,6 +52,8 @@ class RegulatedValues:
     fuel: dict = field(default_factory=dict)
     renewable: dict = field(default_factory=dict)
     subsidy: dict = field(default_factory=dict)
+    # 容量拠出金相当額: (area, fiscal year April–March) → yen/kWh
+    capacity: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
     # JEPX area prices for market-linked menus (power_core.tariff.market)
     market: MarketPrices = field(default_factory=MarketPrices)
@@ -74,6 +76,20 @@ class RegulatedValues:
             raise RegulatedValueMissing(
                 f"No renewable energy surcharge for fiscal year {year} "
                 f"(charge month {month(charge_month):%Y-%m}).", year) from None
+
+    def capacity_contribution(self, area, charge_month):
+        """The capacity contribution pass-through (容量拠出金相当額) per kWh
+        of area for the fiscal year (April to March) of the charge month;
+        an error naming both when the retailer has not set it."""
+        charge_month = month(charge_month)
+        year = charge_month.year - (charge_month.month < 4)
+        try:
+            return self.capacity[(area, year)]
+        except KeyError:
+            raise RegulatedValueMissing(
+                f"No capacity contribution unit price for area {area}, "
+                f"fiscal year {year} (charge month {charge_month:%Y-%m}).",
+                (area, year)) from None
 
     def subsidy_discount(self, customer_class, usage_month):
         """The discount per kWh of the usage month: 0 where the month is
@@ -113,6 +129,10 @@ class RegulatedValues:
             value = _decimal(row['price'], where)
         elif table == 'renewable':
             key = _int(row['fiscal_year'], where)
+            value = _decimal(row['price'], where)
+        elif table == 'capacity':
+            key = (_area(row['area'], where),
+                _int(row['fiscal_year'], where))
             value = _decimal(row['price'], where)
         else:
             key = (_choice(row['customer_class'], VOLTAGES, where),
@@ -154,6 +174,8 @@ TABLES = {
         ('fiscal_year', 'price', 'source')),
     'subsidy': ('subsidy.csv',
         ('customer_class', 'usage_month', 'discount', 'source')),
+    'capacity': ('capacity_contribution.csv',
+        ('area', 'fiscal_year', 'price', 'source')),
     }
 MAX_ROWS = 10_000
 
@@ -208,8 +230,12 @@ def read_file(content, filename):
         values = RegulatedValues(market=market.read_jepx(lines, filename,
                 f"JEPX day-ahead results ({filename})"))
         return 'market', values
+    # the table whose columns are all there, the most specific one (the
+    # capacity contribution's include the surcharge's)
     tables = [t for t, (_, columns) in TABLES.items()
         if set(columns) <= names]
+    widest = max((len(TABLES[t][1]) for t in tables), default=0)
+    tables = [t for t in tables if len(TABLES[t][1]) == widest]
     if len(tables) != 1:
         raise ValidationError(
             f"{filename}: the first row must name the columns of one table: "
@@ -282,6 +308,9 @@ def label(table, key):
     if table == 'market':
         area, day = key
         return f"area {area} {day:%Y-%m-%d}"
+    if table == 'capacity':
+        area, year = key
+        return f"area {area} FY{year}"
     customer_class, usage_month = key
     return f"{VOLTAGES[customer_class]} {usage_month:%Y-%m}"
 
