@@ -173,6 +173,7 @@ class RateMenu(metaclass=PoolMeta):
         from power_core.data import MENUS
         pool = Pool()
         Version = pool.get('power.rate_menu.version')
+        GridArea = pool.get('power.grid_area')
         created = []
         for path in sorted(Path(folder or MENUS).glob('*.json')):
             data = json.loads(path.read_text(encoding='utf-8'))
@@ -180,6 +181,9 @@ class RateMenu(metaclass=PoolMeta):
             if menus:
                 menu, = menus
             else:
+                # an incumbent's menu is offered in its own area only
+                areas = GridArea.search(
+                    [('code', 'in', data.get('areas', []))])
                 menu, = cls.create([{
                             'code': data['code'], 'name': data['name'],
                             'customer_class': data['customer_class'],
@@ -187,6 +191,7 @@ class RateMenu(metaclass=PoolMeta):
                             'capacity_options': [('create', [
                                         {'capacity': Decimal(str(c))}
                                         for c in data.get('capacities', ())])],
+                            'areas': [('add', [a.id for a in areas])],
                             }])
             known = {v.valid_from for v in menu.versions}
             for version in data['versions']:
@@ -247,6 +252,8 @@ def _component_values(data, sequence):
         values['pairs'] = _pairs_text(data['table'].items())
     if 'tiers' in data:
         values['pairs'] = _pairs_text(data['tiers'])
+    if data.get('prorate_widths'):
+        values['prorate_widths'] = True
     if 'summer_tiers' in data:
         values['summer_pairs'] = _pairs_text(data['summer_tiers'])
     if 'percent' in data:
@@ -564,6 +571,10 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
         help="One KEY=PRICE per line: capacity=monthly basic charge, or "
         "upper kWh=price per kWh with an empty upper for the last tier "
         "(e.g. 120=29.80, 300=36.40, =40.49).")
+    prorate_widths = fields.Boolean("Pro-rate Tier Widths",
+        states={'invisible': Eval('kind') != 'energy_tiers'},
+        help="日割 scales each tier's width (Kansai's terms: 15 of 30 days "
+        "make 105 kWh 53 kWh) instead of each tier's upper limit.")
     summer_pairs = fields.Text(
         "Summer Prices", states={'invisible': Eval('kind') != 'energy_tiers'},
         help="Tiers used for usage months in July to September; empty for "
@@ -633,6 +644,8 @@ class MenuComponent(sequence_ordered(), ModelSQL, ModelView):
                 params['summer_tiers'] = [[int(Decimal(k)) if k else None, v]
                     for k, v in parse_pairs(self.summer_pairs, self.code)]
                 params['summer_months'] = [7, 8, 9]
+            if self.prorate_widths:
+                params['prorate_widths'] = True
         elif self.kind == 'discount_percent':
             params.update(percent=str(self.percent or 0), targets=[
                     t.strip() for t in (self.targets or '').split(',')

@@ -178,7 +178,7 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         menus = {m.code: m for m in Menu.search([])}
         self.assertEqual(set(menus), {'tepco-juryo-b', 'tepco-juryo-c',
                 'new-retailer-b', 'tou-demo', 'high-demand-demo',
-                'tepco-teiatsu', 'market-demo'})
+                'tepco-teiatsu', 'market-demo', 'kepco-juryo-a'})
         b = menus['tepco-juryo-b']
         self.assertEqual(
             [(str(v.valid_from), v.state) for v in sorted(
@@ -193,9 +193,14 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(menus['tepco-teiatsu'].versions[0].state, 'active')
         # a market-linked menu's cases are rated at their area price
         self.assertEqual(menus['market-demo'].versions[0].state, 'active')
+        # Kansai's tier widths pro-rated (the move-in case)
+        self.assertEqual(menus['kepco-juryo-a'].versions[0].state, 'active')
+        # offered in its own area only
+        self.assertEqual([a.code for a in menus['kepco-juryo-a'].areas],
+            ['06'])
         # a second import adds nothing
         self.assertEqual(Menu.import_data_pack(), [])
-        self.assertEqual(len(created), 9)
+        self.assertEqual(len(created), 10)
         # the records rate like the data pack
         from power_core.tariff.rating import Usage, rate
         from power_core.tariff.regulated import RegulatedValues

@@ -81,6 +81,8 @@ def rate_arrays(version, kwh, capacity10, days, denominator, prorate,
                 numerator * days // (denominator * extra * SEN * half),
                 numerator // (extra * SEN * half))
             amount = sen * SEN
+        elif kind == 'energy_tiers' and params.get('prorate_widths'):
+            raise NotVectorisable("tier widths pro-rated")
         elif kind == 'energy_tiers':
             amount = np.zeros(n, dtype=np.int64)
             lower = np.zeros(n, dtype=np.int64)

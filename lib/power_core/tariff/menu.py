@@ -13,7 +13,8 @@ from power_core.tariff.formula import Formula
 KINDS = (
     'basic_table',       # params: table {capacity: amount}
     'basic_per_unit',    # params: unit_price (per A / kVA / kW)
-    'energy_tiers',      # params: tiers [[upper kWh or null, price], ...]
+    'energy_tiers',      # params: tiers [[upper kWh or null, price], ...],
+                         # prorate_widths (日割 scales each tier's width)
     'fuel_adjustment',   # params: menu_type 'regulated' | 'free'
     'subsidy',           # params: customer_class
     'discount_percent',  # params: percent, targets [codes]

@@ -481,10 +481,19 @@ def _segment_lines(menu, version, usage, seg_kwh, total_kwh, factor,
                         'summer_months', SUMMER_MONTHS)):
                 tiers = params['summer_tiers']
                 label += ' (夏季)'
+            # 日割 scales each limit, or (Kansai's terms) each tier's width:
+            # 15 of 30 days make 15/105/180 kWh tiers 8/53/90 kWh wide
+            widths = params.get('prorate_widths', False)
+            previous_upper = Decimal(0)
             for number, (upper, price) in enumerate(tiers, 1):
                 price = Decimal(str(price))
                 if upper is None:
                     bound = None
+                elif widths:
+                    upper = Decimal(str(upper))
+                    bound = lower + round_half_up(
+                        (upper - previous_upper) * factor)
+                    previous_upper = upper
                 else:
                     bound = round_half_up(Decimal(str(upper)) * factor)
                 top = seg_kwh if bound is None else min(seg_kwh, bound)
