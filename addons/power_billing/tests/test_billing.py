@@ -130,6 +130,38 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_golden_vectors_through_the_run(self, company):
+        """The golden vectors billed by the billing run from the database's
+        regulated values (those rated with the data pack's values, whole
+        periods of area 03): the same totals as the hand arithmetic"""
+        import json
+        from pathlib import Path
+        pool = Pool()
+        BatchRun = pool.get('power.batch.run')
+        vectors = [v for v in json.loads((Path(__file__).parents[3]
+                    / 'tests' / 'core' / 'golden' / 'tariff_vectors.json'
+                    ).read_text()) if v['area'] == '03' and not any(
+                k in v for k in ['fuel_adjustment', 'subsidy', 'terms',
+                    'market_price', 'renewable_surcharge'])]
+        self.assertGreaterEqual(len(vectors), 30)
+        contracts = []
+        for vector in vectors:
+            contract = self.contract(company, menu=vector['menu'],
+                capacity=int(vector['capacity']), name=vector['name'])
+            self.usage(contract,
+                dt.date.fromisoformat(vector['period_start']),
+                dt.date.fromisoformat(vector['period_end']), vector['kwh'])
+            contracts.append(contract)
+        run = BatchRun.run_billing(dt.date(2025, 9, 21))
+        self.assertEqual((run.processed, run.failed), (len(vectors), 0),
+            run.errors and run.errors[0].message)
+        for vector, contract in zip(vectors, contracts):
+            determinant, = self.determinants(contract)
+            self.assertEqual(determinant.total, vector['expected_total'],
+                vector['name'])
+
+    @with_transaction()
+    @with_billing_company
     def test_normal_month_posts_an_invoice(self, company):
         "A normal month: determinant, posted invoice, balanced move"
         contract = self.contract(company)
