@@ -482,7 +482,7 @@ class RegulatedImportLine(ModelSQL, ModelView):
     __name__ = 'power.regulated.import.line'
     import_ = fields.Many2One('power.regulated.import', "Import",
         required=True, ondelete='CASCADE')
-    key = fields.Char("Value", readonly=True)
+    name = fields.Char("Value", readonly=True)
     kind = fields.Selection([
             ('new', "New"),
             ('changed', "Changed"),
@@ -513,7 +513,7 @@ class RegulatedImportLine(ModelSQL, ModelView):
     def from_change(cls, import_, table, change):
         """The line of a core Change of table (a day of market prices shows
         the day's averages and keeps its prices)."""
-        line = cls(import_=import_, key=label(table, change.key),
+        line = cls(import_=import_, name=label(table, change.key),
             kind=change.kind, source=change.source)
         if table == 'market':
             line.before = _average(change.before)
@@ -521,6 +521,7 @@ class RegulatedImportLine(ModelSQL, ModelView):
             line.prices = prices_text(change.after)
         else:
             line.before, line.after = change.before, change.after
+            line.prices = None
         if table == 'market':
             code, line.month = change.key
             line.area = _area(import_, code)
@@ -538,7 +539,7 @@ class RegulatedImportLine(ModelSQL, ModelView):
 
     def reviewed(self):
         "What staff saw of the line when they reviewed it."
-        return (self.key, self.kind, self.before, self.after, self.source,
+        return (self.name, self.kind, self.before, self.after, self.source,
             self.prices)
 
     @classmethod

@@ -278,7 +278,7 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual((first.state, first.table), ('reviewed', 'fuel'))
         self.assertEqual((first.new, first.changed, first.same), (1, 1, 1))
         self.assertEqual(
-            {(l.key, l.kind, l.before, l.after) for l in first.lines}, {
+            {(l.name, l.kind, l.before, l.after) for l in first.lines}, {
                 ('area 03 low voltage free 2025-10', 'new', None,
                     Decimal('-7.80')),
                 ('area 03 low voltage free 2025-09', 'same',

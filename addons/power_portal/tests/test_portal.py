@@ -424,7 +424,9 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         own = self.data['a']
         public = {f'/<database_name>/portal{p}' for p in [
                 '/static/<name>', '/', '/simulate', '/apply', '/register',
-                '/verify', '/login', '/logout', '/reset', '/reset/confirm']}
+                '/verify', '/login', '/logout', '/reset', '/reset/confirm',
+                # the exchange's prices are public, as JEPX publishes them
+                '/market']}
         # Tryton's own: the server version, the login itself and the logout
         # (which answers 200 with nothing to a request without a session)
         public |= {'/rpc/', '/<string:database_name>/session/login',
