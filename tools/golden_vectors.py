@@ -6,7 +6,7 @@ arithmetic and source, to be read and checked by hand; the 日割 cases are
 written out by hand below. Run: python3 tools/golden_vectors.py"""
 import json
 from pathlib import Path
-from decimal import Decimal as D, ROUND_DOWN, ROUND_HALF_UP
+from decimal import ROUND_DOWN, Decimal as D
 
 def down(x, q='0.01'): return x.quantize(D(q), rounding=ROUND_DOWN)
 
