@@ -3,6 +3,8 @@
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.jp import cn
 
+from power_core.tariff.market import SPIKE_PRICE
+
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import fields
@@ -56,6 +58,12 @@ class Configuration(metaclass=PoolMeta):
     notice_message = fields.Text(
         "Notice Message",
         help="A message printed at the foot of every bill notice.")
+    market_spike_price = fields.Numeric(
+        "Market Spike Price (yen/kWh)", digits=(16, 2), required=True,
+        domain=[('market_spike_price', '>', 0)],
+        help="A half hour whose JEPX area price (tax excluded) reaches this "
+        "is a spike: the portal marks it and warns members on "
+        "market-linked menus the day before.")
 
     @classmethod
     def validate(cls, configurations):
@@ -87,3 +95,7 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_payment_due_days(cls):
         return 30
+
+    @classmethod
+    def default_market_spike_price(cls):
+        return SPIKE_PRICE

@@ -267,17 +267,23 @@ def market_prices(page):
         raise PortalError(404, 'お探しのページは見つかりませんでした。')
     day, prices = _market_day(page, area)
     menus = _market_menus(page, area)
+    spike_price = _spike_price(page)
     rows = []
     for slot, price in enumerate(prices or (), 1):
         rows.append((f'{(slot - 1) // 2:02d}:{(slot - 1) % 2 * 30:02d}',
                 price, [market.unit_price(price, loss, margin)
                     for _, loss, margin in menus],
-                price >= market.SPIKE_PRICE))
+                price >= spike_price))
     return page.render('market.html', areas=areas, area=area, day=day,
         tomorrow=today() + dt.timedelta(days=1), rows=rows,
         menus=[name for name, _, _ in menus],
-        spike_price=market.SPIKE_PRICE,
-        spikes=[r[0] for r in rows if r[3]])
+        spike_price=spike_price, spikes=[r[0] for r in rows if r[3]])
+
+
+def _spike_price(page):
+    "The configured price (yen/kWh) from which a half hour is a spike."
+    Configuration = page.pool.get('power.configuration')
+    return Configuration(1).market_spike_price or market.SPIKE_PRICE
 
 
 def _market_day(page, area):
@@ -327,13 +333,14 @@ def market_warning(page, contracts):
         day, prices = _market_day(page, area)
         if day != today() + dt.timedelta(days=1):
             return None
-        slots = market.spikes(prices, market.SPIKE_PRICE)
+        spike_price = _spike_price(page)
+        slots = market.spikes(prices, spike_price)
         if slots:
             times = '、'.join(
                 f'{(s - 1) // 2}:{(s - 1) % 2 * 30:02d}' for s in slots[:6])
             return (f'明日（{day.month}月{day.day}日）は {times}'
                 f'{"ほか" if len(slots) > 6 else ""} の時間帯に市場価格が'
-                f'1kWhあたり{market.SPIKE_PRICE}円以上に高騰します。'
+                f'1kWhあたり{notice.number(spike_price)}円以上に高騰します。'
                 'この時間帯の電気のご使用を控えると電気料金を抑えられます。')
     return None
 

@@ -222,6 +222,30 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         client = self.login('a')
         _, body = self.get(client, '/dashboard')
         self.assertNotIn('market-warning', body)
+        # one on a market-linked menu is, at the configured spike price
+        from types import SimpleNamespace
+
+        from ..catalog import catalog
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Company = pool.get('company.company')
+            Configuration = pool.get('power.configuration')
+            company, = Company.search([], limit=1)
+            PortalTestCase.extra_points = getattr(
+                PortalTestCase, 'extra_points', 100) + 1
+            self.points = PortalTestCase.extra_points
+            with transaction.set_context(company=company.id):
+                contract = self.contract(company, name='市場 太郎',
+                    menu='market-demo')
+            page = SimpleNamespace(pool=pool, catalog=catalog(pool))
+            warning = routes.market_warning(page, [contract])
+            self.assertIn('18:00', warning)
+            self.assertIn('1kWhあたり30円以上に高騰します', warning)
+            configuration = Configuration(1)
+            configuration.market_spike_price = Decimal('50')
+            configuration.save()
+            self.assertIsNone(routes.market_warning(page, [contract]))
+            transaction.rollback()
 
     def test_application(self):
         "An application walks its steps, keeps values going back, lands in the CIS"
