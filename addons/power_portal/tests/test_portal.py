@@ -228,15 +228,9 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         from ..catalog import catalog
         with Transaction().start(DB_NAME, 0) as transaction:
             pool = Pool()
-            Company = pool.get('company.company')
             Configuration = pool.get('power.configuration')
-            company, = Company.search([], limit=1)
-            PortalTestCase.extra_points = getattr(
-                PortalTestCase, 'extra_points', 100) + 1
-            self.points = PortalTestCase.extra_points
-            with transaction.set_context(company=company.id):
-                contract = self.contract(company, name='市場 太郎',
-                    menu='market-demo')
+            contract = self._extra_contract(transaction, '市場 太郎',
+                menu='market-demo')
             page = SimpleNamespace(pool=pool, catalog=catalog(pool))
             warning = routes.market_warning(page, [contract])
             self.assertIn('18:00', warning)
@@ -806,18 +800,22 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
 
     # --- issue 21 ------------------------------------------------------
 
+    def _extra_contract(self, transaction, name, menu='tepco-juryo-b'):
+        "An active contract of a new customer, in transaction"
+        Company = Pool().get('company.company')
+        company, = Company.search([], limit=1)
+        # supply point numbers after those of create_data
+        PortalTestCase.extra_points = getattr(
+            PortalTestCase, 'extra_points', 100) + 1
+        self.points = PortalTestCase.extra_points
+        with transaction.set_context(company=company.id):
+            return self.contract(company, name=name, menu=menu)
+
     def _new_customer(self, name):
         "(customer id, number, supply point, registration code) committed"
         with Transaction().start(DB_NAME, 0) as transaction:
             pool = Pool()
-            Company = pool.get('company.company')
-            company, = Company.search([], limit=1)
-            # supply point numbers after those of create_data
-            PortalTestCase.extra_points = getattr(
-                PortalTestCase, 'extra_points', 100) + 1
-            self.points = PortalTestCase.extra_points
-            with transaction.set_context(company=company.id):
-                contract = self.contract(company, name=name)
+            contract = self._extra_contract(transaction, name)
             Code = pool.get('power.portal.registration_code')
             party = contract.customer
             code = Code.issue([party.id])[party.id]
@@ -1313,15 +1311,8 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
     def _new_member(self, name, email):
         "(customer id, contract id) of a new customer with a confirmed account"
         with Transaction().start(DB_NAME, 0) as transaction:
-            pool = Pool()
-            Company = pool.get('company.company')
-            WebUser = pool.get('web.user')
-            company, = Company.search([], limit=1)
-            PortalTestCase.extra_points = getattr(
-                PortalTestCase, 'extra_points', 100) + 1
-            self.points = PortalTestCase.extra_points
-            with transaction.set_context(company=company.id):
-                contract = self.contract(company, name=name)
+            WebUser = Pool().get('web.user')
+            contract = self._extra_contract(transaction, name)
             WebUser(email=email, password=PASSWORD, party=contract.customer,
                 email_valid=True).save()
             result = contract.customer.id, contract.id
