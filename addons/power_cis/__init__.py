@@ -60,3 +60,6 @@ def _limit_records_before_browsing():
 
 
 _limit_records_before_browsing()
+
+# GET /<database>/health for the containers' health checks
+from . import health  # noqa: E402,F401

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 
-from . import mailsink, scan, simulate, site
+from . import deploy, mailsink, scan, simulate, site
 
 ADMIN_PASSWORD = 'admin'
 ADMIN_EMAIL = 'admin@example.jp'
@@ -332,6 +332,21 @@ def main(argv=None):
     simulate.add_arguments(sim)
     scan.add_arguments(sub.add_parser('scan-card-numbers',
             help="look for full card numbers in a database and log files"))
+    init = sub.add_parser('init', help="create or update a production "
+        "database without a terminal (docker-compose.yml's init service)")
+    init.add_argument('--database', default=site.DEFAULT_DATABASE)
+    init.add_argument('--admin-password-file', metavar='PATH',
+        default=os.environ.get('POWER_ADMIN_PASSWORD_FILE'),
+        help="the admin password's first line (a Docker secret); needed "
+        "when the database is new or its admin has no password")
+    init.add_argument('--admin-email')
+    check = sub.add_parser('check-config', help="list where mail, the "
+        "card agent and every partner endpoint are reached")
+    check.add_argument('--database',
+        help="also list the active partner endpoints of this database")
+    check.add_argument('--production', action='store_true',
+        help="exit 1 when a setting is missing or points at a local "
+        "simulator")
     args = parser.parse_args(argv)
 
     if args.command == 'demo':
@@ -343,6 +358,15 @@ def main(argv=None):
         return serve(args.database, args.listen)
     elif args.command == 'simulate':
         return simulate.main(args)
+    elif args.command == 'init':
+        try:
+            deploy.init(args.database, args.admin_password_file,
+                args.admin_email)
+        except deploy.DeployError as error:
+            print(f"power-cis init: {error}", file=sys.stderr)
+            return 2
+    elif args.command == 'check-config':
+        return deploy.check_config(args.database, args.production)
     elif args.command == 'scan-card-numbers':
         return scan.main(args)
     elif args.command == 'mail-sink':

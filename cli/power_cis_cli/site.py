@@ -21,6 +21,9 @@ def root() -> Path:
 
 
 def config_file() -> Path:
+    "$TRYTOND_CONFIG (the production image's), or the repository's trytond.conf."
+    if env := os.environ.get('TRYTOND_CONFIG'):
+        return Path(env)
     return root() / 'trytond.conf'
 
 
