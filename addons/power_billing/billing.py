@@ -579,7 +579,8 @@ class BatchRun(metaclass=PoolMeta):
         contract_ids = Determinant.due_contracts(contracts, schedule)
         scope = (f" schedule {schedule}" if schedule
             else f" {len(contract_ids)} contracts" if contracts else "")
-        run = cls.start(f"Billing run {date}{scope}")
+        run = cls.start(f"Billing run {date}{scope}",
+            responsible="power_billing.group_power_billing")
         run.total = len(contract_ids)
         run.save()
         size = chunk_size()

@@ -48,6 +48,11 @@ class Configuration(ModelSingleton, ModelSQL, ModelView, MultiValueMixin):
     switching_sequence = fields.MultiValue(
         _sequence_field('switching_sequence'))
     inquiry_sequence = fields.MultiValue(_sequence_field('inquiry_sequence'))
+    alert_group = fields.Many2One('res.group', "Alert Group",
+        ondelete='SET NULL',
+        help="Who is mailed when a batch job fails or ends with failures "
+        "and the job names no group of its own (Power Administration "
+        "when empty).")
 
     @classmethod
     def multivalue_model(cls, field):

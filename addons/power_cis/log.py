@@ -16,6 +16,7 @@ from trytond.model import ModelSQL, ModelStorage, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
+from . import alert
 from .common import (
     BoundedHashingMixin, ServerReadonly, UnreadableFieldsHidden, now)
 
@@ -294,6 +295,12 @@ class BatchRun(ServerReadonly, ModelSQL, ModelView):
     errors = fields.One2Many(
         'power.batch.run.error', 'run', "Errors", readonly=True)
     message = fields.Text("Message", readonly=True)
+    responsible = fields.Many2One('res.group', "Responsible Group",
+        readonly=True, ondelete='SET NULL',
+        help="Who is told when the job fails or ends with failures; empty "
+        "for the configuration's alert group.")
+    alerted = fields.DateTime("Alert Sent", readonly=True,
+        help="When the failure was mailed to the responsible group.")
 
     @classmethod
     def __setup__(cls):
@@ -301,8 +308,13 @@ class BatchRun(ServerReadonly, ModelSQL, ModelView):
         cls._order = [('started', 'DESC'), ('id', 'DESC')]
 
     @classmethod
-    def start(cls, name):
-        "Open a run record, committed with the job's work."
+    def start(cls, name, responsible=None):
+        """Open a run record, committed with the job's work; responsible
+        is the XML id ('module.group_id') of the group told of failures."""
+        group = None
+        if responsible:
+            group = Pool().get('ir.model.data').get_id(
+                *responsible.split('.', 1))
         run, = cls.create([{
                     'name': name,
                     'started': now(),
@@ -310,8 +322,17 @@ class BatchRun(ServerReadonly, ModelSQL, ModelView):
                     'state': 'running',
                     'processed': 0,
                     'failed': 0,
+                    'responsible': group,
                     }])
         return run
+
+    def alert(self):
+        "Tell the responsible group of a failed run, once (alert.py)."
+        run = self.__class__(self.id)
+        if run.alerted or run.state not in alert.STATE_TEXT:
+            return
+        alert.send(run)
+        self.__class__.write([run], {'alerted': now()})
 
     def get_progress(self, name):
         if self.state != 'running':
@@ -339,6 +360,8 @@ class BatchRun(ServerReadonly, ModelSQL, ModelView):
             values = {'ended': now(),
                 'state': 'partial' if errors else 'done'}
             self.__class__.write([run], values)
+            if errors:
+                run.alert()
 
     def add_error(self, record, message):
         Error = Pool().get('power.batch.run.error')
@@ -355,6 +378,8 @@ class BatchRun(ServerReadonly, ModelSQL, ModelView):
         self.state = 'partial' if failed else 'done'
         self.message = message
         self.save()
+        if failed:
+            self.alert()
 
     def fail(self, exception):
         """Record a run that stopped on an exception, in its own transaction
@@ -368,6 +393,7 @@ class BatchRun(ServerReadonly, ModelSQL, ModelView):
             with Transaction().new_transaction() as run_transaction:
                 Run = Pool().get(self.__name__)
                 Run.write([Run(self.id)], values)
+                Run(self.id).alert()
                 run_transaction.commit()
         except backend.DatabaseOperationalError:
             logger.exception("could not record the failure of %s", self.name)

@@ -193,7 +193,8 @@ class Endpoint(ModelSQL, ModelView):
             for endpoint in endpoints:
                 if endpoint.transport == 'folder':
                     endpoint.recover_outbox()
-                run = BatchRun.start(f"Inbox {endpoint.name}")
+                run = BatchRun.start(f"Inbox {endpoint.name}",
+                    responsible="power_edi.group_power_edi")
                 done, failed = endpoint.receive_inbox(run)
                 run.finish(done, failed)
 
