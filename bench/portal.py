@@ -2,13 +2,15 @@
 (locust, on 127.0.0.1) reading their usage and running simulations.
 
     .venv/bin/python bench/portal.py [--customers 200] [--users 50]
-        [--duration 60] [--write]
+        [--duration 60] [--server dev|gunicorn:N ...] [--write]
 
 Prepares the demo database `bench_portal` (the README's demo, with
 --customers customers; reused when it exists) on the configured backend
 (PostgreSQL with TRYTOND_DATABASE__URI=postgresql://..., SQLite otherwise),
 gives --users of its billed customers a portal account, serves it with
-trytond on a free port, runs locust headless for --duration seconds and
+trytond's development server (or, with --server gunicorn:N, with gunicorn
+and N processes as docker-compose.yml does; --server repeated measures
+each in turn on the same data) on a free port, runs locust headless for --duration seconds and
 reports p50 / p95 / errors per page and the server's memory (resident
 set size sampled every second: after the warm-up, --warm-up seconds or the
 first quarter of the run, over whose first half the users log in, and at
@@ -92,6 +94,10 @@ def main():
     parser.add_argument('--warm-up', type=int,
         help="seconds before the memory baseline is taken (default: a "
         "quarter of --duration); the users log in over its first half")
+    parser.add_argument('--server', type=server_kind, action='append',
+        help="dev (trytond's development server, the default) or "
+        "gunicorn:N (N processes); repeat to measure several side by side "
+        "in one run on the same data")
     parser.add_argument('--database',
         help="serve this database (e.g. synth_100000 of bench/synth.py) "
         "instead of preparing the demo")
@@ -122,13 +128,94 @@ def main():
     print(f"{created} portal members created; {args.users} users log in as "
         f"{members} members")
 
+    runs = []
+    for server_kind in args.server or ['dev']:
+        figures, memory = load(args, server_kind, members)
+        runs.append((server_kind, figures, memory))
+        report(server_kind, figures, memory)
+    if len(runs) > 1:
+        print(side_by_side(runs))
+    if args.write:
+        write(args, backend.name, runs, members)
+    if args.check:
+        problems = []
+        for _, figures, memory in runs:
+            problems.extend(check(args, figures, memory))
+        for problem in problems:
+            print(f"CHECK FAILED: {problem}")
+        if problems:
+            return 1
+    return 0
+
+
+def check(args, figures, memory):
+    "The problems of one run for --check."
+    requests = sum(f[1] for f in figures if f[0] != 'Aggregated')
+    failures = sum(f[2] for f in figures if f[0] != 'Aggregated')
+    problems = []
+    if not requests:
+        problems.append("no request was made")
+    if failures:
+        problems.append(f"{failures} of {requests} requests failed "
+            f"(var/bench-portal_failures.csv)")
+    if memory.growth > args.max_growth:
+        print(memory.table())
+        problems.append(f"the server grew by {memory.growth:.0f} MB "
+            f"after the warm-up (bound {args.max_growth} MB)")
+    if not problems:
+        print(f"check passed: {requests} requests, none failed, memory "
+            f"within {args.max_growth} MB")
+    return problems
+
+
+def server_kind(text):
+    "'dev' (trytond's own server) or 'gunicorn:N' (N processes)."
+    if text == 'dev':
+        return text
+    name, _, processes = text.partition(':')
+    if name != 'gunicorn' or not (processes or '3').isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: 'dev' or 'gunicorn:N' (N processes)")
+    return f'gunicorn:{processes or 3}'
+
+
+def describe(kind):
+    if kind == 'dev':
+        return "trytond's development server (one process, a thread per request)"
+    processes = kind.split(':')[1]
+    return (f"gunicorn with {processes} processes of 4 threads "
+        "(docker/gunicorn.conf.py)")
+
+
+def start_server(kind, port):
+    "Popen of the server kind on port, its output in var/."
+    from power_cis_cli import site
+    log = open(ROOT / 'var' / f'bench-portal-server-{kind.replace(":", "-")}'
+        '.log', 'w')
+    if kind == 'dev':
+        conf = ROOT / 'var' / f'bench-portal-{port}.conf'
+        conf.write_text(f'[web]\nlisten = 127.0.0.1:{port}\n')
+        command = [str(Path(sys.executable).parent / 'trytond'),
+            '-c', str(site.config_file()), '-c', str(conf), '-d', DATABASE]
+        env = os.environ
+    else:
+        command = [str(Path(sys.executable).parent / 'gunicorn'),
+            '-c', str(ROOT / 'docker' / 'gunicorn.conf.py'),
+            '--bind', f'127.0.0.1:{port}', '--access-logfile', '/dev/null',
+            'trytond.application:app']
+        env = {**os.environ, 'TRYTOND_CONFIG': str(site.config_file()),
+            'TRYTOND_DATABASE_NAMES': DATABASE,
+            'WEB_CONCURRENCY': kind.split(':')[1]}
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+        stderr=subprocess.STDOUT)
+    server.log = log
+    return server
+
+
+def load(args, kind, members):
+    "Serve with kind, run locust; (figures, memory)."
     port = _free_port()
-    conf = ROOT / 'var' / f'bench-portal-{port}.conf'
-    conf.write_text(f'[web]\nlisten = 127.0.0.1:{port}\n')
-    log = open(ROOT / 'var' / 'bench-portal-server.log', 'w')
-    server = subprocess.Popen([str(Path(sys.executable).parent / 'trytond'),
-            '-c', str(site.config_file()), '-c', str(conf), '-d', DATABASE],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    server = start_server(kind, port)
     host = f'http://127.0.0.1:{port}'
     try:
         deadline = time.monotonic() + 120
@@ -140,7 +227,7 @@ def main():
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start; see "
-                        "var/bench-portal-server.log")
+                        f"{server.log.name}")
                 time.sleep(0.5)
         prefix = ROOT / 'var' / 'bench-portal'
         # the members log in over the first half of the warm-up (each login
@@ -162,14 +249,19 @@ def main():
         memory.stop()
     finally:
         server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        server.wait(timeout=60)
+        server.log.close()
     rows = list(csv.DictReader(open(f'{prefix}_stats.csv')))
     figures = []
     for row in rows:
         figures.append((row['Name'], int(row['Request Count']),
                 int(row['Failure Count']), row['50%'], row['95%'],
                 float(row['Requests/s'])))
+    return figures, memory
+
+
+def report(kind, figures, memory):
+    print(f"\n{describe(kind)}")
     print(f"{'page':24} {'requests':>9} {'errors':>7} {'p50 ms':>7} "
         f"{'p95 ms':>7} {'req/s':>7}")
     for name, count, failures, p50, p95, rps in figures:
@@ -179,33 +271,32 @@ def main():
         f"{memory.warm:.0f} MB after the warm-up, {memory.last:.0f} MB at "
         f"the end (peak {memory.peak:.0f} MB): grew {memory.growth:+.0f} MB "
         f"after the warm-up")
-    if args.write:
-        write(args, backend.name, figures, memory, members)
-    if args.check:
-        requests = sum(f[1] for f in figures if f[0] != 'Aggregated')
-        failures = sum(f[2] for f in figures if f[0] != 'Aggregated')
-        problems = []
-        if not requests:
-            problems.append("no request was made")
-        if failures:
-            problems.append(f"{failures} of {requests} requests failed "
-                f"(var/bench-portal_failures.csv)")
-        if memory.growth > args.max_growth:
-            print(memory.table())
-            problems.append(f"the server grew by {memory.growth:.0f} MB "
-                f"after the warm-up (bound {args.max_growth} MB)")
-        for problem in problems:
-            print(f"CHECK FAILED: {problem}")
-        if problems:
-            return 1
-        print(f"check passed: {requests} requests, none failed, memory "
-            f"within {args.max_growth} MB")
-    return 0
+
+
+def side_by_side(runs):
+    "A markdown table: p95 (and errors) of each page under each server."
+    names = [f[0] for f in runs[0][1]]
+    head = '| page | ' + ' | '.join(
+        f'{kind} p95 ms | {kind} errors' for kind, _, _ in runs) + ' |'
+    lines = [head, '|---|' + '---|---|' * len(runs)]
+    for name in names:
+        cells = []
+        for _, figures, _ in runs:
+            row = next((f for f in figures if f[0] == name), None)
+            cells += [row[4], str(row[2])] if row else ['-', '-']
+        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    lines.append('| memory MB (warm → end) | ' + ' | '.join(
+        f'{m.warm:.0f} → {m.last:.0f} | ' for _, _, m in runs) + ' |')
+    lines.append('| requests/s | ' + ' | '.join(
+        f'{next(f for f in figs if f[0] == "Aggregated")[5]:.1f} | '
+        for _, figs, _ in runs) + ' |')
+    return '\n'.join(lines)
 
 
 class Memory(threading.Thread):
-    """The resident set size of a process (MB), sampled every second: the
-    first sample, the one at the end of the warm-up, the last and the peak."""
+    """The resident set size of a server (MB; with its worker processes),
+    sampled every second: the first sample, the one at the end of the
+    warm-up, the last and the peak."""
 
     def __init__(self, pid, warm_up):
         super().__init__(daemon=True)
@@ -218,15 +309,28 @@ class Memory(threading.Thread):
     # RssShmem) or more threads
     DETAIL = ('RssAnon', 'RssFile', 'RssShmem', 'Threads')
 
-    def status(self):
-        values = {}
+    def pids(self):
+        "The server and its worker processes (gunicorn forks them)."
+        pids = [self.pid]
         try:
-            for line in open(f'/proc/{self.pid}/status'):
-                name, _, value = line.partition(':')
-                if name in {'VmRSS', *self.DETAIL}:
-                    values[name] = int(value.split()[0])
+            children = open(f'/proc/{self.pid}/task/{self.pid}/children'
+                ).read().split()
         except OSError:
-            pass
+            children = []
+        return pids + [int(c) for c in children]
+
+    def status(self):
+        "The sums over the server's processes (kB; threads as a count)."
+        values = {}
+        for pid in self.pids():
+            try:
+                for line in open(f'/proc/{pid}/status'):
+                    name, _, value = line.partition(':')
+                    if name in {'VmRSS', *self.DETAIL}:
+                        values[name] = values.get(name, 0) + int(
+                            value.split()[0])
+            except OSError:
+                pass
         return values
 
     def rss(self):
@@ -265,7 +369,7 @@ class Memory(threading.Thread):
         return '\n'.join(lines)
 
 
-def write(args, backend_name, figures, memory, members):
+def write(args, backend_name, runs, members):
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
         capture_output=True, text=True, cwd=ROOT).stdout.strip()
     cpu = platform.processor() or platform.machine()
@@ -275,27 +379,34 @@ def write(args, backend_name, figures, memory, members):
             break
     source = (f"--database {args.database}" if args.database
         else f"--customers {args.customers}")
+    servers = ''.join(f" --server {kind}" for kind, _, _ in runs
+        ) if args.server else ''
     data = (f"the synthetic retailer {args.database} (bench/synth.py)"
         if args.database else f"the demo database with {args.customers} "
         "customers and 13 billed months")
     text = (f"\n## Portal under load (`bench/portal.py {source} --users "
-        f"{args.users} --duration {args.duration}`"
+        f"{args.users} --duration {args.duration}{servers}`"
         f", {backend_name})\n\n{dt.date.today()}, commit {commit}, {cpu}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"{data}, one trytond process (its built-in threaded server), "
-        f"{args.users} locust users on the same machine logged in as "
-        f"{members} different members, 0.5–2 s between pages, "
-        f"{args.duration} s.\n\n"
-        "| page | requests | errors | p50 ms | p95 ms | requests/s |\n"
-        "|---|---|---|---|---|---|\n")
-    for name, count, failures, p50, p95, rps in figures:
-        text += f"| {name} | {count} | {failures} | {p50} | {p95} | {rps:.1f} |\n"
-    text += (f"\nServer memory (resident): {memory.first:.0f} MB at start, "
-        f"{memory.warm:.0f} MB after the warm-up ({memory.warm_up:.0f} s), "
-        f"{memory.last:.0f} MB at the end, peak {memory.peak:.0f} MB: "
-        f"{memory.growth:+.0f} MB after the warm-up.\n")
-    text += (f"\nTarget (issue 8): the usage page and the simulation answer "
-        f"with p95 under {TARGET_MS} ms.\n")
+        f"{data}, {args.users} locust users on the same machine logged in "
+        f"as {members} different members, 0.5–2 s between pages, "
+        f"{args.duration} s per server, one server after the other.\n")
+    for kind, figures, memory in runs:
+        text += (f"\n### {describe(kind)}\n\n"
+            "| page | requests | errors | p50 ms | p95 ms | requests/s |\n"
+            "|---|---|---|---|---|---|\n")
+        for name, count, failures, p50, p95, rps in figures:
+            text += (f"| {name} | {count} | {failures} | {p50} | {p95} | "
+                f"{rps:.1f} |\n")
+        text += (f"\nServer memory (resident, all its processes): "
+            f"{memory.first:.0f} MB at start, {memory.warm:.0f} MB after the "
+            f"warm-up ({memory.warm_up:.0f} s), {memory.last:.0f} MB at the "
+            f"end, peak {memory.peak:.0f} MB: {memory.growth:+.0f} MB after "
+            "the warm-up.\n")
+    if len(runs) > 1:
+        text += f"\n### Side by side\n\n{side_by_side(runs)}\n"
+    text += (f"\nTarget: every member page answers with p95 under "
+        f"{TARGET_MS} ms, no request fails, memory flat.\n")
     path = ROOT / 'docs' / 'benchmarks.md'
     path.write_text(path.read_text() + text)
     print(f"written to {path}")
