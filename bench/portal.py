@@ -129,10 +129,10 @@ def main():
         f"{members} members")
 
     runs = []
-    for server_kind in args.server or ['dev']:
-        figures, memory = load(args, server_kind, members)
-        runs.append((server_kind, figures, memory))
-        report(server_kind, figures, memory)
+    for kind in args.server or ['dev']:
+        figures, memory = load(args, kind, members)
+        runs.append((kind, figures, memory))
+        report(kind, figures, memory)
     if len(runs) > 1:
         print(side_by_side(runs))
     if args.write:
