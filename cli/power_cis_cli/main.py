@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from . import deploy, mailsink, scan, simulate, site
 
@@ -27,6 +28,25 @@ STAFF = [
 
 def _log(message):
     print(f'[power-cis] {message}', flush=True)
+
+
+class Steps:
+    """'step N of M (elapsed m:ss): what' before each long step of the
+    demo's preparation, so a first run (several minutes) shows where it is."""
+
+    def __init__(self, total, log=_log):
+        self.total, self.log = total, log
+        self.done = 0
+        self.started = time.monotonic()
+
+    def elapsed(self):
+        seconds = int(time.monotonic() - self.started)
+        return f'{seconds // 60}:{seconds % 60:02d}'
+
+    def __call__(self, what):
+        self.done += 1
+        self.log(f'step {self.done} of {self.total} '
+            f'(elapsed {self.elapsed()}): {what}')
 
 
 def _mail_port():
@@ -91,6 +111,8 @@ def prepare_demo(database, customers, areas=('03',)):
     _use_mail_sink()
     site.configure_trytond()
     from trytond import backend
+    step = Steps(9)
+    step('the database and the five add-ons')
     if not site.database_exists(database):
         _log(f'creating database {database!r} on {backend.name}')
         site.create_database(database, ADMIN_PASSWORD, ADMIN_EMAIL)
@@ -109,6 +131,7 @@ def prepare_demo(database, customers, areas=('03',)):
     else:
         os.environ['TRYTOND_DATABASE_URI'] = uri
     from .company import setup_company
+    step('the company, its accounts and the staff')
     company = setup_company(*COMPANY)
     _log(f'company: {company.rec_name} (JPY, Asia/Tokyo)')
     _create_staff(company)
@@ -116,6 +139,7 @@ def prepare_demo(database, customers, areas=('03',)):
 
     from trytond.transaction import Transaction
     from .demo_data import create_demo_customers
+    step(f'{customers} demo customers, their supply points and contracts')
     sink = mailsink.start(site.root() / 'var' / 'mail', port=_mail_port())
     try:
         with Transaction().start(database, 1, context={
@@ -134,13 +158,18 @@ def prepare_demo(database, customers, areas=('03',)):
     from .demo_billing import bill_demo_month, demo_usage
     from .demo_collections import demo_methods
     context = {'company': company.id, 'language': 'en'}
+    step('payment methods and 13 months of 30-minute usage')
     site.in_transaction(database,
         lambda transaction: demo_methods(company.id, log=_log),
         context=context)
     readings = site.in_transaction(database,
         lambda transaction: demo_usage(company.id, log=_log), context=context)
     billed = 0
-    for month in sorted(readings):
+    step(f'billing {len(readings)} months' if readings
+        else 'billing (already done)')
+    for number, month in enumerate(sorted(readings), 1):
+        _log(f'  billing month {number} of {len(readings)} '
+            f'(elapsed {step.elapsed()})')
         billed += site.in_transaction(database,
             lambda transaction: bill_demo_month(
                 month, readings[month], log=_log), context=context)
@@ -151,6 +180,7 @@ def prepare_demo(database, customers, areas=('03',)):
 
     from .demo_billing import (
         demo_acknowledged, demo_exchanges, demo_hub, demo_plan, demo_print)
+    step('the partners\' files: grid operator, print shop, procurement')
     site.in_transaction(database,
         lambda transaction: demo_exchanges(company.id, log=_log),
         context=context)
@@ -166,6 +196,7 @@ def prepare_demo(database, customers, areas=('03',)):
                 lambda transaction: demo_acknowledged(code, log=_log),
                 context=context)
     from power_core.simulators import switching_hub
+    step('the switching hub, collections, dunning and terminations')
     _, url, server = switching_hub.start(_hub_port())
     try:
         site.in_transaction(database,
@@ -184,6 +215,7 @@ def prepare_demo(database, customers, areas=('03',)):
         server.shutdown()
         server.server_close()
     from .demo_portal import demo_market, demo_portal
+    step('market prices and the portal\'s members')
     site.in_transaction(database,
         lambda transaction: demo_market(log=_log), context=context)
     site.in_transaction(database,
@@ -193,9 +225,11 @@ def prepare_demo(database, customers, areas=('03',)):
         from trytond.modules.power_bi.kpi import refresh_all
         refresh_all()
         _log('KPI dashboard refreshed (Power Retail ▸ Reports ▸ KPI Dashboard)')
+    step('the KPI dashboard and the scheduled actions')
     site.in_transaction(database, kpi, context=context)
     site.in_transaction(database,
         lambda transaction: _schedule(company.id), context=context)
+    _log(f'demo ready (elapsed {step.elapsed()})')
 
 
 def _schedule(company_id):

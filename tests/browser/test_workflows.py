@@ -20,12 +20,13 @@ from conftest import ARTIFACTS, RPC, apply_on_portal, login, open_menu
 ACTIVE = '#tabcontent > .tab-pane.active'
 OPERATOR = ('operator', 'demo-operator')
 # the reply wizard's template is filled in, or sao's search dialog is open
+# (its title in English or, for the staff's Japanese, 検索)
 FILLED_OR_SEARCH = """() => {
     const input = [...document.querySelectorAll(
         '.modal-dialog input[name="template"]')].pop();
     return (input && input.value.includes('回答')) || [...document
         .querySelectorAll('.modal-dialog .modal-title')].some(
-            t => t.offsetParent !== null && t.innerText.includes('Search'));
+            t => t.offsetParent !== null && /Search|検索/.test(t.innerText));
 }"""
 BILLING = ('billing', 'demo-billing')
 
@@ -144,7 +145,7 @@ def test_operator_replies_with_an_answer(demo_server, page):
     template.press('Tab')
     # sao fills in the only match, or lists the matches to choose from
     search = page.locator('.modal-dialog:visible',
-        has=page.locator('.modal-title:has-text("Search")'))
+        has=page.locator('.modal-title', has_text=re.compile('Search|検索')))
     page.wait_for_function(FILLED_OR_SEARCH)
     if search.count():
         search.locator('.treeview tbody tr').first.click()
