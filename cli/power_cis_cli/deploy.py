@@ -53,22 +53,12 @@ def _admin_has_password(name):
     return bool(row and row[0])
 
 
-def _admin(name, args, password=None):
-    env = dict(os.environ)
-    passfile = None
-    if password is not None:
-        passfile = site.root() / 'var' / '.admin-password'
-        passfile.parent.mkdir(parents=True, exist_ok=True)
-        passfile.write_text(password + '\n')
-        passfile.chmod(0o600)
-        env['TRYTONPASSFILE'] = str(passfile)
-    try:
+def _set_admin_password(name, password):
+    with site.password_file(password) as passfile:
         subprocess.run([site.bin_path('trytond-admin'), '-c',
-                str(site.config_file()), '-d', name, *args],
-            check=True, cwd=site.root(), env=env, stdin=subprocess.DEVNULL)
-    finally:
-        if passfile:
-            passfile.unlink(missing_ok=True)
+                str(site.config_file()), '-d', name, '--password'],
+            check=True, cwd=site.root(), stdin=subprocess.DEVNULL,
+            env={**os.environ, 'TRYTONPASSFILE': str(passfile)})
 
 
 def init(name, password_file=None, email=None, log=print):
@@ -93,7 +83,7 @@ def init(name, password_file=None, email=None, log=print):
     if not _admin_has_password(name):
         password = read_password(password_file)
         log("init: admin had no password; setting the one of the secret")
-        _admin(name, ['--password'], password)
+        _set_admin_password(name, password)
     return done
 
 

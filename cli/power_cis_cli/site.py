@@ -1,6 +1,8 @@
 """Where the installation is and how to reach its trytond."""
+import contextlib
 import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -95,6 +97,22 @@ def update_database(name: str, force=False):
     return True
 
 
+@contextlib.contextmanager
+def password_file(password):
+    """A file of its own (mode 0600) holding password for trytond-admin's
+    TRYTONPASSFILE, removed afterwards: two databases made at once (the
+    demo and a benchmark) never read or remove each other's."""
+    folder = root() / 'var'
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, path = tempfile.mkstemp(prefix='.admin-password-', dir=folder)
+    try:
+        with os.fdopen(handle, 'w') as file:
+            file.write(password + '\n')
+        yield Path(path)
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
 def create_database(name: str, password: str, email: str, lang='en'):
     "Create the database (PostgreSQL) or file (SQLite) and activate our modules."
     from trytond import backend
@@ -107,18 +125,13 @@ def create_database(name: str, password: str, email: str, lang='en'):
     finally:
         server.put_connection(connection)
         server.close()
-    passfile = root() / 'var' / '.admin-password'
-    passfile.write_text(password + '\n')
-    passfile.chmod(0o600)
-    try:
+    with password_file(password) as passfile:
         subprocess.run([
                 bin_path('trytond-admin'), '-c', str(config_file()),
                 '-d', name, '--activate-dependencies',
                 '--email', email, '-l', 'ja', '-u', *MODULES],
-            check=True, cwd=root(),
+            check=True, cwd=root(), stdin=subprocess.DEVNULL,
             env={**os.environ, 'TRYTONPASSFILE': str(passfile)})
-    finally:
-        passfile.unlink(missing_ok=True)
     _stamp(name).write_text(modules_digest())
 
 
