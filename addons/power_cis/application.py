@@ -381,10 +381,9 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
                     'name': self.applicant_name,
                     'name_kana': self.applicant_name_kana,
                     'is_customer': True,
-                    'addresses': [('create', [{
-                                    'postal_code': self.postal_code,
-                                    'street': self.address,
-                                    }])],
+                    'addresses': [('create', [
+                                pool.get('party.address').japanese_values(
+                                    self.postal_code, self.address)])],
                     'contact_mechanisms': [('create', mechanisms)],
                     }])
         self.customer = party
@@ -521,8 +520,8 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
         customer = self.contract.customer
         address, = Address.create([{
                     'party': customer.id,
-                    'postal_code': self.forwarding_postal_code,
-                    'street': self.forwarding_address,
+                    **Address.japanese_values(self.forwarding_postal_code,
+                        self.forwarding_address),
                     }])
         if self.forwarding_phone and self.forwarding_phone not in {
                 m.value for m in customer.contact_mechanisms

@@ -1,5 +1,6 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
+from power_core import address as jp_address
 from power_core.text import search_key
 
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -214,6 +215,59 @@ class Address(SearchKeysMixin, metaclass=PoolMeta):
 
     def _search_parties(self):
         return [self.party] if self.party else []
+
+    @classmethod
+    def japanese_values(cls, postal_code, line):
+        """The values of an address from a postal code and the one line a
+        customer wrote (東京都渋谷区神南1-1-1): the prefecture and the
+        city from the postal code, the rest of the line as the street."""
+        values = {'postal_code': postal_code, 'street': line}
+        found = jp_address.lookup(postal_code)
+        if not found:
+            return values
+        Subdivision = Pool().get('country.subdivision')
+        prefecture = Subdivision.search([
+                ('code', '=', found.prefecture_code)], limit=1)
+        if not prefecture:
+            return values
+        rest = ' '.join((line or '').split())
+        for prefix in (found.prefecture, found.city):
+            if rest.startswith(prefix):
+                rest = rest[len(prefix):]
+        values.update(postal_code=found.postal_code,
+            country=prefecture[0].country.id, subdivision=prefecture[0].id,
+            city=found.city, street=rest.strip() or found.town)
+        return values
+
+    @fields.depends('postal_code', 'country', 'subdivision', 'city',
+        'street_unstructured', 'street_name')
+    def on_change_postal_code(self):
+        """A Japanese postal code fills the prefecture, the city and, when
+        no street is typed yet, the town (Japan Post's data through
+        power_core.address); the code is written 150-0041."""
+        try:
+            super_ = super().on_change_postal_code
+        except AttributeError:
+            pass
+        else:
+            super_()
+        if self.country and self.country.code != 'JP':
+            return
+        found = jp_address.lookup(self.postal_code)
+        if not found:
+            return
+        pool = Pool()
+        Subdivision = pool.get('country.subdivision')
+        prefecture = Subdivision.search([
+                ('code', '=', found.prefecture_code)], limit=1)
+        if not prefecture:
+            return
+        self.postal_code = found.postal_code
+        self.subdivision = prefecture[0]
+        self.country = prefecture[0].country
+        self.city = found.city
+        if not (self.street_unstructured or self.street_name):
+            self.street_unstructured = found.town
 
 
 class Consent(ModelSQL, ModelView):

@@ -77,13 +77,18 @@ def create_demo_customers(company_id, count, seed=2016, areas=('03',)):
     Party = pool.get('party.party')
     SupplyPoint = pool.get('power.supply_point')
     Contract = pool.get('power.contract')
-    Country = pool.get('country.country')
 
     refs = create_masters(pool)
     if SupplyPoint.search([('number', '=', supply_point_number(1, areas[0]))]):
         return 0
     rng = random.Random(seed)
-    japan, = Country.search([('code', '=', 'JP')])
+    from power_core.address import prefecture_code
+
+    from trytond.modules.power_cis.country import ensure_japan
+    japan = ensure_japan()
+    Subdivision = pool.get('country.subdivision')
+    prefecture_of = {s.code: s.id for s in Subdivision.search([
+                ('country', '=', japan.id)])}
     menus = [refs['menus']['tepco-juryo-b']] * 3 + [
         refs['menus']['new-retailer-b'], refs['menus']['tou-demo']]
     parties, points = [], []
@@ -110,6 +115,8 @@ def create_demo_customers(company_id, count, seed=2016, areas=('03',)):
                                 'city': ward,
                                 'street': street,
                                 'country': japan.id,
+                                'subdivision': prefecture_of[
+                                    prefecture_code(prefecture)],
                                 }])],
                 'contact_mechanisms': [('create', [
                             {'type': 'phone', 'value': phone},

@@ -21,6 +21,8 @@ ALLOWED = {
     'kWh', 'kVA', 'kW', 'PDF', 'CSV', 'XLSX', 'URL', 'OCCTO', 'JEPX', 'SMS',
     'EDI', 'SOAP', 'Web', 'ID', 'OK', 'FAX', 'BIC', 'IBAN', 'JPY', 'API',
     'FIT', 'Zengin', 'CC', 'BCC',
+    # a date format as Japanese forms write it
+    'YYYYMM',
 }
 LATIN = re.compile(r'[A-Za-z]{2,}')
 
@@ -74,6 +76,9 @@ def screen_texts(page, demo_server, model, record_id=None):
         open_url(page, demo_server, f'model/{model}/{record_id}')
         page.locator(f'{ACTIVE} .form').first.wait_for()
         page.wait_for_timeout(500)
+        dialogs = page.locator('.modal-dialog:visible')
+        assert not dialogs.count(), (model, [dialogs.nth(i).inner_text()
+                for i in range(dialogs.count())])
         # every notebook page of the form, as the operator clicks them
         tabs = page.locator(f'{ACTIVE} .form .nav-tabs > li > a')
         for i in range(tabs.count()):

@@ -26,6 +26,73 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test power_cis module"
     module = 'power_cis'
 
+    # -- Japanese addresses -------------------------------------------------
+
+    @with_transaction()
+    def test_prefectures_loaded(self):
+        "Japan and its 47 prefectures are there once the module is active"
+        pool = Pool()
+        Subdivision = pool.get('country.subdivision')
+        Country = pool.get('country.country')
+        from ..country import ensure_japan
+        japan, = Country.search([('code', '=', 'JP')])
+        prefectures = Subdivision.search([('country', '=', japan.id)])
+        self.assertEqual(len(prefectures), 47)
+        tokyo, = Subdivision.search([('code', '=', 'JP-13')])
+        self.assertEqual((tokyo.name, tokyo.type), ('東京都', 'prefecture'))
+        # loading again changes nothing
+        self.assertEqual(ensure_japan(), japan)
+        self.assertEqual(
+            Subdivision.search([('country', '=', japan.id)], count=True), 47)
+
+    @with_transaction()
+    def test_postal_code_fills_the_address(self):
+        "A postal code fills prefecture, city and town; a typed street stays"
+        Address = Pool().get('party.address')
+        address = Address(postal_code='１５０００４１', country=None,
+            subdivision=None, city=None, street_unstructured=None,
+            street_name=None)
+        address.on_change_postal_code()
+        self.assertEqual(address.postal_code, '150-0041')
+        self.assertEqual(address.subdivision.code, 'JP-13')
+        self.assertEqual(address.country.code, 'JP')
+        self.assertEqual(address.city, '渋谷区')
+        self.assertEqual(address.street_unstructured, '神南')
+        typed = Address(postal_code='530-0001', country=None,
+            subdivision=None, city=None, street_unstructured='梅田1-1-1',
+            street_name=None)
+        typed.on_change_postal_code()
+        self.assertEqual(typed.subdivision.name, '大阪府')
+        self.assertEqual(typed.street_unstructured, '梅田1-1-1')
+        # a code Japan Post does not list changes nothing
+        unknown = Address(postal_code='000-0000', country=None,
+            subdivision=None, city='x', street_unstructured=None,
+            street_name=None)
+        unknown.on_change_postal_code()
+        self.assertEqual((unknown.city, unknown.subdivision), ('x', None))
+
+    @with_transaction()
+    def test_address_from_one_line(self):
+        "An application's one-line address becomes prefecture, city, street"
+        pool = Pool()
+        Address = pool.get('party.address')
+        Party = pool.get('party.party')
+        values = Address.japanese_values('1500041', '東京都渋谷区神南1-2-3')
+        self.assertEqual(values['city'], '渋谷区')
+        self.assertEqual(values['street'], '神南1-2-3')
+        party, = Party.create([{'name': '山田 太郎',
+                    'addresses': [('create', [values])]}])
+        address, = party.addresses
+        self.assertEqual(address.subdivision.name, '東京都')
+        # printed in Japanese order for the Japanese language
+        with Transaction().set_context(language='ja'):
+            address = Address(address.id)
+            self.assertEqual(address.full_address.splitlines()[:2],
+                ['〒150-0041', '東京都渋谷区神南1-2-3'])
+        # without a known postal code the line is kept as it was written
+        self.assertEqual(Address.japanese_values('9999999', '住所不明'),
+            {'postal_code': '9999999', 'street': '住所不明'})
+
     # -- supply points -----------------------------------------------------
 
     @with_transaction()
