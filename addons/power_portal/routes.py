@@ -16,6 +16,7 @@ from power_core import capacity as capacity_rules, notice, portal as core
 from power_core.errors import PowerCoreError
 from power_core.tariff import market
 from power_core.tariff.rating import Usage, rate
+from power_core.text import normalize_digits
 
 from trytond import config
 from trytond.exceptions import UserError
@@ -202,6 +203,66 @@ def static(page, name):
     response.headers['Cache-Control'] = 'public, max-age=3600'
     response.headers['X-Content-Type-Options'] = 'nosniff'
     return response
+
+
+# --- lookups of the application form ------------------------------------
+# Public (the application is filled in before any login), read-only, at
+# most LOOKUP_LIMIT answers; what they give is public data: Japan Post's
+# postal codes and the Zengin bank master.
+
+LOOKUP_LIMIT = 20
+
+
+@route('/lookup/postal')
+def lookup_postal(page):
+    """The prefecture, city and town of ?code= (7 digits in any width
+    or hyphenation); 404 for a code Japan Post does not list."""
+    from power_core import address as jp_address
+    found = jp_address.lookup(page.request.args.get('code', '')[:16])
+    if not found:
+        return page.json({'error': '該当する住所が見つかりません。'}, 404)
+    return page.json({'postal_code': found.postal_code,
+            'prefecture': found.prefecture, 'city': found.city,
+            'town': found.town})
+
+
+@route('/lookup/banks')
+def lookup_banks(page):
+    """Banks whose code, name or kana (any script or width) starts with
+    ?q=: [{code, name, kana}]."""
+    from power_core.banks import half_width_kana
+    query = page.request.args.get('q', '').strip()[:40]
+    if not query:
+        return page.json([])
+    Bank = page.pool.get('bank')
+    banks = Bank.search(['OR',
+            ('zengin_code', 'like', f'{normalize_digits(query)}%'),
+            ('party.name', 'ilike', f'{query}%'),
+            ('name_kana', 'like', f'{half_width_kana(query)}%'),
+            ], limit=LOOKUP_LIMIT, order=[('zengin_code', 'ASC')])
+    return page.json([{'code': b.zengin_code, 'name': b.party.name,
+                'kana': b.name_kana or ''} for b in banks if b.zengin_code])
+
+
+@route('/lookup/branches')
+def lookup_branches(page):
+    """The branches of bank ?bank= whose code, name or kana starts with
+    ?q= (all of them, the first LOOKUP_LIMIT, without q)."""
+    from power_core.banks import half_width_kana
+    bank_code = normalize_digits(page.request.args.get('bank', ''))[:4]
+    query = page.request.args.get('q', '').strip()[:40]
+    Branch = page.pool.get('power.bank.branch')
+    domain = [('bank.zengin_code', '=', bank_code)]
+    if query:
+        domain.append(['OR',
+                ('code', 'like', f'{normalize_digits(query)}%'),
+                ('name', 'ilike', f'{query}%'),
+                ('name_kana', 'like', f'{half_width_kana(query)}%'),
+                ])
+    branches = Branch.search(domain, limit=LOOKUP_LIMIT,
+        order=[('code', 'ASC')])
+    return page.json([{'code': b.code, 'name': b.name,
+                'kana': b.name_kana or ''} for b in branches])
 
 
 # --- public pages ------------------------------------------------------

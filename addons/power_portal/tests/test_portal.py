@@ -5,6 +5,7 @@ simulation, application, registration and login, member pages, and the
 security rules: nobody reads another customer's records by changing an id,
 and no form is accepted without its CSRF token."""
 import datetime as dt
+import json
 import re
 import unittest
 from decimal import Decimal
@@ -180,6 +181,41 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
             '/simulate?run=1&area=03&capacity=30A&mode=kwh&kwh=abc')
         self.assertIn('0以上の整数', body)
         self.assertNotIn('試算結果', body)
+
+    def test_application_lookups(self):
+        "Postal code to address, banks and branches by kana, for the form"
+        with Transaction().start(DB_NAME, 0) as transaction:
+            from trytond.modules.power_cis.bank import import_master
+            import_master(['0001', '9900'])
+            transaction.commit()
+        client = self.client()
+        response, body = self.get(client, '/lookup/postal?code=１５０-００４１')
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(json.loads(body), {'postal_code': '150-0041',
+                'prefecture': '東京都', 'city': '渋谷区', 'town': '神南'})
+        response, body = self.get(client, '/lookup/postal?code=0000000')
+        self.assertEqual(response.status_code, 404)
+        self.assertIn('見つかりません', json.loads(body)['error'])
+        # a bank by its kana in hiragana, its name or its code
+        for query in ['みず', 'ミズホ', 'ﾐｽﾞ', '0001', 'みずほ']:
+            with self.subTest(query=query):
+                _, body = self.get(client, f'/lookup/banks?q={query}')
+                self.assertIn('0001', [b['code'] for b in json.loads(body)])
+        _, body = self.get(client, '/lookup/banks?q=ゆうちょ')
+        self.assertEqual([b['code'] for b in json.loads(body)], ['9900'])
+        _, body = self.get(client, '/lookup/banks?q=')
+        self.assertEqual(json.loads(body), [])
+        # a branch of the chosen bank by its kana
+        _, body = self.get(client,
+            '/lookup/branches?bank=0001&q=とうきよう')
+        branches = json.loads(body)
+        self.assertIn('001', [b['code'] for b in branches])
+        self.assertTrue(all(b['kana'].startswith('ﾄｳｷﾖｳ') for b in branches))
+        _, body = self.get(client, '/lookup/branches?bank=0001')
+        self.assertEqual(len(json.loads(body)), 20)
+        # no more than 20 answers, nothing of another bank
+        _, body = self.get(client, '/lookup/branches?bank=0000&q=1')
+        self.assertEqual(json.loads(body), [])
 
     def test_market_prices_of_tomorrow_with_their_spikes(self):
         "The next day's JEPX prices, each offered market menu's unit, spikes"
