@@ -65,6 +65,66 @@ class Party(metaclass=PoolMeta):
     consents = fields.One2Many(
         'power.consent', 'party', "Consents", readonly=True,
         states={'invisible': ~Eval('is_customer')})
+    # the overview (顧客の登録情報): everything of the customer's contracts
+    supply_points = fields.Function(fields.One2Many(
+            'power.supply_point', None, "Supply Points",
+            states={'invisible': ~Eval('is_customer')}),
+        'get_overview')
+    contract_versions = fields.Function(fields.One2Many(
+            'power.contract.version', None, "Contract Versions",
+            states={'invisible': ~Eval('is_customer')}),
+        'get_overview')
+    switching_requests = fields.Function(fields.One2Many(
+            'power.switching.request', None, "Switching Requests",
+            states={'invisible': ~Eval('is_customer')}),
+        'get_overview')
+    supply_point_works = fields.Function(fields.One2Many(
+            'power.supply_point.work', None, "Works History",
+            states={'invisible': ~Eval('is_customer')}),
+        'get_overview')
+
+    @classmethod
+    def get_overview(cls, parties, names):
+        """The supply points, contract versions, switching requests and
+        works of each customer's contracts (newest first), in one query
+        per kind."""
+        pool = Pool()
+        Contract = pool.get('power.contract')
+        Version = pool.get('power.contract.version')
+        Request = pool.get('power.switching.request')
+        Work = pool.get('power.supply_point.work')
+        result = {n: {p.id: [] for p in parties} for n in names}
+        contracts = Contract.search([
+                ('customer', 'in', [p.id for p in parties])],
+            order=[('id', 'DESC')])
+        customer_of = {c.id: c.customer.id for c in contracts}
+        points = {}
+        for contract in contracts:
+            points.setdefault(contract.supply_point.id, set()).add(
+                contract.customer.id)
+        if 'supply_points' in names:
+            for point_id, customers in points.items():
+                for customer in customers:
+                    result['supply_points'][customer].append(point_id)
+        if 'contract_versions' in names:
+            for version in Version.search([
+                        ('contract', 'in', list(customer_of))],
+                    order=[('start_date', 'DESC'), ('id', 'DESC')]):
+                result['contract_versions'][
+                    customer_of[version.contract.id]].append(version.id)
+        if 'switching_requests' in names:
+            for request in Request.search([
+                        ('contract', 'in', list(customer_of))],
+                    order=[('id', 'DESC')]):
+                result['switching_requests'][
+                    customer_of[request.contract.id]].append(request.id)
+        if 'supply_point_works' in names:
+            for work in Work.search([
+                        ('supply_point', 'in', list(points))],
+                    order=[('date', 'DESC'), ('id', 'DESC')]):
+                for customer in points[work.supply_point.id]:
+                    result['supply_point_works'][customer].append(work.id)
+        return result
 
     @classmethod
     def __setup__(cls):

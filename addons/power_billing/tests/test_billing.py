@@ -436,6 +436,29 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_customer_overview(self, company):
+        "The customer overview: points, versions, overdue bills and balance"
+        pool = Pool()
+        Party = pool.get('party.party')
+        contract = self.contract(company)
+        self.usage(contract, JAN10, FEB10, 260)
+        self.bill()
+        customer = Party(contract.customer.id)
+        determinant, = customer.billing_determinants
+        self.assertEqual(customer.supply_points, (contract.supply_point,))
+        self.assertEqual(customer.contract_versions, contract.versions)
+        # due 2025-03-12, long past, not paid: overdue, and the balance
+        self.assertEqual(customer.overdue_bills, (determinant,))
+        self.assertEqual(customer.overdue_amount, D(8174))
+        self.assertEqual(customer.receivable_today, D(8174))
+        # before the due date nothing is overdue yet
+        with Transaction().set_context(date=dt.date(2025, 3, 1)):
+            customer = Party(contract.customer.id)
+            self.assertEqual((customer.overdue_bills,
+                    customer.overdue_amount), ((), 0))
+
+    @with_transaction()
+    @with_billing_company
     def test_customer_billing_screen_and_reissue(self, company):
         "The customer's billing page; cancel and re-issue an invoice"
         Party = Pool().get('party.party')
