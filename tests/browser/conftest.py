@@ -224,11 +224,10 @@ def portal(demo_server, path=''):
     return demo_server.split('#')[0].rstrip('/') + f'/{DATABASE}/portal{path}'
 
 
-def apply_on_portal(page, demo_server, kind='switch_in', payment='card',
-        requested=None, submit=True):
+def fill_application_until_payment(page, demo_server, kind='switch_in',
+        requested=None):
     """Fill the portal's application for a new supply point (a random
-    number), as far as its confirmation page, and submit it unless told
-    not to: (the application's number or None, the supply point)."""
+    number) up to its payment step; return the supply point number."""
     rng = random.Random()
     point = '03' + ''.join(rng.choice('0123456789') for _ in range(20))
     page.goto(portal(demo_server, '/apply'))
@@ -250,6 +249,16 @@ def apply_on_portal(page, demo_server, kind='switch_in', payment='card',
     page.locator('input[name=menu]').first.check()
     page.select_option('#f-capacity', '30A')
     page.click('button[value=next]')
+    return point
+
+
+def apply_on_portal(page, demo_server, kind='switch_in', payment='card',
+        requested=None, submit=True):
+    """Fill the portal's application for a new supply point (a random
+    number), as far as its confirmation page, and submit it unless told
+    not to: (the application's number or None, the supply point)."""
+    point = fill_application_until_payment(page, demo_server, kind,
+        requested)
     page.check(f'input[name=payment_kind][value={payment}]')
     if payment == 'card':
         page.fill('#card-number', '4242 4242 4242 4242')

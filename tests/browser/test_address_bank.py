@@ -5,7 +5,7 @@ instead of typed as codes; in the web client a postal code fills the
 prefecture and city of a staff address form."""
 from playwright.sync_api import expect
 
-from conftest import ARTIFACTS, login, portal
+from conftest import ARTIFACTS, fill_application_until_payment, login, portal
 
 ACTIVE = '#tabcontent > .tab-pane.active'
 
@@ -27,18 +27,7 @@ def test_portal_postal_code_and_bank_picker(demo_server, page):
     expect(page.locator('#f-address')).to_have_value('東京都千代田区千代田1-1')
 
     # the payment step's bank picker, reached with the other steps filled
-    page.fill('#f-supply_point', '03' + '1' * 20)
-    page.fill('#f-current_retailer', '東京電力エナジーパートナー')
-    page.fill('#f-current_customer_number', '1234567890')
-    page.click('button[value=next]')
-    page.fill('#f-holder_name', '試験 花子')
-    page.fill('#f-holder_kana', 'しけん はなこ')
-    page.fill('#f-phone', '090-1111-2222')
-    page.fill('#f-email', 'hanako@example.jp')
-    page.click('button[value=next]')
-    page.locator('input[name=menu]').first.check()
-    page.select_option('#f-capacity', '30A')
-    page.click('button[value=next]')
+    fill_application_until_payment(page, demo_server)
     page.check('input[name=payment_kind][value=bank]')
     page.fill('#bank-search', 'みずほ')
     option = page.locator('#bank-suggestions button', has_text='0001')

@@ -104,27 +104,25 @@ def records(demo_server):
         'power.payment.method': method}
 
 
-def test_operator_screens_in_japanese(demo_server, page, records):
-    "The operator's customer and contract screens have no English label"
-    login(page, demo_server, *OPERATOR)
+SCREENS = {
+    # the operator's customer and contract screens, the menu they see
+    'operator': (OPERATOR, ['party.party', 'power.contract']),
+    # the billing clerk's invoice and payment screens
+    'billing': (BILLING, ['account.invoice', 'power.payment.method']),
+    }
+
+
+@pytest.mark.parametrize('role', list(SCREENS))
+def test_staff_screens_in_japanese(demo_server, page, records, role):
+    "The staff's screens (lists, forms, every tab, the menu) have no English label"
+    user, models = SCREENS[role]
+    login(page, demo_server, *user)
     found = []
-    for model in ['party.party', 'power.contract']:
+    for model in models:
         found += [f'{model} {t}' for t in english(
                 screen_texts(page, demo_server, model, records[model]))]
-    page.screenshot(path=str(ARTIFACTS / 'operator-japanese.png'))
-    # the menu the operator sees
+    page.screenshot(path=str(ARTIFACTS / f'{role}-japanese.png'))
     menu = page.evaluate("""() => [...document.querySelectorAll(
         '#menu div.column-char')].map(e => ['menu', e.textContent])""")
     found += english(menu)
-    assert not found, '\n'.join(found)
-
-
-def test_billing_screens_in_japanese(demo_server, page, records):
-    "The billing clerk's invoice and payment screens have no English label"
-    login(page, demo_server, *BILLING)
-    found = []
-    for model in ['account.invoice', 'power.payment.method']:
-        found += [f'{model} {t}' for t in english(
-                screen_texts(page, demo_server, model, records[model]))]
-    page.screenshot(path=str(ARTIFACTS / 'billing-japanese.png'))
     assert not found, '\n'.join(found)
