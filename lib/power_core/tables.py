@@ -54,22 +54,31 @@ def _sheet_name(title, used):
     return name
 
 
+# the font of Japanese Office (游ゴシック) and dates as Japanese write them
+XLSX_FONT = '游ゴシック'
+XLSX_DATE = 'yyyy"年"m"月"d"日"'
+XLSX_DATETIME = 'yyyy"年"m"月"d"日" hh:mm:ss'
+
+
 def write_xlsx(tables):
     """The tables as an XLSX workbook (bytes), one sheet each; fills each
     table's totals."""
     import xlsxwriter
     with tempfile.TemporaryDirectory() as folder:
         out = io.BytesIO()
+        # Japanese Excel's own font; dates as Japanese write them
         workbook = xlsxwriter.Workbook(out, {'constant_memory': True,
-                'tmpdir': folder, 'in_memory': False})
+                'tmpdir': folder, 'in_memory': False,
+                'default_format_properties': {
+                    'font_name': XLSX_FONT, 'font_size': 11}})
         header = workbook.add_format({'bold': True, 'bg_color': '#EEF4F6',
                 'border': 1})
         formats = {'yen': workbook.add_format({'num_format': '#,##0'}),
             'int': workbook.add_format({'num_format': '#,##0'}),
             'kwh': workbook.add_format({'num_format': '#,##0.0'}),
-            'date': workbook.add_format({'num_format': 'yyyy-mm-dd'}),
+            'date': workbook.add_format({'num_format': XLSX_DATE}),
             'datetime': workbook.add_format(
-                {'num_format': 'yyyy-mm-dd hh:mm:ss'}),
+                {'num_format': XLSX_DATETIME}),
             'text': None}
         bold = workbook.add_format({'bold': True, 'num_format': '#,##0'})
         used = set()
@@ -84,6 +93,7 @@ def write_xlsx(tables):
                 sheet.set_column(col, col, max(10, len(column.header) * 2.2))
             totals = {c.key: 0 for c in table.columns if c.total}
             row_number = start
+            # the filter covers the header and the data, never the totals
             for row in table.rows:
                 row_number += 1
                 for col, (column, value) in enumerate(zip(table.columns,
@@ -108,6 +118,7 @@ def write_xlsx(tables):
                         sheet.write_string(row_number, col, str(value))
                     if column.key in totals:
                         totals[column.key] += value
+            last_data_row = row_number
             if totals:
                 row_number += 1
                 sheet.write_string(row_number, 0, '合計', bold)
@@ -117,7 +128,7 @@ def write_xlsx(tables):
                             float(totals[column.key]), bold)
             table.totals = totals
             sheet.freeze_panes(start + 1, 0)
-            sheet.autofilter(start, 0, max(row_number, start),
+            sheet.autofilter(start, 0, last_data_row,
                 len(table.columns) - 1)
         workbook.close()
         return out.getvalue()
