@@ -93,11 +93,8 @@ if [ ! -f sao/.installed ] || [ "$(cat sao/.installed)" != "$SAO_VERSION" ]; the
         --loglevel=error >/dev/null)
     echo "$SAO_VERSION" > sao/.installed
 fi
-# our fix of a sao form bug (see the file); idempotent and checked
-if ! grep -q 'power-cis patch' sao/dist/tryton-sao.js; then
-    say "patching sao (tools/patch_sao.py)"
-    "$PYTHON" tools/patch_sao.py sao
-fi
+# our fixes of sao (see the file): each applied once, checked, idempotent
+"$PYTHON" tools/patch_sao.py sao
 # sao's Japanese (its release has none): our locale/sao/ja.po as sao's JSON
 if [ -f locale/sao/ja.po ] && { [ ! -f sao/locale/ja.json ] \
         || [ locale/sao/ja.po -nt sao/locale/ja.json ]; }; then

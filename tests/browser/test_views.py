@@ -13,7 +13,7 @@ import urllib.error
 
 import pytest
 
-from conftest import RPC, login
+from conftest import ARTIFACTS, RPC, login
 
 # the demo's staff (cli/power_cis_cli/main.py STAFF)
 USERS = {'admin': 'admin', 'operator': 'demo-operator'}
@@ -130,6 +130,8 @@ def walk_lists(demo_server):
     # active record) is walked through its views
     actions = [a for a in actions
         if 'active_id' not in f"{a['domain']}{a['context']}"]
+    # a board has no screen of its own: test_kpi_board opens it
+    actions = [a for a in actions if a['res_model']]
     views = rpc.model('ir.ui.view', 'read', view_ids,
         ['model', 'type', 'module', 'name', 'inherit'])
     # an extension is built in the view it extends
@@ -178,4 +180,27 @@ def test_every_action_and_view_opens(demo_server, page, walk_lists, user):
     problems = page.evaluate(WALK, {
             'actions': actions, 'views': views, 'timeout': 20_000})
     assert not problems, '\n'.join(problems[:40])
+    assert not errors, errors
+
+
+def test_kpi_board(demo_server, page):
+    "The KPI board shows its charts side by side, amounts with separators"
+    rpc = RPC(demo_server)
+    board, = rpc.model('ir.action.act_window', 'search',
+        [('name', '=', 'KPI Board')], 0, None, None)
+    login(page, demo_server)
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    page.evaluate("id => Sao.Action.execute(id, {}, {})", board)
+    panels = page.locator('.board-action')
+    panels.nth(8).wait_for()
+    assert panels.count() == 9
+    # two charts to a row: the first two panels share a row
+    first, second = panels.nth(0).bounding_box(), panels.nth(1).bounding_box()
+    assert abs(first['y'] - second['y']) < 5 and second['x'] > first['x']
+    # the sales chart's value ticks: 1,234,567 rather than 1234567
+    page.wait_for_function("""() => [...document.querySelectorAll(
+        '.board-action .bb-axis-y .tick text')].some(
+            t => /\\d,\\d{3}/.test(t.textContent))""")
+    page.screenshot(path=str(ARTIFACTS / 'kpi-board.png'), full_page=True)
     assert not errors, errors
