@@ -58,7 +58,9 @@ def notices(determinants):
         result.append(Notice(
                 retailer=retailers[company.id],
                 customer_name=version.holder_name or d.customer.name,
-                customer_number=d.customer.code or '',
+                # the number customers know and register with, never the
+                # party's internal code
+                customer_number=d.customer.customer_number or '',
                 contract_number=d.contract.number or '',
                 supply_point_number=spid.format(point.number),
                 supply_address=point.address or '',

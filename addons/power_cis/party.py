@@ -138,6 +138,11 @@ class Party(metaclass=PoolMeta):
                 Index(t, (t.customer_number, Index.Equality())),
                 Index(t, (t.power_search, Index.Similarity())),
                 })
+        # a customer is known by the customer number (C000000001, on every
+        # bill and letter); Tryton's internal party code beside it only
+        # confuses, so it is not shown for customers
+        cls.code.states = dict(cls.code.states or {})
+        cls.code.states['invisible'] = Eval('is_customer', False)
 
     @classmethod
     def default_is_customer(cls):

@@ -514,6 +514,12 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
             (8174 - 500, (8174 - 500) * 10 // 110, D(260)))
         self.assertEqual([a.label for a in notice.adjustments], ['お詫び割引'])
         self.assertEqual(notice.invoice_number, second.invoice.number)
+        # the customer number (C + 9 digits) the portal registers with,
+        # not the party's code
+        self.assertEqual(notice.customer_number,
+            contract.customer.customer_number)
+        self.assertRegex(notice.customer_number, r'^C\d{9}$')
+        self.assertNotEqual(notice.customer_number, contract.customer.code)
         self.assertEqual(notice.capacity, '30A')
         self.assertEqual(notice.retailer.invoice_registration,
             'T5835678256246')

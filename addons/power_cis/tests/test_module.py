@@ -93,6 +93,14 @@ class PowerCisTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         self.assertEqual(Address.japanese_values('9999999', '住所不明'),
             {'postal_code': '9999999', 'street': '住所不明'})
 
+    @with_transaction()
+    def test_party_code_hidden_for_customers(self):
+        "Customers show their customer number, not Tryton's party code"
+        Party = Pool().get('party.party')
+        states = Party.fields_get(['code'])['code']['states']
+        self.assertIn('invisible', states)
+        self.assertIn('is_customer', states)
+
     # -- the Zengin bank master ----------------------------------------------
 
     @with_transaction()
