@@ -180,17 +180,23 @@ def _plain(value):
 
 
 def _one_line(address):
-    """An address as written in Japan: prefecture, city, street (the
-    postal code is printed on its own line; the country only when it is
-    not Japan)."""
+    """An address as written in Japan: prefecture, city and street run
+    together (東京都渋谷区神南1-1-1; the postal code is printed on its own
+    line), spaces kept only inside the street (a building's name); the
+    country only when it is not Japan."""
     if not address:
         return ''
-    parts = [address.subdivision.name if address.subdivision else '',
-        address.city or '', address.street or '']
+    street = ' '.join((address.street or '').split())
+    place = ''.join(' '.join(p.split()) for p in (
+            address.subdivision.name if address.subdivision else '',
+            address.city or '') if p)
+    if street.startswith(place) and place:
+        # a street written whole (an application's one line) stays as is
+        place = ''
+    line = place + street
     if address.country and address.country.code != 'JP':
-        parts.append(address.country.name)
-    return ' '.join(
-        ' '.join(p.split()) for p in parts if p and p.strip()).strip()
+        line = f'{line} {address.country.name}'
+    return line.strip()
 
 
 class BillNotice(Report):

@@ -14,9 +14,9 @@ from trytond.transaction import Transaction
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
-    overdue_bills = fields.Function(fields.One2Many(
-            'power.billing.determinant', None, "Overdue Bills",
-            states={'invisible': ~Eval('is_customer')},
+    overdue_bills = fields.Function(fields.Many2Many(
+            'power.billing.determinant', None, None, "Overdue Bills",
+            readonly=True, states={'invisible': ~Eval('is_customer')},
             help="Bills past their due date whose invoice is not paid."),
         'get_overdue')
     overdue_amount = fields.Function(Monetary(

@@ -66,21 +66,21 @@ class Party(metaclass=PoolMeta):
         'power.consent', 'party', "Consents", readonly=True,
         states={'invisible': ~Eval('is_customer')})
     # the overview (顧客の登録情報): everything of the customer's contracts
-    supply_points = fields.Function(fields.One2Many(
-            'power.supply_point', None, "Supply Points",
-            states={'invisible': ~Eval('is_customer')}),
+    supply_points = fields.Function(fields.Many2Many(
+            'power.supply_point', None, None, "Supply Points",
+            readonly=True, states={'invisible': ~Eval('is_customer')}),
         'get_overview')
-    contract_versions = fields.Function(fields.One2Many(
-            'power.contract.version', None, "Contract Versions",
-            states={'invisible': ~Eval('is_customer')}),
+    contract_versions = fields.Function(fields.Many2Many(
+            'power.contract.version', None, None, "Contract Versions",
+            readonly=True, states={'invisible': ~Eval('is_customer')}),
         'get_overview')
-    switching_requests = fields.Function(fields.One2Many(
-            'power.switching.request', None, "Switching Requests",
-            states={'invisible': ~Eval('is_customer')}),
+    switching_requests = fields.Function(fields.Many2Many(
+            'power.switching.request', None, None, "Switching Requests",
+            readonly=True, states={'invisible': ~Eval('is_customer')}),
         'get_overview')
-    supply_point_works = fields.Function(fields.One2Many(
-            'power.supply_point.work', None, "Works History",
-            states={'invisible': ~Eval('is_customer')}),
+    supply_point_works = fields.Function(fields.Many2Many(
+            'power.supply_point.work', None, None, "Works History",
+            readonly=True, states={'invisible': ~Eval('is_customer')}),
         'get_overview')
 
     @classmethod
