@@ -101,6 +101,27 @@ def is_loopback(url):
         return False
 
 
+def mask(url):
+    "url with the password of its user part replaced by ***."
+    parts = urlsplit(url or '')
+    if parts.password:
+        netloc = parts.netloc.replace(f':{parts.password}@', ':***@', 1)
+        return parts._replace(netloc=netloc).geturl()
+    return url or ''
+
+
+def sender_problem(sender):
+    "Why a From address cannot go out, or None."
+    from email.utils import parseaddr
+    address = parseaddr(sender or '')[1]
+    if '@' not in address:
+        return "not a mail address"
+    domain = address.rsplit('@', 1)[1].lower()
+    if domain in LOOPBACK_NAMES or '.' not in domain:
+        return "a local address"
+    return None
+
+
 def settings(name=None):
     """[(what, value, problem or None)] of every setting that reaches
     outside: mail, the card agent and, with a database, each active
@@ -114,10 +135,11 @@ def settings(name=None):
             problem = "not set" if required else None
         elif is_loopback(value):
             problem = "points at this machine (a local simulator)"
-        rows.append((what, value or '', problem))
+        rows.append((what, mask(value), problem))
 
     check('[email] uri', config.get('email', 'uri', default=None))
-    check('[email] from', config.get('email', 'from', default=None))
+    sender = config.get('email', 'from', default=None)
+    rows.append(('[email] from', sender or '', sender_problem(sender)))
     check('[power_portal] card_agent_url',
         config.get('power_portal', 'card_agent_url', default=None))
     check('[power_portal] card_agent_api',
@@ -143,13 +165,14 @@ def _endpoint_settings(name):
                 order=[('code', 'ASC')]):
             what = f"endpoint {endpoint.code} ({endpoint.partner}, " \
                 f"{endpoint.transport})"
-            if endpoint.url:
-                problem = ("points at this machine (a local simulator)"
+            if endpoint.transport != 'folder':
+                problem = ("not set" if not endpoint.url
+                    else "points at this machine (a local simulator)"
                     if is_loopback(endpoint.url) else None)
-                rows.append((what, endpoint.url, problem))
+                rows.append((what, mask(endpoint.url), problem))
             else:
-                rows.append((what, endpoint.inbox or endpoint.outbox or '',
-                        None))
+                # a drop folder the partner's transfer reaches
+                rows.append((what, str(endpoint.folder('inbox')), None))
     return rows
 
 

@@ -46,3 +46,14 @@ def test_admin_password_secret(tmp_path):
     ])
 def test_loopback(url, local):
     assert deploy.is_loopback(url) is local
+
+
+def test_secrets_masked_and_senders_checked():
+    assert deploy.mask('smtp+tls://cis:s3cret@smtp.example.jp:587') == \
+        'smtp+tls://cis:***@smtp.example.jp:587'
+    assert deploy.mask('https://hub.example.jp/ws') == \
+        'https://hub.example.jp/ws'
+    assert deploy.sender_problem('でんき小売 <info@denki.example.jp>') is None
+    assert deploy.sender_problem('root') == "not a mail address"
+    assert deploy.sender_problem('root@localhost') == "a local address"
+    assert deploy.sender_problem(None) == "not a mail address"
