@@ -282,25 +282,32 @@ class Address(SearchKeysMixin, metaclass=PoolMeta):
         return [self.party] if self.party else []
 
     @classmethod
+    def _postal_prefecture(cls, postal_code):
+        """(Japan Post's PostalAddress, its prefecture subdivision) of a
+        postal code, or (None, None) when either is unknown."""
+        found = jp_address.lookup(postal_code)
+        if not found:
+            return None, None
+        Subdivision = Pool().get('country.subdivision')
+        prefecture = Subdivision.search([
+                ('code', '=', found.prefecture_code)], limit=1)
+        return (found, prefecture[0]) if prefecture else (None, None)
+
+    @classmethod
     def japanese_values(cls, postal_code, line):
         """The values of an address from a postal code and the one line a
         customer wrote (東京都渋谷区神南1-1-1): the prefecture and the
         city from the postal code, the rest of the line as the street."""
         values = {'postal_code': postal_code, 'street': line}
-        found = jp_address.lookup(postal_code)
+        found, prefecture = cls._postal_prefecture(postal_code)
         if not found:
-            return values
-        Subdivision = Pool().get('country.subdivision')
-        prefecture = Subdivision.search([
-                ('code', '=', found.prefecture_code)], limit=1)
-        if not prefecture:
             return values
         rest = ' '.join((line or '').split())
         for prefix in (found.prefecture, found.city):
             if rest.startswith(prefix):
                 rest = rest[len(prefix):]
         values.update(postal_code=found.postal_code,
-            country=prefecture[0].country.id, subdivision=prefecture[0].id,
+            country=prefecture.country.id, subdivision=prefecture.id,
             city=found.city, street=rest.strip() or found.town)
         return values
 
@@ -318,18 +325,12 @@ class Address(SearchKeysMixin, metaclass=PoolMeta):
             super_()
         if self.country and self.country.code != 'JP':
             return
-        found = jp_address.lookup(self.postal_code)
+        found, prefecture = self._postal_prefecture(self.postal_code)
         if not found:
             return
-        pool = Pool()
-        Subdivision = pool.get('country.subdivision')
-        prefecture = Subdivision.search([
-                ('code', '=', found.prefecture_code)], limit=1)
-        if not prefecture:
-            return
         self.postal_code = found.postal_code
-        self.subdivision = prefecture[0]
-        self.country = prefecture[0].country
+        self.subdivision = prefecture
+        self.country = prefecture.country
         self.city = found.city
         if not (self.street_unstructured or self.street_name):
             self.street_unstructured = found.town

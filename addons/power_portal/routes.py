@@ -226,20 +226,28 @@ def lookup_postal(page):
             'town': found.town})
 
 
+def _starts_with(query, code, name, kana):
+    """Records whose code (digits in any width), name or kana (any script
+    or width, as the Zengin master's half-width kana) starts with query."""
+    from power_core.banks import half_width_kana
+    return ['OR',
+        (code, 'like', f'{normalize_digits(query)}%'),
+        (name, 'ilike', f'{query}%'),
+        (kana, 'like', f'{half_width_kana(query)}%'),
+        ]
+
+
 @route('/lookup/banks')
 def lookup_banks(page):
     """Banks whose code, name or kana (any script or width) starts with
     ?q=: [{code, name, kana}]."""
-    from power_core.banks import half_width_kana
     query = page.request.args.get('q', '').strip()[:40]
     if not query:
         return page.json([])
     Bank = page.pool.get('bank')
-    banks = Bank.search(['OR',
-            ('zengin_code', 'like', f'{normalize_digits(query)}%'),
-            ('party.name', 'ilike', f'{query}%'),
-            ('name_kana', 'like', f'{half_width_kana(query)}%'),
-            ], limit=LOOKUP_LIMIT, order=[('zengin_code', 'ASC')])
+    banks = Bank.search(
+        _starts_with(query, 'zengin_code', 'party.name', 'name_kana'),
+        limit=LOOKUP_LIMIT, order=[('zengin_code', 'ASC')])
     return page.json([{'code': b.zengin_code, 'name': b.party.name,
                 'kana': b.name_kana or ''} for b in banks if b.zengin_code])
 
@@ -248,17 +256,12 @@ def lookup_banks(page):
 def lookup_branches(page):
     """The branches of bank ?bank= whose code, name or kana starts with
     ?q= (all of them, the first LOOKUP_LIMIT, without q)."""
-    from power_core.banks import half_width_kana
     bank_code = normalize_digits(page.request.args.get('bank', ''))[:4]
     query = page.request.args.get('q', '').strip()[:40]
     Branch = page.pool.get('power.bank.branch')
     domain = [('bank.zengin_code', '=', bank_code)]
     if query:
-        domain.append(['OR',
-                ('code', 'like', f'{normalize_digits(query)}%'),
-                ('name', 'ilike', f'{query}%'),
-                ('name_kana', 'like', f'{half_width_kana(query)}%'),
-                ])
+        domain.append(_starts_with(query, 'code', 'name', 'name_kana'))
     branches = Branch.search(domain, limit=LOOKUP_LIMIT,
         order=[('code', 'ASC')])
     return page.json([{'code': b.code, 'name': b.name,

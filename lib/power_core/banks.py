@@ -12,14 +12,12 @@ branch record as it is.
     >>> branch = next(b for b in bank.branches if b.code == '001')
     >>> branch.name, branch.name_kana
     ('東京営業部', 'ﾄｳｷﾖｳ')
-    >>> kana_key('みずほ') == kana_key('ﾐｽﾞﾎ') == kana_key('ミズホ')
+    >>> half_width_kana('みずほ') == half_width_kana('ミズホ') == 'ﾐｽﾞﾎ'
     True
 """
 from dataclasses import dataclass
 
 import jaconv
-
-from .text import search_key
 
 
 @dataclass(frozen=True)
@@ -41,11 +39,6 @@ def half_width_kana(text):
     "Katakana or hiragana as the half-width katakana of Zengin files."
     return jaconv.z2h(jaconv.hira2kata(text or ''), kana=True, ascii=False,
         digit=False)
-
-
-def kana_key(text):
-    "A key that matches kana whatever their script and width."
-    return search_key(text or '')
 
 
 def master(codes=None):
