@@ -58,6 +58,17 @@ def demo_usage(company_id, months=13, today=None, seed=2016, log=print):
             end = next_reading_day(point.reading_schedule,
                 start + dt.timedelta(days=20), calendar)
             if end > today - dt.timedelta(days=2):
+                # the open period: its days up to yesterday, as the grid
+                # operator sends them the next day (no reading yet)
+                # (their own random source: the billed months stay as
+                # they were)
+                open_rng = random.Random(f'{seed}-{point.id}')
+                day = max(start, contract.start_date)
+                stop = min(today, end_of_supply or today)
+                while day < stop:
+                    days.append(
+                        (point.id, household_day(day, level, open_rng)))
+                    day += dt.timedelta(days=1)
                 break
             period_start = max(start, contract.start_date)
             final = end_of_supply is not None and end_of_supply <= end

@@ -204,3 +204,32 @@ def test_kpi_board(demo_server, page):
             t => /\\d,\\d{3}/.test(t.textContent))""")
     page.screenshot(path=str(ARTIFACTS / 'kpi-board.png'), full_page=True)
     assert not errors, errors
+
+
+def test_contract_half_hour_chart(demo_server, page):
+    """An operator opens a contract's 30-Minute Usage: a line of its last
+    7 days' half hours (the demo's open period reaches yesterday), and the
+    list beside it has 48 rows a day"""
+    rpc = RPC(demo_server)
+    contract = rpc.model('power.contract', 'search',
+        [('state', '=', 'active')], 0, 1, [('id', 'ASC')])
+    action, = rpc.model('ir.action.act_window', 'search',
+        [('res_model', '=', 'power.usage.half_hour'),
+            ('name', '=', '30-Minute Usage')], 0, None, None)
+    halves = rpc.model('power.usage.half_hour', 'search_count',
+        [('supply_point.contracts', 'in', contract)])
+    assert halves and halves % 48 == 0, halves
+    login(page, demo_server, 'operator', USERS['operator'])
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    page.evaluate("""([action, contract]) => Sao.Action.execute(action,
+        {model: 'power.contract', id: contract, ids: [contract]}, {})""",
+        [action, contract[0]])
+    # the line's points: one per half hour shown (7 or 8 days of 48)
+    page.wait_for_function("""() => document.querySelectorAll(
+        '.tab-pane.active .bb-circle, .tab-pane.active .bb-line').length""")
+    points = page.evaluate("""() => document.querySelectorAll(
+        '.tab-pane.active .bb-circle').length""")
+    assert points >= 7 * 48, points
+    page.screenshot(path=str(ARTIFACTS / 'half-hour-chart.png'))
+    assert not errors, errors

@@ -691,3 +691,37 @@ class IntervalUsageTestCase(unittest.TestCase):
         self.assertEqual(current.profile(), corrected)
         self.assertEqual(Interval.daily_kwh(point, JAN10, FEB10),
             {JAN10: D('24.0')})
+
+    @with_transaction()
+    def test_half_hours_cut_out_of_the_current_day(self):
+        "the staff chart's half hours: values, quality, time, current only"
+        pool = Pool()
+        Interval = pool.get('power.usage.interval')
+        HalfHour = pool.get('power.usage.half_hour')
+        point = create_supply_point()
+        values = [D(i) / 10 for i in range(47)] + [None]
+        Interval.receive([(point.id, DayProfile.from_kwh(JAN10, values))],
+            'W41120-a')
+        corrected = [D('12.3')] + values[1:]
+        Interval.receive([(point.id, DayProfile.from_kwh(JAN10, corrected))],
+            'W41120-b')
+        day, = Interval.search([('state', '=', 'current')])
+        halves = HalfHour.search([('supply_point', '=', point.id)])
+        self.assertEqual(len(halves), 48)
+        self.assertEqual([h.slot for h in halves], list(range(1, 49)))
+        self.assertEqual({h.day for h in halves}, {day})
+        first, second, last = halves[0], halves[1], halves[-1]
+        self.assertEqual((first.time, first.kwh, first.quality),
+            ('00:00', D('12.3'), 'M'))
+        self.assertEqual((second.time, second.kwh), ('00:30', D('0.1')))
+        # 00:30 in Japan, kept as naive UTC as Tryton keeps every datetime
+        self.assertEqual(second.start, dt.datetime(2025, 1, 9, 15, 30))
+        self.assertEqual((last.time, last.kwh, last.quality),
+            ('23:30', None, '-'))
+        self.assertEqual(sum(h.kwh or 0 for h in halves), day.kwh)
+        # the day's relate: its 48 half hours; a search by date and slot
+        self.assertEqual(HalfHour.search([('day', '=', day.id)]), halves)
+        self.assertEqual(
+            HalfHour.search_count([('date', '=', JAN10), ('slot', '>', 46)]),
+            2)
+
