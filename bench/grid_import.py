@@ -65,7 +65,7 @@ def main():
     pool = Pool(name)
     pool.init()
 
-    from power_core.simulators.grid import GridOperator, household_day
+    from power_sim.grid import GridOperator, household_day
     folder = Path(tempfile.mkdtemp(prefix='bench-grid-'))
     rng = random.Random(48)
     started = time.perf_counter()

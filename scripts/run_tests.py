@@ -132,7 +132,7 @@ def main():
 
     if 'core' in tiers:
         code, out = run('core', [PYTHON, '-m', 'pytest', '-q',
-                'tests/core', 'lib/power_core'], env)
+                'tests/core', 'lib/power_core', 'lib/power_sim'], env)
         add('core', code, pytest_counts(out))
     def run_browser():
         benv = dict(env)

@@ -14,7 +14,7 @@ import math
 import random
 from decimal import Decimal as D
 
-from power_core.simulators.grid import household_day
+from power_sim.grid import household_day
 
 DEMO_SOURCE = 'demo: synthetic, not a published value'
 
@@ -194,7 +194,7 @@ def demo_exchanges(company_id, today=None, seed=48, log=print):
     the grid endpoint's inbox, which is then polled as the scheduled action
     does: the exchange log shows both, applied. Skipped when done."""
     from power_core.formats.grid import MeterChange
-    from power_core.simulators.grid import GridOperator
+    from power_sim.grid import GridOperator
 
     from trytond.pool import Pool
     pool = Pool()

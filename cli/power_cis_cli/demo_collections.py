@@ -206,7 +206,7 @@ def run(database, company_id, context, in_transaction, log=print,
     if not in_transaction(database, lambda t: _points_done(),
             context=context):
         # the point programme: members verified first, then their grants
-        from power_core.simulators.points import PointProgramme
+        from power_sim.points import PointProgramme
         for _ in range(2):
             outbox, inbox = in_transaction(database,
                 lambda t: demo_points(log=log), context=context)
@@ -217,8 +217,8 @@ def run(database, company_id, context, in_transaction, log=print,
 
 def _collect(database, company_id, context, in_transaction, role, log,
         today, rng, seed):
-    from power_core.simulators.payments import Bank, CardAgent, KonbiniAgent
-    from power_core.simulators.print_shop import PrintShop
+    from power_sim.payments import Bank, CardAgent, KonbiniAgent
+    from power_sim.print_shop import PrintShop
     months = in_transaction(database, lambda t: demo_months(company_id),
         context=context)
     customers = in_transaction(database, lambda t: _numbers(), context=context)

@@ -21,7 +21,7 @@ def demo_market(today=None, log=print):
     Values: review, then activate). Skipped when done."""
     import datetime as dt
 
-    from power_core.simulators import market
+    from power_sim import market
 
     from trytond.pool import Pool
     pool = Pool()

@@ -175,8 +175,8 @@ def prepare_demo(database, customers, areas=('03',)):
                 month, readings[month], log=_log), context=context)
     _log(f'demo billing: {billed} determinants over {len(readings)} months'
         if readings else 'demo billing: already there')
-    from power_core.simulators.print_shop import PrintShop
-    from power_core.simulators.procurement import Procurement
+    from power_sim.print_shop import PrintShop
+    from power_sim.procurement import Procurement
 
     from .demo_billing import (
         demo_acknowledged, demo_exchanges, demo_hub, demo_plan, demo_print)
@@ -195,7 +195,7 @@ def prepare_demo(database, customers, areas=('03',)):
             site.in_transaction(database,
                 lambda transaction: demo_acknowledged(code, log=_log),
                 context=context)
-    from power_core.simulators import switching_hub
+    from power_sim import switching_hub
     step('the switching hub, collections, dunning and terminations')
     _, url, server = switching_hub.start(_hub_port())
     try:
@@ -304,8 +304,8 @@ def serve(database, listen=None):
         sink = mailsink.start(site.root() / 'var' / 'mail', port=_mail_port())
         _log(f'mail: kept in {site.root() / "var" / "mail"} '
             f'(local SMTP on port {_mail_port()})')
-    from power_core.simulators import switching_hub
-    from power_core.simulators.payments import start_tokens
+    from power_sim import switching_hub
+    from power_sim.payments import start_tokens
     _, hub_url, hub = switching_hub.start(_hub_port())
     _log(f'switching hub simulator: {hub_url} (Integration ▸ Endpoints)')
     # the card agent's tokenisation page the portal's application uses

@@ -33,11 +33,11 @@ from power_core.formats import csv_bytes
 from power_core.formats.zengin import ACCOUNT_TYPES as ZENGIN_ACCOUNT_TYPES
 from power_core.ids import supply_point
 from power_core.payments import find_card_number
-from power_core.simulators.grid import SEASON, SHAPE
 from power_core.tariff import market
 from power_core.tariff.formula import round_half_up
 from power_core.tariff.rating import Usage, band_kwh, rate
 from power_core.text import normalize_code, normalize_digits
+from power_core.usage import SEASON, SHAPE
 
 # a household of level 1.0 uses about 260 kWh in an average month; the
 # months follow the seasonal shape of a Tokyo home (heating and cooling)

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from power_core.formats import FormatError, print_shop
-from power_core.simulators.print_shop import PrintShop
+from power_sim.print_shop import PrintShop
 
 ITEMS = [
     print_shop.Item('D0000000001', 'usage_notice', 'C0000001', '山田 太郎',

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from power_core.formats import FormatError, procurement
-from power_core.simulators.procurement import Procurement
+from power_sim.procurement import Procurement
 
 DAY = dt.date(2026, 12, 1)
 

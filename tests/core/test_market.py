@@ -124,7 +124,7 @@ def test_spikes_are_the_time_codes_at_or_over_the_threshold():
 
 
 def test_the_simulated_exchange_publishes_what_we_read():
-    from power_core.simulators import market
+    from power_sim import market
     days = market.days_between(SEP1, SEP2)
     content, published = market.publish(days, areas=('03', '06'))
     table, values = read_file(content, 'spot_summary_2025.csv')

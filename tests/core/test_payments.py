@@ -8,7 +8,7 @@ import pytest
 from power_core import payments as p
 from power_core.calendar.business import BusinessCalendar
 from power_core.formats import FormatError, card, points, zengin
-from power_core.simulators.payments import Bank, CardAgent, KonbiniAgent
+from power_sim.payments import Bank, CardAgent, KonbiniAgent
 from power_core.formats import konbini
 
 D1, D2 = dt.date(2025, 3, 12), dt.date(2025, 4, 11)

@@ -11,7 +11,7 @@ import pytest
 from power_core import portal
 from power_core.data import MENUS, REGULATED
 from power_core.errors import PowerCoreError
-from power_core.simulators.payments import TokenService
+from power_sim.payments import TokenService
 from power_core.tariff.menu import load_menus
 from power_core.tariff.rating import Usage, rate
 from power_core.tariff.regulated import RegulatedValues

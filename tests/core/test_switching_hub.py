@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from power_core.formats.switching import Application, HubClient, HubError
-from power_core.simulators import switching_hub
+from power_sim import switching_hub
 
 
 @pytest.fixture(scope='module')

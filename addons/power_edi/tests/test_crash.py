@@ -18,8 +18,8 @@ import textwrap
 import unittest
 from pathlib import Path
 
-from power_core.simulators.grid import GridOperator, household_day
-from power_core.simulators.payments import CardAgent
+from power_sim.grid import GridOperator, household_day
+from power_sim.payments import CardAgent
 
 from trytond.modules.power_billing.payment import setup_collections
 from trytond.modules.power_billing.tests.tools import (

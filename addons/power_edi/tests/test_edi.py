@@ -13,7 +13,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 from power_core.formats import grid as codec
-from power_core.simulators.grid import GridOperator, household_day
+from power_sim.grid import GridOperator, household_day
 
 from trytond.modules.power_billing.tests.tools import with_billing_company
 from trytond.modules.power_cis.tests.tools import (
@@ -448,7 +448,7 @@ class PrintShopTestCase(unittest.TestCase):
     def test_notice_batch_and_acknowledgement(self, company):
         "A batch of paper notices, acknowledged; a refused one goes again"
         from power_core.formats import print_shop
-        from power_core.simulators.print_shop import PrintShop
+        from power_sim.print_shop import PrintShop
         pool = Pool()
         Menu = pool.get('power.rate_menu')
         Party = pool.get('party.party')
@@ -541,7 +541,7 @@ class ProcurementTestCase(unittest.TestCase):
     def test_supply_plan_and_acknowledgement(self):
         "A week's plan by area, acknowledged by the partner's simulator"
         from power_core.formats import procurement
-        from power_core.simulators.procurement import Procurement
+        from power_sim.procurement import Procurement
 
         from trytond.modules.company.tests import create_company, set_company
         from trytond.modules.power_cis.tests.tools import create_menu

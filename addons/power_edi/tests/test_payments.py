@@ -9,7 +9,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from power_core.simulators.payments import Bank, CardAgent, KonbiniAgent
+from power_sim.payments import Bank, CardAgent, KonbiniAgent
 
 from trytond.modules.power_billing.payment import setup_collections
 from trytond.modules.power_billing.tests.tools import (
@@ -412,7 +412,7 @@ class PaymentExchangeTestCase(BillingHelpers, unittest.TestCase):
     def test_slips_and_dunning_letters_to_print_shop(self, company):
         "Payment slips and dunning letters go to the print shop in batches"
         from power_core.formats import print_shop
-        from power_core.simulators.print_shop import PrintShop
+        from power_sim.print_shop import PrintShop
         pool = Pool()
         Endpoint = pool.get('power.edi.endpoint')
         Exchange = pool.get('power.edi.exchange')
@@ -561,7 +561,7 @@ class PointProgrammeTestCase(BillingHelpers, unittest.TestCase):
     @with_billing_company
     def test_members_and_grants(self, company):
         "Member IDs verified, paid bills granted points, bad IDs refused"
-        from power_core.simulators.points import PointProgramme
+        from power_sim.points import PointProgramme
         pool = Pool()
         Endpoint = pool.get('power.edi.endpoint')
         Exchange = pool.get('power.edi.exchange')

@@ -4,7 +4,7 @@
 import datetime as dt
 import unittest
 
-from power_core.simulators import switching_hub
+from power_sim import switching_hub
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.power_cis.tests.tools import (

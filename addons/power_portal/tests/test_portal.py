@@ -369,7 +369,7 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         "A move-in (引越し) with its requested day, paid by slip and by card, lands in the CIS (it was a 500: fromisoformat of a date)"
         import json
         import urllib.request
-        from power_core.simulators.payments import start_tokens
+        from power_sim.payments import start_tokens
         requested = dt.date.today() + dt.timedelta(days=14)
         service, url, server = start_tokens(0)
         try:
@@ -1161,7 +1161,7 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         "A card token the agent never issued is refused; an issued one passes with the agent's masked number"
         import json
         import urllib.request
-        from power_core.simulators.payments import start_tokens
+        from power_sim.payments import start_tokens
         service, url, server = start_tokens(0)
         agent = mock.patch.dict(routes.lookup_card_token.__globals__,
             {'card_agent_origin': lambda: url})

@@ -4,7 +4,7 @@ requests from the outbox and answers each in our inbox. Member IDs in
 from pathlib import Path
 
 from power_core.formats import points
-from power_core.simulators import drop
+from power_sim import drop
 
 
 class PointProgramme:

@@ -6,16 +6,7 @@ import os
 from pathlib import Path
 
 from power_core.formats import grid
-from power_core.usage import DayProfile, MEASURED, SLOTS
-
-# relative monthly level of a Tokyo household (heating in winter, cooling in
-# summer) and the shape of a day in half hours
-SEASON = {1: 1.45, 2: 1.35, 3: 1.1, 4: 0.85, 5: 0.8, 6: 0.85, 7: 1.15,
-    8: 1.35, 9: 1.1, 10: 0.85, 11: 0.95, 12: 1.25}
-SHAPE = [0.55, 0.5, 0.45, 0.42, 0.4, 0.4, 0.4, 0.4, 0.42, 0.45, 0.5, 0.6,
-    0.8, 1.1, 1.3, 1.2, 1.0, 0.85, 0.75, 0.7, 0.7, 0.72, 0.8, 0.85,
-    0.8, 0.75, 0.72, 0.72, 0.75, 0.8, 0.9, 1.0, 1.2, 1.45, 1.6, 1.7,
-    1.75, 1.7, 1.6, 1.5, 1.4, 1.3, 1.15, 1.0, 0.9, 0.8, 0.7, 0.6]
+from power_core.usage import DayProfile, MEASURED, SEASON, SHAPE, SLOTS
 
 
 def household_day(date, level, rng):

@@ -22,7 +22,7 @@ from lxml import etree
 
 from power_core.formats.switching import NAMESPACE, SERVICES, STATUS_SERVICES
 from power_core.ids import supply_point as spid
-from power_core.simulators import serve
+from power_sim import serve
 
 SOAP = 'http://schemas.xmlsoap.org/soap/envelope/'
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True,

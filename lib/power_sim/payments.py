@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 
 from power_core.formats import card, konbini, registration, zengin
-from power_core.simulators import drop, serve
+from power_sim import drop, serve
 
 
 def _registrations(outbox, inbox, kind, refusal):
