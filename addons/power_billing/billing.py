@@ -543,27 +543,6 @@ class Adjustment(ServerReadonly, ModelSQL, ModelView):
                         "invoice and cannot be deleted.")
 
 
-class Party(metaclass=PoolMeta):
-    __name__ = 'party.party'
-    billing_determinants = fields.One2Many(
-        'power.billing.determinant', 'customer', "Billing Determinants",
-        readonly=True, order=[('end', 'DESC'), ('id', 'DESC')])
-    billing_adjustments = fields.One2Many(
-        'power.billing.adjustment', 'customer', "Billing Adjustments",
-        states={'readonly': ~Eval('id', -1) | (Eval('id', -1) < 0)})
-    customer_invoices = fields.One2Many(
-        'account.invoice', 'party', "Invoices", readonly=True,
-        filter=[('type', '=', 'out')],
-        order=[('invoice_date', 'DESC'), ('id', 'DESC')])
-    paper_notice = fields.Boolean("Paper Bill Notice",
-        help="Post the bill notice (電気ご使用量のお知らせ) through the print "
-        "shop; otherwise it is only in the portal.")
-
-    @classmethod
-    def default_paper_notice(cls):
-        return True
-
-
 class BatchRun(metaclass=PoolMeta):
     __name__ = 'power.batch.run'
 
@@ -664,30 +643,6 @@ class BatchRun(metaclass=PoolMeta):
     def cron_billing(cls):
         "The daily billing run (scheduled action)."
         cls.run_billing()
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('power.batch.run|cron_billing', "Daily Billing Run (調定)"))
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        """The scheduled actions of the power add-ons get their next run
-        when they are made (Tryton leaves it empty until the first run, so
-        staff saw no next run of the daily billing)."""
-        values = super().preprocess_values(mode, values)
-        if (mode == 'create' and not values.get('next_call')
-                and str(values.get('method') or '').startswith('power.')):
-            names = ['interval_number', 'interval_type', 'minute', 'hour',
-                'day', 'weekday']
-            values['next_call'] = cls(**{name: values.get(name)
-                    for name in names}).compute_next_call()
-        return values
 
 
 class InvoiceLine(ServerReadonly, metaclass=PoolMeta):

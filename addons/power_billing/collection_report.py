@@ -24,7 +24,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .notice import _one_line
-from .payment import CHANNELS
+from .receipt import CHANNELS
 
 REPORTS = [
     ('ar_summary', "Accounts Receivable Summary (売掛金集計表)"),

@@ -29,14 +29,13 @@ from trytond.transaction import Transaction
 from . import invoicing
 from .regulated import regulated_values, sql_date
 
+# the account (a field of the power configuration) of a bill line by its
+# component kind; every other line is a sale
 ACCOUNT_BY_KIND = {
-    'renewable_surcharge': '4120',
-    'subsidy': '4130',
-    'discount_percent': '4130',
+    'renewable_surcharge': 'account_surcharge',
+    'subsidy': 'account_adjustment',
+    'discount_percent': 'account_adjustment',
     }
-SALES_ACCOUNT = '4110'
-ADJUSTMENT_ACCOUNT = '4130'
-INTEREST_ACCOUNT = '4910'
 # seconds spent per step in this process, for the benchmark's time split
 TIMINGS = Counter()
 
@@ -97,7 +96,6 @@ class Chunk:
         Address = pool.get('party.address')
         PartyAccount = pool.get('party.party.account')
         AccountConfiguration = pool.get('account.configuration')
-        Account = pool.get('account.account')
         Journal = pool.get('account.journal')
         Determinant = pool.get('power.billing.determinant')
         Adjustment = pool.get('power.billing.adjustment')
@@ -120,10 +118,10 @@ class Chunk:
         default = AccountConfiguration(1).get_multivalue(
             'default_account_receivable', company=company.id)
         self.default_receivable = default.id if default else None
-        self.accounts = {a.code: a.id for a in Account.search([
-                    ('company', '=', company.id),
-                    ('code', 'in', ['4110', '4120', '4130', INTEREST_ACCOUNT]),
-                    ])}
+        self.accounts = {name: account.id for name, account in
+            self.configuration.accounts(company, 'account_sales',
+                'account_surcharge', 'account_adjustment',
+                'account_interest').items()}
         journals = Journal.search([('type', '=', 'revenue')], limit=1)
         self.tax = self.configuration.consumption_tax
         if not journals or not self.tax:
@@ -316,7 +314,7 @@ class Chunk:
                 for n, (l, share) in enumerate(zip(d.lines, shares), 1)],
             'accounts': [self.accounts[ACCOUNT_BY_KIND.get(kinds.get(
                             l.code if l.code in kinds
-                            else l.code.split('_')[0]), SALES_ACCOUNT)]
+                            else l.code.split('_')[0]), 'account_sales')]
                 for l in d.lines],
             'usages': [u.id for u in usages],
             'determination': d,
@@ -482,14 +480,14 @@ class Chunk:
         for adjustment in adjustments:
             if adjustment.taxable is not None and not adjustment.taxable:
                 untaxed.append(invoicing.InvoiceLine(adjustment.description,
-                        adjustment.amount, self.accounts[INTEREST_ACCOUNT]
+                        adjustment.amount, self.accounts['account_interest']
                         if adjustment.reason == 'late_interest'
-                        else self.accounts[ADJUSTMENT_ACCOUNT], origin,
+                        else self.accounts['account_adjustment'], origin,
                         taxed=False))
                 continue
             amounts.append(Decimal(adjustment.amount))
             labels.append(adjustment.description)
-            accounts.append(self.accounts[ADJUSTMENT_ACCOUNT])
+            accounts.append(self.accounts['account_adjustment'])
             total += adjustment.amount
         shares, tax = split_tax_included(total, amounts)
         kind = '（推定）' if values['kind'] == 'estimated' else ''

@@ -190,7 +190,7 @@ class HalfHour(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('date', 'ASC'), ('slot', 'ASC')]
+        cls._order = [('date', 'ASC'), ('slot', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def table_query(cls):

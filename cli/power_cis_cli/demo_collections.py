@@ -13,6 +13,9 @@ with the real partners."""
 import datetime as dt
 import random
 
+# the demo retailer's collecting bank (口座振替の収納銀行): one of the banks
+# imported from the Zengin master with the demo's masters (demo_masters.BANKS)
+COLLECTING_BANK = '0001'
 KIND_BY_DIGIT = {0: 'bank', 1: 'bank', 2: 'bank', 3: 'bank', 4: 'bank',
     5: 'bank', 6: 'card', 7: 'card', 8: 'card', 9: 'konbini'}
 
@@ -21,14 +24,17 @@ def demo_methods(company_id, log=print):
     """The collection set-up, the payment endpoints and a payment method
     for every demo customer (before the bills, so slip payers get their
     slips with them); the customer numbers of the demo's roles."""
-    from trytond.modules.power_billing.payment import setup_collections
+    from trytond.modules.power_billing.collection import setup_collections
     from trytond.pool import Pool
     pool = Pool()
     Company = pool.get('company.company')
     Endpoint = pool.get('power.edi.endpoint')
     Method = pool.get('power.payment.method')
     Party = pool.get('party.party')
-    agents = setup_collections(Company(company_id))
+    Branch = pool.get('power.bank.branch')
+    branch, = Branch.search([('bank.zengin_code', '=', COLLECTING_BANK)],
+        order=[('code', 'ASC')], limit=1)
+    agents = setup_collections(Company(company_id), branch)
     for kind, agent in agents.items():
         if not Endpoint.search([('code', '=', kind)]):
             Endpoint.create([{'name': agent.name, 'code': kind,

@@ -295,7 +295,7 @@ class BITestCase(BillingHelpers, unittest.TestCase):
         WebUser = pool.get('web.user')
         Endpoint = pool.get('power.edi.endpoint')
         Exchange = pool.get('power.edi.exchange')
-        from trytond.modules.power_billing.payment import setup_collections
+        from trytond.modules.power_billing.tests.tools import setup_collections
         agents = setup_collections(company)
         card, bank = Method.create([
                 {'party': first.customer.id, 'kind': 'card',

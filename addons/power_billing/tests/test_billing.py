@@ -56,6 +56,27 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_accounts_come_from_the_configuration(self, company):
+        """The chart made from the retailer template fills the accounts of
+        the power configuration; an account not set stops with its name"""
+        from trytond.exceptions import UserError
+        Configuration = Pool().get('power.configuration')
+        configuration = Configuration(1)
+        accounts = configuration.accounts(company, 'account_sales',
+            'account_surcharge', 'account_adjustment', 'account_interest',
+            'account_collection', 'account_suspense', 'account_refund')
+        self.assertEqual({n: a.code for n, a in accounts.items()}, {
+                'account_sales': '4110', 'account_surcharge': '4120',
+                'account_adjustment': '4130', 'account_interest': '4910',
+                'account_collection': '1120', 'account_suspense': '2320',
+                'account_refund': '2110'})
+        configuration.set_multivalue('account_sales', None,
+            company=company.id)
+        with self.assertRaisesRegex(UserError, 'Sales Account'):
+            Configuration(1).accounts(company, 'account_sales')
+
+    @with_transaction()
+    @with_billing_company
     def test_point_metered_on_the_first_is_charged_for_the_month_used(
             self, company):
         """A high-voltage point metered on the 1st: September's usage is

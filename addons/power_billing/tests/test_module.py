@@ -391,7 +391,7 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         pool = Pool()
         Dunning = pool.get('account.dunning')
         Lang = pool.get('ir.lang')
-        from ..payment import setup_collections
+        from .tools import setup_collections
         setup_collections(company)
         helpers = BillingHelpers()
         helpers.points = 0

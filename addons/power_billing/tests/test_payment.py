@@ -12,7 +12,7 @@ from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
-from ..payment import setup_collections
+from .tools import setup_collections
 from .tools import FEB10, JAN10, BillingHelpers, with_billing_company
 
 DUE = dt.date(2025, 3, 12)        # FEB10 + 30 days

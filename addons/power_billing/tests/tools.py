@@ -150,3 +150,32 @@ class BillingHelpers:
         Fuel.create([{'area': area.id, 'voltage': voltage,
                     'menu_type': menu_type, 'charge_month': month,
                     'price': Decimal(price), 'source': 'test'}])
+
+
+def sample_bank_branch():
+    """The tests' collecting bank: サンプル銀行 (0999), head office 001,
+    made once."""
+    pool = Pool()
+    Bank = pool.get('bank')
+    Branch = pool.get('power.bank.branch')
+    Party = pool.get('party.party')
+    banks = Bank.search([('zengin_code', '=', '0999')], limit=1)
+    if banks:
+        bank, = banks
+    else:
+        bank = Bank(party=Party(name="サンプル銀行"), zengin_code='0999',
+            name_kana='ｻﾝﾌﾟﾙｷﾞﾝｺｳ')
+        bank.party.save()
+        bank.save()
+    branches = Branch.search([('bank', '=', bank.id), ('code', '=', '001')])
+    if branches:
+        return branches[0]
+    branch = Branch(bank=bank, code='001', name="本店", name_kana='ﾎﾝﾃﾝ')
+    branch.save()
+    return branch
+
+
+def setup_collections(company):
+    "The collection set-up with the tests' collecting bank; {kind: agent}."
+    from ..collection import setup_collections
+    return setup_collections(company, sample_bank_branch())

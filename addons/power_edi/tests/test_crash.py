@@ -21,7 +21,7 @@ from pathlib import Path
 from power_sim.grid import GridOperator, household_day
 from power_sim.payments import CardAgent
 
-from trytond.modules.power_billing.payment import setup_collections
+from trytond.modules.power_billing.tests.tools import setup_collections
 from trytond.modules.power_billing.tests.tools import (
     FEB10, JAN10, BillingHelpers, commit_with_billing_company)
 from trytond.modules.power_cis.tests.tools import create_supply_point

@@ -11,7 +11,7 @@ from unittest import mock
 
 from power_sim.payments import Bank, CardAgent, KonbiniAgent
 
-from trytond.modules.power_billing.payment import setup_collections
+from trytond.modules.power_billing.tests.tools import setup_collections
 from trytond.modules.power_billing.tests.tools import (
     FEB10, JAN10, BillingHelpers, with_billing_company)
 from trytond.exceptions import UserError

@@ -73,7 +73,7 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         Branch = pool.get('power.bank.branch')
         Party = pool.get('party.party')
         from power_core.usage import DayProfile
-        from trytond.modules.power_billing.payment import setup_collections
+        from trytond.modules.power_billing.tests.tools import setup_collections
         setup_collections(company)
         menus = Menu.search([('customer_class', '=', 'low_lighting')])
         Menu.write(menus, {'portal_offered': True})
