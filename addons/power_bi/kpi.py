@@ -15,7 +15,7 @@ from sql.aggregate import Count
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.wizard import StateTransition, Wizard
 
 from .bi import _date, _months_back, stream
@@ -213,14 +213,3 @@ class Refresh(Wizard):
     def transition_refresh(self):
         refresh_all()
         return 'end'
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('power.bi.kpi.month|cron_refresh', "Refresh the KPI Dashboard"))
-

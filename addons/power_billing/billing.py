@@ -27,7 +27,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import invoicing
-from .engine import DEFERRED_NUMBERING, Chunk, timed
+from .engine import Chunk, timed
 
 logger = logging.getLogger(__name__)
 
@@ -277,30 +277,32 @@ class Determinant(
         return [r[0] for r in cursor]
 
     @classmethod
-    def bill(cls, contracts, date=None, run=None):
+    def bill(cls, contracts, date=None, run=None, numbering=None):
         """Bill the due periods of contracts (records or ids); return
         (determinants, [(contract id, reason)]). A failure of one contract
-        never stops the others."""
+        never stops the others. With numbering (an invoicing.Numbering) the
+        invoices are left in it unnumbered, for its owner to number."""
         contract_ids = [int(c) for c in contracts]
         determinants, failures = [], []
         size = chunk_size()
         for start in range(0, len(contract_ids), size):
             done, failed = cls._bill_isolated(
-                contract_ids[start:start + size], date, run)
+                contract_ids[start:start + size], date, run, numbering)
             determinants += done
             failures += failed
         return determinants, failures
 
     @classmethod
-    def _bill_isolated(cls, contract_ids, date, run):
+    def _bill_isolated(cls, contract_ids, date, run, numbering=None):
         """Bill a chunk under a savepoint; on an unexpected error roll the
         chunk back and bill its contracts one by one to set the culprit
-        aside."""
+        aside. A chunk rolled back leaves nothing in numbering."""
         transaction = Transaction()
         cursor = transaction.connection.cursor()
         cursor.execute('SAVEPOINT power_billing_chunk')
+        own = invoicing.Numbering() if numbering is not None else None
         try:
-            result = cls._bill_chunk(contract_ids, date, run)
+            result = cls._bill_chunk(contract_ids, date, run, own)
         except (UserError, PowerCoreError, ValueError, ArithmeticError,
                 LookupError) as exception:
             cursor.execute('ROLLBACK TO SAVEPOINT power_billing_chunk')
@@ -309,15 +311,18 @@ class Determinant(
                 return [], [(contract_ids[0], _reason(exception))]
             done, failed = [], []
             for contract_id in contract_ids:
-                d, f = cls._bill_isolated([contract_id], date, run)
+                d, f = cls._bill_isolated(
+                    [contract_id], date, run, numbering)
                 done += d
                 failed += f
             return done, failed
         cursor.execute('RELEASE SAVEPOINT power_billing_chunk')
+        if numbering is not None:
+            numbering.extend(own)
         return result
 
     @classmethod
-    def _bill_chunk(cls, contract_ids, date, run):
+    def _bill_chunk(cls, contract_ids, date, run, numbering=None):
         pool = Pool()
         Contract = pool.get('power.contract')
         date = date or pool.get('ir.date').today()
@@ -333,7 +338,7 @@ class Determinant(
                         usages[contract.supply_point.id])
                 except PowerCoreError as exception:
                     failures.append((contract.id, _reason(exception)))
-        return chunk.write(plans), failures
+        return chunk.write(plans, numbering), failures
 
     @classmethod
     def correct(cls, determinants, date=None, policy=None):
@@ -598,14 +603,10 @@ class BatchRun(metaclass=PoolMeta):
         chunks would otherwise both update the strict sequences' and the
         run's rows, and under REPEATABLE READ the later one failed at its
         end and did all its work again (docs/benchmarks.md)."""
-        deferred = {}
-        token = DEFERRED_NUMBERING.set(deferred)
-        try:
-            cls.bill_chunk(runs, contract_ids, date)
-        finally:
-            DEFERRED_NUMBERING.reset(token)
-        cls.__queue__.number_chunk(runs, deferred.get('groups', []),
-            *deferred['counts'])
+        numbering = invoicing.Numbering()
+        counts = cls.bill_chunk(runs, contract_ids, date, numbering)
+        cls.__queue__.number_chunk(runs,
+            [list(group) for group in numbering.groups], *counts)
 
     @classmethod
     def number_chunk(cls, runs, groups, processed, failed):
@@ -622,22 +623,21 @@ class BatchRun(metaclass=PoolMeta):
         run.count(processed, failed)
 
     @classmethod
-    def bill_chunk(cls, runs, contract_ids, date):
-        """Bill a chunk of a run and count it on the run (or leave the
-        counts to the numbering task of a queued chunk)."""
+    def bill_chunk(cls, runs, contract_ids, date, numbering=None):
+        """Bill a chunk of a run and count it on the run; return the counts
+        (processed, failed). With numbering (a queued chunk) the invoices
+        are left in it and the counts to its numbering task."""
         pool = Pool()
         Determinant = pool.get('power.billing.determinant')
         run, = runs
-        determinants, failures = Determinant.bill(contract_ids, date, run)
+        determinants, failures = Determinant.bill(
+            contract_ids, date, run, numbering)
         for contract_id, reason in failures:
             run.add_error(f'power.contract,{contract_id}', reason)
         counts = (len(contract_ids) - len(failures), len(failures))
-        deferred = DEFERRED_NUMBERING.get()
-        if deferred is not None:
-            deferred['counts'] = counts
-        else:
+        if numbering is None:
             run.count(*counts)
-
+        return counts
 
     @classmethod
     def cron_billing(cls):

@@ -14,9 +14,10 @@ class BatchRun(metaclass=PoolMeta):
     __name__ = 'power.batch.run'
 
     @classmethod
-    def bill_chunk(cls, runs, contract_ids, date):
+    def bill_chunk(cls, runs, contract_ids, date, numbering=None):
         """Then: payment slips for the new invoices of customers paying by
-        slip, and open credits applied to the new invoices."""
+        slip, and open credits applied to the new invoices; the counts of
+        the billing."""
         pool = Pool()
         Determinant = pool.get('power.billing.determinant')
         Method = pool.get('power.payment.method')
@@ -25,7 +26,7 @@ class BatchRun(metaclass=PoolMeta):
         Receipt = pool.get('power.payment.receipt')
         Slip = pool.get('power.payment.slip')
         Invoice = pool.get('account.invoice')
-        super().bill_chunk(runs, contract_ids, date)
+        counts = super().bill_chunk(runs, contract_ids, date, numbering)
         # the posted invoices of the chunk, in SQL (the ORM would read
         # every field of 200 invoices to learn their state and party)
         determinant, invoice = Determinant.__table__(), Invoice.__table__()
@@ -38,7 +39,7 @@ class BatchRun(metaclass=PoolMeta):
                 & (invoice.state == 'posted')))
         parties = dict(cursor)
         if not parties:
-            return
+            return counts
         party_ids = set(parties.values())
         methods = Method.search([
                 ('party', 'in', list(party_ids)),
@@ -61,6 +62,7 @@ class BatchRun(metaclass=PoolMeta):
                     ]) if not l.invoice_payments}
         if credited:
             Receipt.apply_credits(Party.browse(list(credited)), date)
+        return counts
 
 
 def setup_collections(company, bank_branch):

@@ -8,8 +8,9 @@ import json
 import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
 from power_core.billing import (
     Term, determine, due_date, split_tax_included)
@@ -70,9 +71,22 @@ def timed(step):
         TIMINGS[step] += time.perf_counter() - started
 
 
-# where a chunk of the task queue leaves its numbering and counts (a dict;
-# BatchRun.bill_queued_chunk), instead of numbering its invoices itself
-DEFERRED_NUMBERING = ContextVar('power_deferred_numbering', default=None)
+@dataclass(frozen=True)
+class Plan:
+    """One determinant as planned by Chunk.plan, before anything is
+    written: the determinant's field values, its lines with their
+    accounts, the confirmed usage it bills, the core's determination and
+    the dated terms it was rated with, and whether it gets an invoice (a
+    correction under the adjustment policy does not)."""
+    contract: object            # power.contract record
+    values: MappingProxyType    # power.billing.determinant field values
+    lines: tuple                # power.billing.determinant.line values
+    # (values and each line are read-only mappings)
+    accounts: tuple             # account id of each line
+    usages: tuple               # power.usage.confirmed ids
+    determination: object       # power_core.billing.Determination
+    terms: tuple                # the dated terms rated
+    invoice: bool
 
 
 class Chunk:
@@ -262,7 +276,7 @@ class Chunk:
     def plan(self, contract, start, end, usages, *, kwh=None,
             revision=0, corrects=None, estimate_basis=None):
         """One determinant of [start, end) from usages (confirmed records)
-        or an estimated kwh; values, lines and invoice, nothing written."""
+        or an estimated kwh: its Plan, nothing written."""
         if kwh is None:
             kwh, demand, power_factor = assemble(
                 [u.reading() for u in usages], start, end)
@@ -289,9 +303,9 @@ class Chunk:
         # a correction under the adjustment policy carries the difference
         # to the next bill instead of re-invoicing the period
         rebill = corrects is None or self.policy == 'rebill'
-        return {
-            'contract': contract,
-            'values': {
+        return Plan(
+            contract=contract,
+            values=MappingProxyType({
                 'company': contract.company.id,
                 'contract': contract.id,
                 'customer': contract.customer.id,
@@ -307,20 +321,20 @@ class Chunk:
                     ensure_ascii=False),
                 'engine': d.engine, 'corrects': corrects,
                 'run': self.run, 'state': 'billed',
-                },
-            'lines': [{'sequence': n, 'code': l.code, 'label': l.label,
+                }),
+            lines=tuple(MappingProxyType({'sequence': n, 'code': l.code, 'label': l.label,
                     'quantity': l.quantity, 'unit_price': l.unit_price,
-                    'amount': l.amount, 'untaxed': share}
-                for n, (l, share) in enumerate(zip(d.lines, shares), 1)],
-            'accounts': [self.accounts[ACCOUNT_BY_KIND.get(kinds.get(
+                    'amount': l.amount, 'untaxed': share})
+                for n, (l, share) in enumerate(zip(d.lines, shares), 1)),
+            accounts=tuple(self.accounts[ACCOUNT_BY_KIND.get(kinds.get(
                             l.code if l.code in kinds
                             else l.code.split('_')[0]), 'account_sales')]
-                for l in d.lines],
-            'usages': [u.id for u in usages],
-            'determination': d,
-            'terms': terms,
-            'invoice': rebill,
-            }
+                for l in d.lines),
+            usages=tuple(u.id for u in usages),
+            determination=d,
+            terms=tuple(terms),
+            invoice=rebill,
+            )
 
     def prefetch_intervals(self, usages):
         """Read at once the 30-minute data of the contracts whose rating
@@ -383,8 +397,8 @@ class Chunk:
         part; a disagreement stops the chunk."""
         groups = defaultdict(list)
         for plan in plans:
-            for part in plan['determination'].parts:
-                term = next(t for t in plan['terms'] if t.key == part.key)
+            for part in plan.determination.parts:
+                term = next(t for t in plan.terms if t.key == part.key)
                 groups[id(term.menu)].append((term.menu, part))
         for items in groups.values():
             totals = rate_many(items[0][0], [p.usage for _, p in items],
@@ -398,8 +412,10 @@ class Chunk:
 
     # --- writing ---------------------------------------------------------
 
-    def write(self, plans):
-        "Write the planned determinants, invoices and corrections."
+    def write(self, plans, numbering=None):
+        """Write the planned determinants, invoices and corrections. The
+        invoices are numbered at the end, or, with numbering (an
+        invoicing.Numbering), left in it for its owner to number."""
         pool = Pool()
         Determinant = pool.get('power.billing.determinant')
         Line = pool.get('power.billing.determinant.line')
@@ -409,15 +425,15 @@ class Chunk:
         with timed('batch engine cross-check'):
             self.cross_check(plans)
         with timed('determinants'):
-            ids = Determinant._insert_rows([p['values'] for p in plans])
+            ids = Determinant._insert_rows([p.values for p in plans])
             Line._insert_rows([{**line, 'determinant': id_}
-                    for id_, p in zip(ids, plans) for line in p['lines']])
+                    for id_, p in zip(ids, plans) for line in p.lines])
         invoices, owners = [], []
         carried = set()
         for id_, plan in zip(ids, plans):
-            if not plan['invoice']:
+            if not plan.invoice:
                 continue
-            contract = plan['contract']
+            contract = plan.contract
             adjustments = []
             if contract.id not in carried:
                 adjustments = self.adjustments.pop(contract.id, [])
@@ -426,7 +442,7 @@ class Chunk:
             owners.append((id_, adjustments))
         positive = [i for i in invoices if i.total > 0]
         with timed('invoices and moves'):
-            numbering = invoicing.post_invoices(positive, self.company,
+            own_numbering = invoicing.post_invoices(positive, self.company,
                 self.journal, self.tax, number=False)
         with timed('stock posting (zero and negative totals)'):
             for invoice in invoices:
@@ -447,19 +463,17 @@ class Chunk:
         usage = Usage.__table__()
         invoicing.update(usage, [usage.determinant], [(usage_id, id_)
                 for id_, plan in zip(ids, plans)
-                for usage_id in plan['usages']])
-        corrected = [(Determinant(p['values']['corrects']), id_, p)
-            for id_, p in zip(ids, plans) if p['values']['corrects']]
+                for usage_id in plan.usages])
+        corrected = [(Determinant(p.values['corrects']), id_, p)
+            for id_, p in zip(ids, plans) if p.values['corrects']]
         credited = self.settle(corrected) if corrected else []
         # last, so that the sequences stay locked only until the commit; a
         # chunk of the task queue leaves it to its numbering task
-        deferred = DEFERRED_NUMBERING.get()
-        if deferred is not None:
-            deferred.setdefault('groups', []).extend(
-                list(group) for group in numbering.groups)
+        if numbering is not None:
+            numbering.extend(own_numbering)
         else:
             with timed('numbering'):
-                numbering.apply()
+                own_numbering.apply()
         # after the numbering: it writes the numbers in SQL, which records
         # read before it in this transaction would not see
         if credited:
@@ -468,13 +482,13 @@ class Chunk:
         return Determinant.browse(ids)
 
     def invoice_data(self, determinant_id, plan, adjustments=()):
-        d = plan['determination']
-        values = plan['values']
+        d = plan.determination
+        values = plan.values
         customer = values['customer']
         origin = f'power.billing.determinant,{determinant_id}'
-        amounts = [l['amount'] for l in plan['lines']]
-        labels = [l['label'] for l in plan['lines']]
-        accounts = list(plan['accounts'])
+        amounts = [l['amount'] for l in plan.lines]
+        labels = [l['label'] for l in plan.lines]
+        accounts = list(plan.accounts)
         total = d.total
         untaxed = []
         for adjustment in adjustments:
@@ -492,7 +506,7 @@ class Chunk:
         shares, tax = split_tax_included(total, amounts)
         kind = '（推定）' if values['kind'] == 'estimated' else ''
         # the final bill goes to the forwarding address of the move-out
-        final = plan['contract'].final_address(d.end)
+        final = plan.contract.final_address(d.end)
         return invoicing.InvoiceData(
             party=customer,
             address=final.id if final else self.addresses.get(customer),
@@ -504,7 +518,7 @@ class Chunk:
             tax=tax,
             description=(f'電気料金{kind} '
                 f'{d.start:%Y/%m/%d}〜{d.end:%Y/%m/%d}'),
-            reference=values['contract'] and plan['contract'].number)
+            reference=values['contract'] and plan.contract.number)
 
     def settle(self, corrected):
         """The determinants replaced by a correction or a true-up: credit
@@ -523,7 +537,7 @@ class Chunk:
                 old.state = 'cancelled'
                 credited.append((old, new_id, freed))
             else:
-                difference = plan['values']['total'] - old.total
+                difference = plan.values['total'] - old.total
                 if difference:
                     adjustments.append({
                             'company': old.company.id,

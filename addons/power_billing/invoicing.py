@@ -344,6 +344,10 @@ class Numbering:
         self.groups.append(
             (date, invoice_sequence, invoice_ids, move_sequence, move_ids))
 
+    def extend(self, other):
+        "Take over the groups of other (a Numbering), in their order."
+        self.groups.extend(other.groups)
+
     def apply(self):
         pool = Pool()
         Invoice = pool.get('account.invoice')

@@ -183,6 +183,41 @@ class BillingRunTestCase(BillingHelpers, unittest.TestCase):
 
     @with_transaction()
     @with_billing_company
+    def test_queued_chunk_leaves_its_numbering_to_its_task(self, company):
+        """A chunk of the task queue posts its invoices unnumbered and hands
+        their numbering and its counts to the numbering task, by value; a
+        contract set aside leaves nothing to number"""
+        pool = Pool()
+        BatchRun = pool.get('power.batch.run')
+        from ..invoicing import Numbering
+        good = self.contract(company)
+        self.usage(good, JAN10, FEB10, '259.6')
+        bad = self.contract(company)
+        self.usage(bad, JAN10, FEB10, '100')
+        bad.supply_point.area = None   # an unknown area: set aside
+        bad.supply_point.save()
+        run = BatchRun.start("queued chunk")
+        numbering = Numbering()
+        counts = BatchRun.bill_chunk([run], [good.id, bad.id], BILL_DAY,
+            numbering)
+        self.assertEqual(counts, (1, 1))
+        # not counted on the run yet, and the invoice has no number
+        self.assertEqual((run.processed or 0, run.failed or 0), (0, 0))
+        determinant, = self.determinants(good)
+        self.assertFalse(self.determinants(bad))
+        self.assertIsNone(determinant.invoice.number)
+        self.assertEqual([g[2] for g in numbering.groups],
+            [[determinant.invoice.id]])
+        BatchRun.number_chunk([run], numbering.groups, *counts)
+        # (the numbers are written in SQL: searched, not read from a cache)
+        Invoice = pool.get('account.invoice')
+        self.assertEqual(Invoice.search([('number', 'like', 'INV%')]),
+            [determinant.invoice])
+        counted, = BatchRun.read([run.id], ['processed', 'failed'])
+        self.assertEqual((counted['processed'], counted['failed']), (1, 1))
+
+    @with_transaction()
+    @with_billing_company
     def test_normal_month_posts_an_invoice(self, company):
         "A normal month: determinant, posted invoice, balanced move"
         contract = self.contract(company)
