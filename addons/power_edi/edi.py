@@ -46,6 +46,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, TransactionError
 
+from .exceptions import ExchangeError, FileRefusedError
+
 logger = logging.getLogger(__name__)
 
 PARTNERS = [
@@ -367,7 +369,8 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
             except _NotRegular as refusal:
                 exchange = cls.refuse_file(endpoint, path.name,
                     gettext('power_edi.msg_not_regular_file',
-                        name=path.name, what=refusal.what))
+                        name=path.name, what=gettext(
+                            f'power_edi.msg_inbox_{refusal.what}')))
                 Transaction().join(FileMoves()).add(
                     path, endpoint.folder('error'))
             else:
@@ -480,21 +483,25 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
         except RETRIED:
             raise   # a lock or a serialisation failure: applied again later
         except Exception as exception:
-            # a refusal (PowerCoreError, UserError, ...) or anything else
-            # the file made go wrong (a damaged ZIP's zlib.error, a bad
-            # CRC): this file alone fails
+            # a refusal (FileRefusedError, a UserError of another module,
+            # a power_core error) or anything else the file made go wrong
+            # (a damaged ZIP's zlib.error, a bad CRC): this file alone fails
             cursor.execute('ROLLBACK TO SAVEPOINT power_edi_apply')
             transaction.cache.clear()
-            if isinstance(exception, (PowerCoreError, UserError,
-                        ValueError, LookupError,
-                        backend.DatabaseIntegrityError)):
-                reason = getattr(exception, 'reason', None) or (
-                    getattr(exception, 'message', None) or str(exception))
+            if isinstance(exception, PowerCoreError):
+                exception = refusal(exchange.name, exception)
+            if isinstance(exception, UserError):
+                reason = exception.message
                 logger.info("exchange %s refused: %s", exchange.id, reason)
             else:
                 reason = gettext('power_edi.msg_file_error',
                     name=exchange.name, error=_describe(exception))
-                logger.exception("exchange %s failed", exchange.id)
+                if isinstance(exception, (ValueError, LookupError,
+                            backend.DatabaseIntegrityError)):
+                    logger.info("exchange %s refused: %s", exchange.id,
+                        reason)
+                else:
+                    logger.exception("exchange %s failed", exchange.id)
             exchange = cls(exchange.id)
             exchange.error = reason
             exchange.state = 'failed'
@@ -511,12 +518,17 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
         return exchange
 
     def apply(self):
-        "Parse, validate and apply the content by its endpoint's partner."
+        """Parse, validate and apply the content by its endpoint's partner;
+        FileRefusedError when the content is refused (a power_core error
+        wrapped, its detail kept: see refusal)."""
         method = HANDLERS.get(self.endpoint.partner)
         if not method:
-            raise UserError(gettext('power_edi.msg_no_handler',
+            raise FileRefusedError(gettext('power_edi.msg_no_handler',
                     partner=self.partner))
-        getattr(self, method)()
+        try:
+            getattr(self, method)()
+        except PowerCoreError as error:
+            raise refusal(self.name, error) from error
 
     def after_applied(self):
         "Work that follows an applied file, in its own transaction."
@@ -533,7 +545,8 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
                 continue
             if not exchange.checksum or (hashlib.sha256(exchange.data())
                     .hexdigest() != exchange.checksum):
-                raise UserError(gettext('power_edi.msg_retry_not_received',
+                raise ExchangeError(gettext(
+                        'power_edi.msg_retry_not_received',
                         exchange=exchange.rec_name))
             original = cls.search([
                     ('checksum', '=', exchange.checksum),
@@ -559,7 +572,7 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
         for exchange in exchanges:
             if exchange.direction != 'out' or (
                     exchange.kind not in REBUILDERS):
-                raise UserError(gettext('power_edi.msg_not_rebuildable',
+                raise ExchangeError(gettext('power_edi.msg_not_rebuildable',
                         exchange=exchange.rec_name,
                         kinds=', '.join(sorted(REBUILDERS))))
             method, compare = REBUILDERS[exchange.kind]
@@ -662,7 +675,9 @@ class FileMoves:
 
 
 class _NotRegular(Exception):
-    "What is in an inbox is not a regular file (a link, a folder, ...)."
+    """What is in an inbox is not a regular file: what is symbolic_link,
+    folder or special_file (the message power_edi.msg_inbox_<what> names
+    it)."""
 
     def __init__(self, what):
         super().__init__(what)
@@ -675,20 +690,20 @@ def _read_regular(path):
     either); _NotRegular for anything else."""
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
-        raise _NotRegular('a symbolic link')
+        raise _NotRegular('symbolic_link')
     if not stat.S_ISREG(info.st_mode):
-        raise _NotRegular('a folder' if stat.S_ISDIR(info.st_mode)
-            else 'not a regular file')
+        raise _NotRegular('folder' if stat.S_ISDIR(info.st_mode)
+            else 'special_file')
     try:
         descriptor = os.open(path, os.O_RDONLY
             | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0))
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise _NotRegular('a symbolic link') from None
+            raise _NotRegular('symbolic_link') from None
         raise
     with os.fdopen(descriptor, 'rb') as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise _NotRegular('not a regular file')
+            raise _NotRegular('special_file')
         return file.read()
 
 
@@ -697,6 +712,46 @@ def _describe(exception):
     text = str(exception).strip()
     kind = type(exception).__name__
     return f'{kind}: {text}' if text else kind
+
+
+def core_detail(error):
+    """(where, reason) of a power_core error, as the core wrote them: where
+    names the file, line, record or field (None when the error does not
+    say), reason what is wrong without it."""
+    where = getattr(error, 'where', None) or None
+    reason = error.reason
+    if where and reason.startswith(f'{where}: '):
+        reason = reason[len(where) + 2:]
+    return where, reason
+
+
+def refusal(name, error):
+    """The FileRefusedError of file name refused by the power_core error:
+    the core's detail (where in the file, why) kept as values of the
+    translated message."""
+    where, reason = core_detail(error)
+    if where and name and where.startswith(name):
+        # the core names the file too: where says where in it
+        where = where[len(name):].lstrip(' ,:') or None
+    if where:
+        message = gettext('power_edi.msg_file_refused_at', file=name,
+            where=where, reason=reason)
+    else:
+        message = gettext('power_edi.msg_file_refused', file=name,
+            reason=reason)
+    exception = FileRefusedError(message)
+    exception.__cause__ = error
+    return exception
+
+
+def reason_of(exception):
+    """What an exception says to a person: the message of a UserError, the
+    core's reason of a power_core error, else its type and text."""
+    if isinstance(exception, UserError):
+        return exception.message
+    if isinstance(exception, PowerCoreError):
+        return exception.reason
+    return _describe(exception)
 
 
 def _temporary(path):

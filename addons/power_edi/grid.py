@@ -9,7 +9,6 @@ end rolls back the batches written before it."""
 import logging
 from itertools import islice
 
-from power_core.formats import FormatError
 from power_core.formats import grid as codec
 from sql import Null
 
@@ -18,7 +17,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .edi import handler
+from .edi import handler, reason_of
+from .exceptions import FileRefusedError
 
 logger = logging.getLogger(__name__)
 BATCH = 5000
@@ -36,17 +36,16 @@ class Exchange(metaclass=PoolMeta):
         header, records = codec.read(self.data(), self.name)
         expected = self.endpoint.partner_code
         if expected and header.sender != expected:
-            raise FormatError(f"the sender {header.sender} is not this "
-                f"endpoint's grid operator {expected}", self.name)
+            raise FileRefusedError(gettext('power_edi.msg_grid_sender',
+                    file=self.name, sender=header.sender,
+                    expected=expected))
         ours = self.our_code()
         if not ours:
-            raise FormatError("no retailer code of ours to check the "
-                "receiver JP06112 against: set Our Code on the endpoint "
-                "(or on the switching hub's)", self.name)
+            raise FileRefusedError(gettext('power_edi.msg_grid_no_own_code',
+                    file=self.name))
         if header.receiver != ours:
-            raise FormatError(f"the receiver JP06112 {header.receiver} is "
-                f"not us ({ours}): the file is addressed to another "
-                "retailer", self.name)
+            raise FileRefusedError(gettext('power_edi.msg_grid_receiver',
+                    file=self.name, receiver=header.receiver, ours=ours))
         self.kind = f'grid_{header.kind}'
         when = header.date or header.month
         self.business_key = (f'{header.sender} {header.kind} '
@@ -155,7 +154,7 @@ class Exchange(metaclass=PoolMeta):
             logger.exception("billing after %s failed", self.rec_name)
             self.message = '\n'.join(filter(None, [self.message,
                         gettext('power_edi.msg_billing_failed',
-                            error=str(exception))]))
+                            error=reason_of(exception))]))
         else:
             cursor.execute('RELEASE SAVEPOINT power_edi_billing')
             self.message = '\n'.join(filter(None, [self.message,

@@ -11,7 +11,7 @@ collection's payments and book the receipts (power_billing.payment)."""
 import datetime as dt
 from collections import defaultdict
 
-from power_core.formats import FormatError, card, konbini, registration
+from power_core.formats import card, konbini, registration
 from power_core.formats import zengin
 
 from trytond.i18n import gettext
@@ -21,6 +21,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .edi import handler, rebuilder
+from .exceptions import FileRefusedError
 
 
 class Endpoint(metaclass=PoolMeta):
@@ -224,7 +225,8 @@ class Exchange(metaclass=PoolMeta):
         data = self.data()
         agent = self.endpoint.payment_agent
         if agent is None:
-            raise FormatError("the endpoint has no payment agent", self.name)
+            raise FileRefusedError(gettext('power_edi.msg_payment_no_agent',
+                    file=self.name, endpoint=self.endpoint.rec_name))
         if self.name.startswith('REG_RESULT'):
             self._apply_registrations(agent, data)
         elif agent.kind == 'bank':
@@ -242,12 +244,14 @@ class Exchange(metaclass=PoolMeta):
         groups = Group.search([('agent', '=', agent.id),
                 ('collection_date', '=', date)], limit=1)
         if not groups:
-            raise FormatError(f"no collection of {agent.code} on {date} "
-                "was requested", self.name)
+            raise FileRefusedError(gettext(
+                    'power_edi.msg_collection_not_requested', file=self.name,
+                    agent=agent.code, date=date))
         group, = groups
         if group.results_received:
-            raise FormatError(f"the results of the collection of {date} "
-                "were applied already", self.name)
+            raise FileRefusedError(gettext(
+                    'power_edi.msg_collection_applied', file=self.name,
+                    date=date))
         return group
 
     def _apply_results(self, group, results):
@@ -292,32 +296,35 @@ class Exchange(metaclass=PoolMeta):
         known = {p.id: p for p in Payment.search([('id', 'in', ids)])}
         payments = []
         for charge in charges:
-            where = f"{self.name} line {charge.line}"
+            where = {'file': self.name, 'line': charge.line,
+                'request': charge.request_id}
             payment = (known.get(int(charge.request_id))
                 if charge.request_id.isdigit()
                 and len(charge.request_id) < 19 else None)
             if payment is None or not payment.group or (
                     payment.group.agent != agent):
-                raise FormatError(f"request_id {charge.request_id} is no "
-                    f"card charge we asked {agent.code} for", where)
+                raise FileRefusedError(gettext(
+                        'power_edi.msg_card_charge_unknown', agent=agent.code,
+                        **where))
             if (payment.party.customer_number or '').lstrip('0') != (
                     charge.customer_number.lstrip('0')):
-                raise FormatError(f"customer_number "
-                    f"{charge.customer_number} is not the customer of "
-                    f"charge {charge.request_id}", where)
+                raise FileRefusedError(gettext(
+                        'power_edi.msg_card_charge_customer',
+                        customer=charge.customer_number, **where))
             if charge.amount != int(payment.amount):
-                raise FormatError(f"amount {charge.amount} is not the "
-                    f"{int(payment.amount)} yen requested by charge "
-                    f"{charge.request_id}", where)
+                raise FileRefusedError(gettext(
+                        'power_edi.msg_card_charge_amount',
+                        amount=charge.amount,
+                        requested=int(payment.amount), **where))
             payments.append(payment)
         groups = {p.group for p in payments}
         if len(groups) != 1:
-            raise FormatError("the results do not answer one card request "
-                "of ours", self.name)
+            raise FileRefusedError(gettext(
+                    'power_edi.msg_card_results_mixed', file=self.name))
         group, = groups
         if group.results_received:
-            raise FormatError("the results of this request were applied "
-                "already", self.name)
+            raise FileRefusedError(gettext(
+                    'power_edi.msg_card_results_applied', file=self.name))
         self._apply_results(group, [(c.customer_number, c.approved, c.code,
                     card.DECLINE_CODES.get(c.code, '')) for c in charges])
 
@@ -333,9 +340,10 @@ class Exchange(metaclass=PoolMeta):
         for result in results:
             method = methods.get(result.customer_number.lstrip('0'))
             if method is None:
-                raise FormatError(f"customer {result.customer_number} has "
-                    "no registration waiting for its check",
-                    f"{self.name} line {result.line}")
+                raise FileRefusedError(gettext(
+                        'power_edi.msg_registration_not_waiting',
+                        file=self.name, line=result.line,
+                        customer=result.customer_number))
             method.state = 'valid' if result.ok else 'invalid'
             method.status_note = (None if result.ok
                 else f'{result.code} {result.reason}'.strip())

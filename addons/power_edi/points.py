@@ -12,12 +12,12 @@ from power_core.formats import points as codec
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.model.exceptions import ValidationError
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .edi import handler, rebuilder
+from .exceptions import FileRefusedError, PointError
 
 
 class Party(metaclass=PoolMeta):
@@ -50,10 +50,6 @@ class Party(metaclass=PoolMeta):
         elif 'point_member_id' in values:
             values['point_member_state'] = None
         return values
-
-
-class PointError(ValidationError):
-    pass
 
 
 class Grant(ModelSQL, ModelView):
@@ -236,13 +232,15 @@ class Exchange(metaclass=PoolMeta):
                             if r.grant_id.isdigit()])])}
         missing = [r.grant_id for r in results if r.grant_id not in grants]
         if missing:
-            raise FormatError(f"grants {', '.join(missing[:5])} were not "
-                "requested", self.name)
+            raise FileRefusedError(gettext(
+                    'power_edi.msg_grants_not_requested', file=self.name,
+                    grants=', '.join(missing[:5])))
         for result in results:
             grant = grants[result.grant_id]
             if grant.state != 'requested':
-                raise FormatError(f"grant {result.grant_id} was answered "
-                    "already", f"{self.name} line {result.line}")
+                raise FileRefusedError(gettext(
+                        'power_edi.msg_grant_answered', file=self.name,
+                        line=result.line, grant=result.grant_id))
             grant.state = result.status
             grant.reason = result.reason or None
             grant.answered = now()

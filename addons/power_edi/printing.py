@@ -10,7 +10,6 @@ the next batch, with the reason on the exchange."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from power_core.formats import FormatError
 from power_core.formats import print_shop
 from power_core.notice import render_batch
 
@@ -22,6 +21,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .edi import handler, rebuilder
+from .exceptions import FileRefusedError
 
 BATCH = 500
 # post-contract documents go out for the contracts concluded this recently
@@ -285,7 +285,9 @@ class Exchange(metaclass=PoolMeta):
                 ('partner', '=', 'print'),
                 ('name', '=', f'{ack.batch}.zip')], limit=1)
         if not batches:
-            raise FormatError(f"no batch {ack.batch} was sent", self.name)
+            raise FileRefusedError(gettext(
+                    'power_edi.msg_print_batch_unknown', file=self.name,
+                    batch=ack.batch))
         batch, = batches
         self.kind = 'print_ack'
         self.business_key = ack.batch

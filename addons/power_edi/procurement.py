@@ -4,7 +4,6 @@
 acknowledgement (layout: docs/formats/procurement.md)."""
 import datetime as dt
 
-from power_core.formats import FormatError
 from power_core.formats import procurement
 
 from trytond.i18n import gettext
@@ -13,6 +12,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .edi import handler, rebuilder
+from .exceptions import FileRefusedError
 
 DAYS = 8  # today and the coming week
 
@@ -94,7 +94,8 @@ class Exchange(metaclass=PoolMeta):
                 ('partner', '=', 'procurement'), ('name', '=', file)],
             order=[('id', 'DESC')], limit=1)
         if not plans:
-            raise FormatError(f"no plan {file} was sent", self.name)
+            raise FileRefusedError(gettext('power_edi.msg_plan_unknown',
+                    file=self.name, plan=file))
         plan, = plans
         self.kind = 'procurement_ack'
         self.business_key = file

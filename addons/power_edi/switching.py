@@ -31,7 +31,7 @@ from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
-from .edi import RETRIED
+from .edi import RETRIED, core_detail, reason_of
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,8 @@ class Endpoint(metaclass=PoolMeta):
             try:
                 receipt = client.submit(application)
             except HubError as error:
-                self._log_calls(client, 'occto_submit', error=error.reason)
+                self._log_calls(client, 'occto_submit',
+                    error=_hub_error(error, request.number or request.id))
                 request.rejection_message = None
                 failed += 1
                 continue
@@ -111,9 +112,10 @@ class Endpoint(metaclass=PoolMeta):
                 status = client.status(request.kind, request.hub_reference,
                     request.number)
             except HubError as error:
-                self._log_calls(client, 'occto_status', error=error.reason)
+                error = _hub_error(error, request.number or request.id)
+                self._log_calls(client, 'occto_status', error=error)
                 if run:
-                    run.add_error(str(request), error.reason)
+                    run.add_error(str(request), error)
                 failed += 1
                 continue
             error = _status_problem(request, status)
@@ -182,18 +184,26 @@ def _reject(request, code, message):
         Request.reject([request])
 
 
+def _hub_error(error, request):
+    """The message of the core's HubError about request (its number): the
+    core's detail (the element, the reason) kept as a value."""
+    where, reason = core_detail(error)
+    return gettext('power_edi.msg_hub_error', request=where or request,
+        reason=reason)
+
+
 def _status_problem(request, status):
     """Why the hub's status cannot move request on (its state makes no
     sense after the request's), or None."""
-    where = f'{request.number or request.id} ({status.reference})'
+    where = {'request': request.number or request.id,
+        'reference': status.reference}
     if status.state == 'processing' and request.state == 'accepted':
-        return (f"{where}: the hub answered processing for a request it "
-            "accepted already")
+        return gettext('power_edi.msg_hub_processing_again', **where)
     if status.state in {'accepted', 'completed'} and (
             request.kind != 'equipment_inquiry'
             and not (status.effective_date or request.effective_date)):
-        return (f"{where}: EffectiveDate is missing: a request "
-            f"{status.state} needs its effective date")
+        return gettext('power_edi.msg_hub_effective_date_missing',
+            state=status.state, **where)
     return None
 
 
@@ -210,13 +220,12 @@ def _apply_isolated(request, status):
     except Exception as exception:
         cursor.execute('ROLLBACK TO SAVEPOINT power_edi_status')
         transaction.cache.clear()
-        if isinstance(exception, (PowerCoreError, UserError)):
-            reason = getattr(exception, 'reason', None) or (
-                getattr(exception, 'message', None) or str(exception))
-        else:
+        reason = reason_of(exception)
+        if not isinstance(exception, (PowerCoreError, UserError)):
             logger.exception("status of %s not applied", request.id)
-            reason = f'{type(exception).__name__}: {exception}'
-        return f'{request.number or request.id} ({status.reference}): {reason}'
+        return gettext('power_edi.msg_hub_status_not_applied',
+            request=request.number or request.id,
+            reference=status.reference, reason=reason)
     cursor.execute('RELEASE SAVEPOINT power_edi_status')
     return None
 

@@ -3,7 +3,8 @@
 """The consumer portal's pages (Japanese): simulation, application,
 registration and login, and the member area. Every member route reads the
 customer from the session and every record through `owned`, so changing an
-id in a URL shows nothing of anybody else."""
+id in a URL shows nothing of anybody else. What a page refuses is one of
+power_portal's messages, in the Japanese of the request (site.route)."""
 import datetime as dt
 import html
 import json
@@ -20,14 +21,16 @@ from power_core.text import normalize_digits
 
 from trytond import config
 from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
 from . import queries
 from .catalog import catalog
+from .exceptions import PortalError
 from .site import (
-    STATIC, CardAgentUnavailable, PortalError, card_agent_origin,
-    lookup_card_token, owned, rate_limit, route, today)
+    STATIC, CardAgentUnavailable, card_agent_origin, lookup_card_token, owned,
+    rate_limit, route, today)
 
 
 EXPLANATIONS = {
@@ -79,7 +82,6 @@ def limit(name, default):
 # the dates a usage page may ask for; anything else is a 400, not a
 # database error
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
-BAD_DATE = '指定された日付は表示できません。日付をご確認ください。'
 
 
 def _month(text, default):
@@ -88,7 +90,7 @@ def _month(text, default):
     except ValueError:
         return default
     if not FIRST_DAY <= month <= LAST_DAY:
-        raise PortalError(400, BAD_DATE)
+        raise PortalError(400, gettext('power_portal.msg_bad_date'))
     return month
 
 
@@ -98,7 +100,7 @@ def _date(text, default):
     except ValueError:
         return default
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise PortalError(400, BAD_DATE)
+        raise PortalError(400, gettext('power_portal.msg_bad_date'))
     return day
 
 
@@ -111,7 +113,7 @@ def _int(text):
     text = str(text or '').strip()
     if not (text.isascii() and text.isdigit() and len(text) <= 10
             and 0 < int(text) <= MAX_ID):
-        raise PortalError(404, 'お探しのページは見つかりませんでした。')
+        raise PortalError(404, gettext('power_portal.msg_page_not_found'))
     return int(text)
 
 
@@ -220,7 +222,8 @@ def lookup_postal(page):
     from power_core import address as jp_address
     found = jp_address.lookup(page.request.args.get('code', '')[:16])
     if not found:
-        return page.json({'error': '該当する住所が見つかりません。'}, 404)
+        return page.json(
+            {'error': gettext('power_portal.msg_postal_code_unknown')}, 404)
     return page.json({'postal_code': found.postal_code,
             'prefecture': found.prefecture, 'city': found.city,
             'town': found.town})
@@ -290,9 +293,9 @@ def simulate(page):
     errors, results, month, unserved = {}, None, None, None
     if args.get('run'):
         if values['area'] not in {a.code for a in areas}:
-            errors['area'] = 'エリアを選択してください。'
+            errors['area'] = gettext('power_portal.msg_choose_area')
         if values['capacity'] not in capacity_choices(menus):
-            errors['capacity'] = '契約容量を選択してください。'
+            errors['capacity'] = gettext('power_portal.msg_choose_capacity')
         months = []
         month = reference_month(page.catalog.regulated, values['area'])
         if values['mode'] == 'kwh':
@@ -305,7 +308,8 @@ def simulate(page):
             try:
                 year = core.household_year(values['household'])
             except PowerCoreError:
-                errors['household'] = '世帯のタイプを選択してください。'
+                errors['household'] = gettext(
+                    'power_portal.msg_choose_household')
             else:
                 months = [(m, year[m.month])
                     for m in core.months_back(month, 12)]
@@ -328,7 +332,7 @@ def market_prices(page):
     area = page.request.args.get('area') or (
         _member_area(page) if page.user else None) or '03'
     if area not in {a.code for a in areas}:
-        raise PortalError(404, 'お探しのページは見つかりませんでした。')
+        raise PortalError(404, gettext('power_portal.msg_page_not_found'))
     day, prices = _market_day(page, area)
     menus = _market_menus(page, area)
     spike_price = _spike_price(page)
@@ -417,12 +421,11 @@ def _unserved(page, area, capacity_text):
     offered = page.catalog.offered(area)
     name = next((a.name for a in page.catalog.areas if a.code == area), area)
     if not offered:
-        return (f'{name}エリアでは、現在お申込みいただける料金プランがありません'
-            '（このエリアへの電気の供給は行っておりません）。')
+        return gettext('power_portal.msg_area_unserved', area=name)
     unit = capacity_rules.parse(capacity_text).unit
     if not any(m.capacity_unit == unit for m in offered):
-        return (f'{name}エリアでは、契約容量{capacity_text}でお申込みいただける'
-            '料金プランがありません。契約容量を変えてお試しください。')
+        return gettext('power_portal.msg_capacity_unserved', area=name,
+            capacity=capacity_text)
     return None
 
 
@@ -484,20 +487,20 @@ def _check_step(page, step, values):
         try:
             card = lookup_card_token(clean['card_token'])
         except CardAgentUnavailable:
-            errors['card_token'] = ('決済代行会社に接続できませんでした。'
-                'しばらく時間をおいてからもう一度お試しください。')
+            errors['card_token'] = gettext(
+                'power_portal.msg_card_agent_unavailable')
         else:
             if card is None:
-                errors['card_token'] = ('カード情報を確認できませんでした。'
-                    'もう一度カードを登録してください。')
+                errors['card_token'] = gettext(
+                    'power_portal.msg_card_unknown')
             else:
                 # the masked number as the agent knows it, not as posted
                 clean['card_masked'] = str(card.get('masked') or '')[:32]
     if step == 'payment' and clean.get('payment_kind') == 'bank' and (
             not errors):
         if not _bank_branch(pool, clean['bank_code'], clean['branch_code']):
-            errors['branch_code'] = ('金融機関コード・支店コードに該当する口座振替'
-                '取扱店が見つかりません。')
+            errors['branch_code'] = gettext(
+                'power_portal.msg_bank_branch_unknown')
     return clean, errors
 
 
@@ -532,7 +535,8 @@ def _create_application(page, values):
     capacity = capacity_rules.parse(values['capacity'])
     document = Document.current('pre', today())
     if not document:
-        raise PortalError(503, '現在お申込みを受け付けられません。')
+        raise PortalError(503,
+            gettext('power_portal.msg_applications_closed'))
     from trytond.modules.power_cis.common import now
     moment = now()
     data = {
@@ -616,9 +620,8 @@ def register(page):
         if not errors:
             user = _register(page, values, form['password'])
             if user is None:
-                errors['form'] = ('ご入力の内容ではご登録できません。お客さま番号・'
-                    '供給地点特定番号・登録コードをご確認ください。すでにご登録済みの'
-                    '場合はログインまたはパスワードの再設定をご利用ください。')
+                errors['form'] = gettext(
+                    'power_portal.msg_registration_refused')
             else:
                 return page.render('message.html', title='確認メールを送信しました',
                     message=f"{values['email']} 宛てに確認メールをお送りしました。"
@@ -680,7 +683,8 @@ def verify(page):
         token = ''
     users = WebUser.validate_email_token([token]) if token else []
     if not users:
-        return page.error(400, '確認用のリンクが無効か、すでに使用されています。')
+        return page.error(400,
+            gettext('power_portal.msg_verification_link_invalid'))
     # the registration code has done its work: it cannot register again
     Code.consume([u.party.id for u in users if u.party])
     return page.render('message.html', title='登録が完了しました',
@@ -700,8 +704,7 @@ def login(page):
         values = {'email': email}
         user = WebUser.authenticate(email, page.form.get('password', ''))
         if user and not user.email_valid:
-            error = ('メールアドレスの確認が済んでいません。登録時にお送りした確認メールの'
-                'リンクを開いてください。')
+            error = gettext('power_portal.msg_email_not_confirmed')
         elif user and user.party:
             page.login(user)
             response = page.redirect('/dashboard')
@@ -709,7 +712,7 @@ def login(page):
                 response.headers['Location'] = next_
             return response
         else:
-            error = 'メールアドレスまたはパスワードが正しくありません。'
+            error = gettext('power_portal.msg_login_failed')
     return page.render('login.html', values=values, error=error, next=next_)
 
 
@@ -766,7 +769,7 @@ def reset_confirm(page):
                     title='パスワードを変更しました',
                     message='新しいパスワードでログインしてください。',
                     link=('/login', 'ログイン'))
-            error = 'リンクが無効か、有効期限が切れています。もう一度お手続きください。'
+            error = gettext('power_portal.msg_reset_link_invalid')
     return page.render('reset_confirm.html', email=email, token=token,
         error=error)
 
@@ -826,13 +829,13 @@ def _usage_contract(page):
     contract id of anybody else is the same 404 as an unknown one."""
     contracts = queries.member_contracts(page.pool, page.user.party_id)
     if not contracts:
-        raise PortalError(404, 'ご契約が見つかりません。')
+        raise PortalError(404, gettext('power_portal.msg_no_contract'))
     if page.request.args.get('contract'):
         wanted = _int(page.request.args['contract'])
         for contract in contracts:
             if contract.id == wanted:
                 return contract, contracts
-        raise PortalError(404, 'お探しのページは見つかりませんでした。')
+        raise PortalError(404, gettext('power_portal.msg_page_not_found'))
     return contracts[0], contracts
 
 
@@ -1046,10 +1049,12 @@ def changes(page):
     if page.request.method == 'POST':
         kind = page.form.get('kind')
         if kind not in CHANGE_KINDS:
-            raise PortalError(400, 'お手続きの種類を選択してください。')
+            raise PortalError(400,
+                gettext('power_portal.msg_choose_change_kind'))
         contract = owned(page, 'power.contract', _int(page.form.get('contract')))
         if contract.state != 'active':
-            raise PortalError(400, 'このご契約は変更できません。')
+            raise PortalError(400,
+                gettext('power_portal.msg_contract_not_changeable'))
         data, errors = _check_change(page, kind, contract)
         if not errors:
             application, = Application.create([dict(data,
@@ -1098,7 +1103,7 @@ def _check_change(page, kind, contract):
             for o in contract.menu.capacity_options}
         capacity = core.check_choice(form, 'capacity', options, errors)
         if capacity and Decimal(capacity) == contract.capacity:
-            errors['capacity'] = '現在と異なる契約容量を選択してください。'
+            errors['capacity'] = gettext('power_portal.msg_same_capacity')
         return ({'capacity': Decimal(capacity)} if capacity else {}), errors
     if kind == 'name_change':
         values, errors = core.check_fields(form, ['holder_name', 'holder_kana'])
@@ -1109,7 +1114,7 @@ def _check_change(page, kind, contract):
             if m.capacity_unit == contract.capacity_unit}
         code = core.check_choice(form, 'menu', menus, errors)
         if code and code == contract.menu.code:
-            errors['menu'] = '現在と異なる料金プランを選択してください。'
+            errors['menu'] = gettext('power_portal.msg_same_menu')
         return ({'menu': menus[code].id} if code and not errors else {}), (
             errors)
     # move-out: the last day and where the final bill goes

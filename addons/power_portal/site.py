@@ -3,7 +3,9 @@
 """The portal's plumbing: one decorator turns a function into a route of
 /<database>/portal with a transaction, the customer's session, the CSRF
 check of every POST, the security headers and Japanese error pages; pages
-are Jinja2 templates rendered on the server."""
+are Jinja2 templates rendered on the server. Requests run in Japanese
+(context language 'ja'): the texts of power_portal's messages (gettext) are
+the Japanese of its locale/ja.po."""
 import datetime as dt
 import functools
 import ipaddress
@@ -20,17 +22,20 @@ from power_core import notice, portal as core
 
 from trytond import config
 from trytond.exceptions import RateLimitException, UserError, UserWarning
+from trytond.i18n import gettext
+from trytond.pool import Pool
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .catalog import catalog
+from .exceptions import PortalError
 
 logger = logging.getLogger(__name__)
 
 PREFIX = '/<database_name>/portal'
-CROSS_SITE = ('別のサイトからの送信はお受けできません。お手数ですが、このサイトの'
-    'ページを開き直してからもう一度お試しください。')
+# the language of every page (and so of the messages the pages show)
+LANGUAGE = 'ja'
 SESSION_COOKIE = 'portal_session'
 CSRF_COOKIE = 'portal_csrf'
 CSRF_FIELD = 'csrf_token'
@@ -56,15 +61,6 @@ def _loopback(host):
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-class PortalError(Exception):
-    "A refusal shown to the customer with its HTTP status."
-
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class Member:
@@ -149,14 +145,13 @@ class Page:
         headers = self.request.headers
         if core.cross_site(headers.get('Origin'), headers.get('Referer'),
                 headers.get('Sec-Fetch-Site'), self.request.host):
-            raise PortalError(403, CROSS_SITE)
+            raise PortalError(403, gettext('power_portal.msg_cross_site'))
 
     def check_csrf(self):
         submitted = self.request.form.get(CSRF_FIELD)
         if not core.tokens_match(self.request.cookies.get(CSRF_COOKIE),
                 submitted):
-            raise PortalError(403, 'フォームの有効期限が切れたか、不正な送信です。'
-                'お手数ですが、ページを読み込み直してもう一度お試しください。')
+            raise PortalError(403, gettext('power_portal.msg_form_expired'))
 
     def login(self, user):
         self.user = Member(self.pool, user.id, user.party.id)
@@ -216,7 +211,8 @@ class Page:
 
     def error(self, status, message):
         return self.render('message.html', status=status,
-            title='エラー' if status >= 500 else 'ご確認ください',
+            title=gettext('power_portal.msg_error_title' if status >= 500
+                else 'power_portal.msg_check_title'),
             message=message, back=True)
 
 
@@ -280,7 +276,7 @@ def route(path, methods=('GET',), login=False, readonly=None):
                 if login and not page.user:
                     return page.redirect('/login', next=request.full_path
                         if request.method == 'GET' else None)
-                context = {'language': 'ja'}
+                context = {'language': LANGUAGE}
                 if page.company:
                     context['company'] = page.company.id
                 with Transaction().set_context(**context):
@@ -290,13 +286,13 @@ def route(path, methods=('GET',), login=False, readonly=None):
                 return page.error(error.status, error.message)
             except RateLimitException:
                 Transaction().rollback()
-                return page.error(429, '試行回数が上限を超えました。しばらく時間を'
-                    'おいてからお試しください。')
+                return page.error(429,
+                    gettext('power_portal.msg_too_many_attempts'))
             except (UserError, UserWarning) as error:
                 Transaction().rollback()
                 return page.error(400, error.message)
         wrapped = with_pool(with_transaction(
-                readonly=readonly, context={'language': 'ja'})(endpoint))
+                readonly=readonly, context={'language': LANGUAGE})(endpoint))
         # the module may be imported under two names (trytond.modules.X
         # and its entry point): register each page once
         if not any(r.rule == PREFIX + path
@@ -315,7 +311,7 @@ def owned(page, model, record_id, field='customer'):
             (field, '=', page.party.id),
             ], limit=1)
     if not records:
-        raise PortalError(404, 'お探しのページは見つかりませんでした。')
+        raise PortalError(404, gettext('power_portal.msg_page_not_found'))
     return records[0]
 
 
@@ -340,8 +336,37 @@ STAFF_HEADERS = {
     'X-Content-Type-Options': 'nosniff',
     }
 REFUSED_PAGE = ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
-    '<title>ご確認ください</title></head><body><h1>ご確認ください</h1>'
+    '<title>{title}</title></head><body><h1>{title}</h1>'
     '<p>{message}</p></body></html>')
+
+
+def refusal_texts(environ, *names):
+    """The Japanese of the power_portal messages names for a request trytond
+    refused before any page ran (no transaction yet): read through gettext
+    in a transaction of the request's database when this process serves it
+    already, else from the module's locale/ja.po (a refusal never opens a
+    database that the path names)."""
+    database = (environ.get('PATH_INFO') or '/').split('/')[1]
+    if database in Pool.database_list():
+        try:
+            with Transaction(new=True).start(database, 0, readonly=True,
+                    context={'language': LANGUAGE}):
+                return [gettext(f'power_portal.{n}') for n in names]
+        except Exception:
+            logger.warning("messages of %s not read", database,
+                exc_info=True)
+    texts = _po_texts()
+    return [texts[n] for n in names]
+
+
+@functools.cache
+def _po_texts():
+    "{message id: Japanese} of the module's locale/ja.po."
+    import polib
+    prefix = 'model:ir.message,text:'
+    return {e.msgctxt[len(prefix):]: e.msgstr
+        for e in polib.pofile(str(HERE / 'locale' / f'{LANGUAGE}.po'))
+        if (e.msgctxt or '').startswith(prefix) and e.msgstr}
 
 
 def guard(wsgi_app):
@@ -361,9 +386,11 @@ def guard(wsgi_app):
         except HTTPException as error:
             response = error.get_response(environ)
             if '/portal' in (environ.get('PATH_INFO') or ''):
-                response = Response(REFUSED_PAGE.format(message=CROSS_SITE
-                        if error.code == 403 else 'リクエストを処理できません'
-                        'でした。'), status=error.code,
+                title, message = refusal_texts(environ, 'msg_check_title',
+                    'msg_cross_site' if error.code == 403
+                    else 'msg_request_refused')
+                response = Response(REFUSED_PAGE.format(title=title,
+                        message=message), status=error.code,
                     content_type='text/html; charset=utf-8')
                 response.headers['Cache-Control'] = 'no-store'
             logger.info("refused %s %s: %s", environ.get('REQUEST_METHOD'),

@@ -24,6 +24,7 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from .. import routes
+from .tools import load_japanese
 
 from trytond.modules.power_billing.tests.tools import (
     FEB10, JAN10, BillingHelpers, commit_with_billing_company)
@@ -53,6 +54,8 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module('power_portal')
+        # the pages' Japanese: the module's messages in ja.po
+        load_japanese()
         helper = cls()
         helper.points = 0
         cls.data = commit_with_billing_company(helper.create_data)
