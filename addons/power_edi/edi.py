@@ -42,7 +42,7 @@ from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.power_cis.common import ServerReadonly, failpoint, now
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, TransactionError
 
@@ -79,11 +79,6 @@ REBUILDERS = {}
 # lock Tryton takes by restarting, a lock or serialisation failure)
 RETRIED = (TransactionError, backend.DatabaseOperationalError,
     backend.DatabaseTimeoutError)
-# the content of the exchanges being received, by id (not read back from
-# the file store: a large file is held once)
-_DATA = {}
-
-
 def handler(kind):
     "Register the decorated class method as the handler of a file type."
     def register(method):
@@ -459,26 +454,26 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
             exchange.processed = now()
             exchange.save()
             return exchange
-        _DATA[exchange.id] = data
-        try:
-            return cls._apply_isolated(exchange)
-        finally:
-            _DATA.pop(exchange.id, None)
+        # the content in hand is applied (not read back from the file
+        # store: a large file is held once)
+        return cls._apply_isolated(exchange, data)
 
     def data(self):
-        "The content as bytes (the copy in hand while it is received)."
-        data = _DATA.get(self.id)
-        return data if data is not None else bytes(self.content or b'')
+        "The content as stored, as bytes."
+        return bytes(self.content or b'')
 
     @classmethod
-    def _apply_isolated(cls, exchange):
-        """Apply under a savepoint; on a refusal roll back all it did and
-        record the reason."""
+    def _apply_isolated(cls, exchange, data=None):
+        """Apply data (by default the stored content) under a savepoint; on
+        a refusal roll back all it did and record the reason."""
+        if data is None:
+            data = exchange.data()
         transaction = Transaction()
         cursor = transaction.connection.cursor()
         cursor.execute('SAVEPOINT power_edi_apply')
+        result = None
         try:
-            exchange.apply()
+            result = exchange.apply(data)
             failpoint('edi.apply')
         except RETRIED:
             raise   # a lock or a serialisation failure: applied again later
@@ -514,24 +509,28 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
         exchange.processed = now()
         exchange.save()
         if exchange.state == 'applied':
-            exchange.after_applied()
+            exchange.after_applied(result)
         return exchange
 
-    def apply(self):
-        """Parse, validate and apply the content by its endpoint's partner;
-        FileRefusedError when the content is refused (a power_core error
-        wrapped, its detail kept: see refusal)."""
+    def apply(self, data=None):
+        """Parse, validate and apply data (by default the stored content) by
+        the endpoint's partner; what its handler returns, for
+        after_applied. FileRefusedError when the content is refused (a
+        power_core error wrapped, its detail kept: see refusal)."""
+        if data is None:
+            data = self.data()
         method = HANDLERS.get(self.endpoint.partner)
         if not method:
             raise FileRefusedError(gettext('power_edi.msg_no_handler',
                     partner=self.partner))
         try:
-            getattr(self, method)()
+            return getattr(self, method)(data)
         except PowerCoreError as error:
             raise refusal(self.name, error) from error
 
-    def after_applied(self):
-        "Work that follows an applied file, in its own transaction."
+    def after_applied(self, result):
+        """Work that follows an applied file, after its savepoint; result:
+        what the file's handler returned."""
 
     @classmethod
     @ModelView.button
@@ -785,19 +784,3 @@ def _move(path, folder, data=None):
     os.replace(temporary, target)
     path.unlink(missing_ok=True)
     return target
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection += [
-            ('power.edi.endpoint|cron_poll', "Poll Exchange Inboxes"),
-            ('power.edi.endpoint|cron_print', "Send Print Batches"),
-            ('power.edi.endpoint|cron_plan', "Send the Supply Plan"),
-            ('power.edi.endpoint|cron_collect',
-                "Send Direct-Debit and Card Requests"),
-            ('power.edi.endpoint|cron_points', "Send Point Programme Files"),
-            ]

@@ -22,18 +22,16 @@ from .exceptions import FileRefusedError
 
 logger = logging.getLogger(__name__)
 BATCH = 5000
-# supply points whose confirmed usage an exchange brought, by exchange id,
-# for the billing that follows the import
-_CONFIRMED_POINTS = {}
 
 
 class Exchange(metaclass=PoolMeta):
     __name__ = 'power.edi.exchange'
 
     @handler('grid')
-    def apply_grid(self):
-        _CONFIRMED_POINTS[self.id] = set()
-        header, records = codec.read(self.data(), self.name)
+    def apply_grid(self, data):
+        """Store a grid operator's file; the supply points whose confirmed
+        usage it brought (for the billing that follows)."""
+        header, records = codec.read(data, self.name)
         expected = self.endpoint.partner_code
         if expected and header.sender != expected:
             raise FileRefusedError(gettext('power_edi.msg_grid_sender',
@@ -53,7 +51,7 @@ class Exchange(metaclass=PoolMeta):
         apply = {'daily': self._apply_days, 'confirmed': self._apply_confirmed,
             'meter': self._apply_meter_changes}[header.kind]
         read = applied = unchanged = 0
-        unknown = []
+        unknown, confirmed = [], set()
         for batch in _batches(records, BATCH):
             # the supply point ids of a batch, read once; others are skipped
             ids = _supply_point_ids([r.supply_point for r in batch])
@@ -63,7 +61,8 @@ class Exchange(metaclass=PoolMeta):
                     known.append((ids[record.supply_point], record))
                 else:
                     unknown.append(record.supply_point)
-            stored, same = apply(known)
+            stored, same, points = apply(known)
+            confirmed |= points
             read += len(batch)
             applied += stored
             unchanged += same
@@ -73,6 +72,7 @@ class Exchange(metaclass=PoolMeta):
             self.message = gettext('power_edi.msg_unknown_supply_points',
                 count=len(unknown), numbers=', '.join(unknown[:10]))
         self.save()
+        return frozenset(confirmed)
 
     def our_code(self):
         """Our retailer code the partner addresses files to: the
@@ -84,15 +84,16 @@ class Exchange(metaclass=PoolMeta):
         return (hub.own_code or '').strip() if hub else ''
 
     def _apply_days(self, days):
-        "[(supply point id, Day)] → (stored, unchanged)."
+        "[(supply point id, Day)] → (stored, unchanged, no confirmed points)."
         IntervalDay = Pool().get('power.usage.interval')
         stored, unchanged, _ = IntervalDay.receive(
             [(point, day.profile) for point, day in days],
             source=self.rec_name)
-        return stored, unchanged
+        return stored, unchanged, set()
 
     def _apply_confirmed(self, readings):
-        "[(supply point id, Confirmed)] → (stored, unchanged)."
+        """[(supply point id, Confirmed)] → (stored, unchanged, supply points
+        of the stored usage)."""
         Usage = Pool().get('power.usage.confirmed')
         records, _ = Usage.receive([{
                     'supply_point': point,
@@ -104,12 +105,12 @@ class Exchange(metaclass=PoolMeta):
                     'next_reading_date': reading.next_reading_date,
                     'source': self.rec_name,
                     } for point, reading in readings])
-        _CONFIRMED_POINTS.setdefault(self.id, set()).update(
-            r.supply_point.id for r in records)
-        return len(records), len(readings) - len(records)
+        return (len(records), len(readings) - len(records),
+            {r.supply_point.id for r in records})
 
     def _apply_meter_changes(self, changes):
-        "[(supply point id, MeterChange)] → (stored, unchanged)."
+        """[(supply point id, MeterChange)] → (stored, unchanged, no
+        confirmed points)."""
         pool = Pool()
         SupplyPoint = pool.get('power.supply_point')
         Work = pool.get('power.supply_point.work')
@@ -132,11 +133,13 @@ class Exchange(metaclass=PoolMeta):
         for point in points:
             point.meter_number = latest[point.id].new_meter
         SupplyPoint.save(points)
-        return len(new), len(changes) - len(new)
+        return len(new), len(changes) - len(new), set()
 
-    def after_applied(self):
-        super().after_applied()
-        points = _CONFIRMED_POINTS.pop(self.id, None)
+    def after_applied(self, result):
+        super().after_applied(result)
+        # a grid file's handler returns the supply points of its confirmed
+        # usage
+        points = result if self.partner == 'grid' else None
         if not points or not self.endpoint.trigger_billing:
             return
         pool = Pool()

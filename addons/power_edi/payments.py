@@ -220,9 +220,8 @@ class Exchange(metaclass=PoolMeta):
             self.endpoint.payment_agent)
 
     @handler('payment')
-    def apply_payment(self):
+    def apply_payment(self, data):
         "A file from a payment partner, by its kind."
-        data = self.data()
         agent = self.endpoint.payment_agent
         if agent is None:
             raise FileRefusedError(gettext('power_edi.msg_payment_no_agent',

@@ -195,9 +195,8 @@ class Exchange(metaclass=PoolMeta):
             [parties[n] for n in numbers if n in parties])
 
     @handler('points')
-    def apply_points(self):
+    def apply_points(self, data):
         "A member check or grant result from the point programme."
-        data = self.data()
         if self.name.startswith('GRANT_RESULT'):
             self._apply_grant_result(data)
         else:

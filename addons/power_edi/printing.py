@@ -276,11 +276,11 @@ class Exchange(metaclass=PoolMeta):
             sent)[0]
 
     @handler('print')
-    def apply_print(self):
+    def apply_print(self, data):
         "An acknowledgement of a batch from the print shop."
         pool = Pool()
         Determinant = pool.get('power.billing.determinant')
-        ack = print_shop.read_ack(self.data(), self.name)
+        ack = print_shop.read_ack(data, self.name)
         batches = self.search([('direction', '=', 'out'),
                 ('partner', '=', 'print'),
                 ('name', '=', f'{ack.batch}.zip')], limit=1)

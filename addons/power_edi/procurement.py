@@ -87,9 +87,9 @@ class Exchange(metaclass=PoolMeta):
         return procurement.write_plan(self.endpoint.plan_rows(date))
 
     @handler('procurement')
-    def apply_procurement(self):
+    def apply_procurement(self, data):
         "The partner's acknowledgement of a supply plan."
-        file, status, message = procurement.read_ack(self.data(), self.name)
+        file, status, message = procurement.read_ack(data, self.name)
         plans = self.search([('direction', '=', 'out'),
                 ('partner', '=', 'procurement'), ('name', '=', file)],
             order=[('id', 'DESC')], limit=1)

@@ -63,6 +63,14 @@ class Catalog:
         return next((m for m in self.menus if m.code == code), None)
 
 
+def forget(database=None):
+    "Drop the catalog kept for database (every database by default)."
+    if database is None:
+        _catalogs.clear()
+    else:
+        _catalogs.pop(database, None)
+
+
 def catalog(pool):
     database = Transaction().database.name
     expiry, cached = _catalogs.get(database, (0, None))

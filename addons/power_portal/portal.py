@@ -318,16 +318,3 @@ class BillNotice(metaclass=PoolMeta):
             if d.customer.id in codes else n
             for d, n in zip(records, result)]
         return render_html(result)
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.extend([
-                ('power.portal.attempt|clean', "Clean Portal Attempts"),
-                ('power.portal.registration_code|issue_missing',
-                    "Issue Portal Registration Codes"),
-                ])

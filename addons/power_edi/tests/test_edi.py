@@ -298,11 +298,11 @@ class GridExchangeTestCase(unittest.TestCase):
         apply_grid = Exchange.apply_grid
         receive_file = Exchange.receive_file
 
-        def apply_fails(self):
+        def apply_fails(self, data):
             if self.name == broken.name:
                 create_supply_point(NUMBERS[2])
                 raise RuntimeError("something unexpected")
-            return apply_grid(self)
+            return apply_grid(self, data)
 
         def receive_fails(endpoint, path, data):
             if path.name == received.name:
