@@ -6,6 +6,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
+from trytond.modules.power_cis.common import FileResult
 from trytond.modules.power_cis.master import MasterMixin
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -105,11 +106,9 @@ class RunStart(ModelView):
         return self.definition.number if self.definition else None
 
 
-class RunResult(ModelView):
+class RunResult(FileResult, ModelView):
     "Run BI Report"
     __name__ = 'power.bi.report.run.result'
-    file = fields.Binary("File", filename='filename', readonly=True)
-    filename = fields.Char("File Name", readonly=True)
 
 
 class Run(Wizard):

@@ -17,6 +17,7 @@ from sql.operators import Exists
 from power_core.tables import Column, Table, render_pdf, write_xlsx
 
 from trytond.model import ModelView, fields
+from trytond.modules.power_cis.common import FileResult
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -441,11 +442,9 @@ class ReportStart(ModelView):
         return Pool().get('ir.date').today().replace(day=1)
 
 
-class ReportResult(ModelView):
+class ReportResult(FileResult, ModelView):
     "Collection Report"
     __name__ = 'power.collection.report.result'
-    file = fields.Binary("File", filename='filename', readonly=True)
-    filename = fields.Char("File Name", readonly=True)
 
 
 class Report(Wizard):

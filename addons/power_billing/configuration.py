@@ -44,7 +44,12 @@ ACCOUNTS = {
     }
 
 
-def _account_field(name, company):
+_CONTEXT_COMPANY = Eval('context', {}).get('company', -1)
+_COMPANY = Eval('company', -1)
+
+
+def _account_field(name, company=_CONTEXT_COMPANY):
+    "The account field name of ACCOUNTS, of company (the context's)."
     label, help_, _ = ACCOUNTS[name]
     return fields.Many2One(
         'account.account', label,
@@ -56,20 +61,15 @@ def _account_field(name, company):
 class Configuration(metaclass=PoolMeta):
     __name__ = 'power.configuration'
 
-    account_sales = fields.MultiValue(_account_field(
-            'account_sales', Eval('context', {}).get('company', -1)))
-    account_surcharge = fields.MultiValue(_account_field(
-            'account_surcharge', Eval('context', {}).get('company', -1)))
-    account_adjustment = fields.MultiValue(_account_field(
-            'account_adjustment', Eval('context', {}).get('company', -1)))
-    account_interest = fields.MultiValue(_account_field(
-            'account_interest', Eval('context', {}).get('company', -1)))
-    account_collection = fields.MultiValue(_account_field(
-            'account_collection', Eval('context', {}).get('company', -1)))
-    account_suspense = fields.MultiValue(_account_field(
-            'account_suspense', Eval('context', {}).get('company', -1)))
-    account_refund = fields.MultiValue(_account_field(
-            'account_refund', Eval('context', {}).get('company', -1)))
+    account_sales = fields.MultiValue(_account_field('account_sales'))
+    account_surcharge = fields.MultiValue(_account_field('account_surcharge'))
+    account_adjustment = fields.MultiValue(
+        _account_field('account_adjustment'))
+    account_interest = fields.MultiValue(_account_field('account_interest'))
+    account_collection = fields.MultiValue(
+        _account_field('account_collection'))
+    account_suspense = fields.MultiValue(_account_field('account_suspense'))
+    account_refund = fields.MultiValue(_account_field('account_refund'))
 
     prices_tax_included = fields.Boolean(
         "Prices Tax Included",
@@ -268,17 +268,13 @@ class ConfigurationAccount(ModelSQL, CompanyValueMixin):
     "Power Configuration Account"
     __name__ = 'power.configuration.account'
 
-    account_sales = _account_field('account_sales', Eval('company', -1))
-    account_surcharge = _account_field(
-        'account_surcharge', Eval('company', -1))
-    account_adjustment = _account_field(
-        'account_adjustment', Eval('company', -1))
-    account_interest = _account_field('account_interest', Eval('company', -1))
-    account_collection = _account_field(
-        'account_collection', Eval('company', -1))
-    account_suspense = _account_field('account_suspense', Eval('company', -1))
-    account_refund = _account_field('account_refund', Eval('company', -1))
-
+    account_sales = _account_field('account_sales', _COMPANY)
+    account_surcharge = _account_field('account_surcharge', _COMPANY)
+    account_adjustment = _account_field('account_adjustment', _COMPANY)
+    account_interest = _account_field('account_interest', _COMPANY)
+    account_collection = _account_field('account_collection', _COMPANY)
+    account_suspense = _account_field('account_suspense', _COMPANY)
+    account_refund = _account_field('account_refund', _COMPANY)
 
 class CreateChart(metaclass=PoolMeta):
     __name__ = 'account.create_chart'

@@ -15,7 +15,7 @@ from power_core.tariff.regulated import RegulatedValues
 from trytond.i18n import gettext
 from trytond.model import (
     ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
-from trytond.modules.power_cis.common import transition
+from trytond.modules.power_cis.common import FileResult, transition
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -814,11 +814,9 @@ class MenuTestCase(ModelSQL, ModelView):
         cls.save(cases)
 
 
-class ExcelExportStart(ModelView):
+class ExcelExportStart(FileResult, ModelView):
     "Export Rate Menu Version to Excel"
     __name__ = 'power.rate_menu.version.excel_export.start'
-    file = fields.Binary("File", filename='filename', readonly=True)
-    filename = fields.Char("File Name", readonly=True)
 
 
 class ExcelExport(Wizard):

@@ -13,7 +13,8 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
-from .common import NumberedMixin, now, rec_name_domain, transition
+from .common import (
+    NumberedMixin, now, rec_name_domain, state_buttons, transition)
 from .exceptions import ApplicationError
 
 KINDS = [
@@ -196,29 +197,13 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
             ('rejected', 'draft'),
             ('cancelled', 'draft'),
             }
-        cls._buttons.update({
-                'receive': {
-                    'invisible': Eval('state') != 'draft',
-                    'depends': ['state'],
-                    },
-                'approve': {
-                    'invisible': ~Eval('state').in_(['draft', 'received']),
-                    'depends': ['state'],
-                    },
-                'reject': {
-                    'invisible': ~Eval('state').in_(['draft', 'received']),
-                    'depends': ['state'],
-                    },
-                'cancel': {
-                    'invisible': ~Eval('state').in_(['draft', 'received']),
-                    'depends': ['state'],
-                    },
-                'draft': {
-                    'invisible': ~Eval('state').in_(['rejected', 'cancelled']),
-                    'icon': 'tryton-back',
-                    'depends': ['state'],
-                    },
-                })
+        cls._buttons.update(state_buttons({
+                    'receive': ['draft'],
+                    'approve': ['draft', 'received'],
+                    'reject': ['draft', 'received'],
+                    'cancel': ['draft', 'received'],
+                    'draft': ['rejected', 'cancelled'],
+                    }, back={'draft'}))
 
     @classmethod
     def default_company(cls):

@@ -7,10 +7,11 @@ import signal
 import threading
 
 from trytond.i18n import gettext
-from trytond.model import Workflow
+from trytond.model import Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.model.modelstorage import _pyson_encoder, _record_eval_pyson
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import TransitionError
@@ -58,6 +59,28 @@ def transition(state):
             return wrapped(cls, records, *args, **kwargs)
         return wrapper
     return decorator
+
+
+def state_buttons(shown_in, back=()):
+    """Tryton's _buttons of a workflow: each button of shown_in ({button:
+    [states]}) is visible only in its states; those in back have the back
+    icon."""
+    buttons = {}
+    for name, states in shown_in.items():
+        buttons[name] = {
+            'invisible': ~Eval('state').in_(list(states)),
+            'depends': ['state'],
+            }
+        if name in back:
+            buttons[name]['icon'] = 'tryton-back'
+    return buttons
+
+
+class FileResult:
+    "A wizard's view of a file made for the user to download."
+    __slots__ = ()
+    file = fields.Binary("File", filename='filename', readonly=True)
+    filename = fields.Char("File Name", readonly=True)
 
 
 class ServerReadonly:

@@ -14,7 +14,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .common import NumberedMixin, rec_name_domain, transition
+from .common import (
+    NumberedMixin, rec_name_domain, state_buttons, transition)
 from .exceptions import (
     ContractOverlapError, ContractValidationError, ContractVersionError)
 from .party import SearchKeysMixin
@@ -141,38 +142,15 @@ class Contract(
             ('applying', 'cancelled'),
             ('cancelled', 'draft'),
             }
-        cls._buttons.update({
-                'apply': {
-                    'invisible': Eval('state') != 'draft',
-                    'depends': ['state'],
-                    },
-                'activate': {
-                    'invisible': ~Eval('state').in_(['draft', 'applying']),
-                    'depends': ['state'],
-                    },
-                'start_termination': {
-                    'invisible': Eval('state') != 'active',
-                    'depends': ['state'],
-                    },
-                'resume': {
-                    'invisible': Eval('state') != 'terminating',
-                    'icon': 'tryton-back',
-                    'depends': ['state'],
-                    },
-                'terminate': {
-                    'invisible': ~Eval('state').in_(['active', 'terminating']),
-                    'depends': ['state'],
-                    },
-                'cancel': {
-                    'invisible': ~Eval('state').in_(['draft', 'applying']),
-                    'depends': ['state'],
-                    },
-                'draft': {
-                    'invisible': ~Eval('state').in_(['cancelled', 'applying']),
-                    'icon': 'tryton-back',
-                    'depends': ['state'],
-                    },
-                })
+        cls._buttons.update(state_buttons({
+                    'apply': ['draft'],
+                    'activate': ['draft', 'applying'],
+                    'start_termination': ['active'],
+                    'resume': ['terminating'],
+                    'terminate': ['active', 'terminating'],
+                    'cancel': ['draft', 'applying'],
+                    'draft': ['cancelled', 'applying'],
+                    }, back={'resume', 'draft'}))
 
     @classmethod
     def default_company(cls):

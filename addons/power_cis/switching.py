@@ -14,7 +14,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .common import NumberedMixin, now, rec_name_domain, transition
+from .common import (
+    NumberedMixin, now, rec_name_domain, state_buttons, transition)
 from .exceptions import SwitchingError
 
 KINDS = [
@@ -173,34 +174,14 @@ class Request(NumberedMixin, Workflow, ModelSQL, ModelView):
             ('sent', 'cancelled'),
             ('accepted', 'cancelled'),
             }
-        cls._buttons.update({
-                'send': {
-                    'invisible': Eval('state') != 'draft',
-                    'depends': ['state'],
-                    },
-                'accept': {
-                    'invisible': Eval('state') != 'sent',
-                    'depends': ['state'],
-                    },
-                'reject': {
-                    'invisible': ~Eval('state').in_(['sent', 'accepted']),
-                    'depends': ['state'],
-                    },
-                'complete': {
-                    'invisible': ~Eval('state').in_(['sent', 'accepted']),
-                    'depends': ['state'],
-                    },
-                'cancel': {
-                    'invisible': ~Eval('state').in_(
-                        ['draft', 'sent', 'accepted']),
-                    'depends': ['state'],
-                    },
-                'draft': {
-                    'invisible': Eval('state') != 'rejected',
-                    'icon': 'tryton-back',
-                    'depends': ['state'],
-                    },
-                })
+        cls._buttons.update(state_buttons({
+                    'send': ['draft'],
+                    'accept': ['sent'],
+                    'reject': ['sent', 'accepted'],
+                    'complete': ['sent', 'accepted'],
+                    'cancel': ['draft', 'sent', 'accepted'],
+                    'draft': ['rejected'],
+                    }, back={'draft'}))
 
     @classmethod
     def default_company(cls):
