@@ -20,7 +20,7 @@ CASES = [(path.stem, version['valid_from'], case)
 def test_every_low_voltage_menu_has_cases():
     tested = {code for code, _, _ in CASES}
     assert tested == {path.stem for path in MENUS.glob('*.json')}
-    assert len(load_menus(MENUS)) == 8
+    assert len(load_menus(MENUS)) == 9
 
 
 @pytest.mark.parametrize('code, valid_from, case', CASES,

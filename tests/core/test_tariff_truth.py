@@ -13,7 +13,7 @@ from power_core.billing import Term, determine
 from power_core.data import MENUS, REGULATED
 from power_core.errors import RegulatedValueMissing
 from power_core.tariff.batch import rate_many
-from power_core.tariff.menu import load_menus
+from power_core.tariff.menu import load_menus, menu_from_dict
 from power_core.tariff.rating import Usage, rate
 from power_core.tariff.regulated import RegulatedValues
 
@@ -288,3 +288,48 @@ def test_capacity_contribution_by_area_and_fiscal_year():
     assert rate(menu, april, values).total == 336
     assert rate(menu, april, REG,
         {'capacity_contribution': D('1.00')}).total == 300
+
+
+MINIMUM_MENU = menu_from_dict({
+        'code': 'minimum-test', 'name': 'B with a minimum monthly charge',
+        'customer_class': 'low_lighting', 'capacity_unit': 'A',
+        'capacities': [10],
+        'versions': [{'valid_from': '2024-04-01', 'components': [
+                    {'code': 'basic', 'kind': 'basic_table',
+                        'label': '基本料金', 'table': {'10': '316.24'}},
+                    {'code': 'energy', 'kind': 'energy_tiers',
+                        'label': '電力量料金',
+                        'tiers': [[120, '18.37'], [None, '23.97']]},
+                    {'code': 'minimum', 'kind': 'minimum',
+                        'label': '最低月額料金', 'amount': '335.34'},
+                    ]}]})
+
+
+def test_minimum_charge_is_pro_rated_like_the_basic_charge():
+    # a whole month: 10A, 1 kWh: 316.24 + 18.37 = 334.61 < 335.34, topped
+    # up by 0.73 to the minimum
+    month = Usage(dt.date(2025, 1, 10), dt.date(2025, 2, 10), D(1), D(10))
+    bill = rate(MINIMUM_MENU, month, REG, ZERO)
+    assert amounts(bill.lines)['minimum'] == D('0.73')
+    assert bill.total == 335
+    # a move-in 15 days before the reading (supply 2025-04-16, read
+    # 2025-05-01; April has 30 days: 15/30): basic 316.24 × 1/2 = 158.12,
+    # 1 kWh 18.37: 176.49; the minimum is its half too, 335.34 × 1/2 =
+    # 167.67, and 176.49 is above it: no top-up (the whole minimum would
+    # have added 158.85)
+    short = Usage(dt.date(2025, 4, 16), dt.date(2025, 5, 1), D(1), D(10),
+        calendar_days=True)
+    bill = rate(MINIMUM_MENU, short, REG, ZERO)
+    got = amounts(bill.lines)
+    assert got['basic'] == D('158.12')
+    assert 'minimum' not in got
+    assert bill.total == 176
+    # 0 kWh in the same 15 days: basic halved for no usage, 79.06; the
+    # minimum 167.67 tops it up by 88.61
+    empty = dataclasses.replace(short, kwh=D(0))
+    bill = rate(MINIMUM_MENU, empty, REG, ZERO)
+    got = amounts(bill.lines)
+    assert got['basic'] == D('79.06')
+    assert got['minimum'] == D('88.61')
+    assert bill.total == 167
+

@@ -178,7 +178,8 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         menus = {m.code: m for m in Menu.search([])}
         self.assertEqual(set(menus), {'tepco-juryo-b', 'tepco-juryo-c',
                 'new-retailer-b', 'tou-demo', 'high-demand-demo',
-                'tepco-teiatsu', 'market-demo', 'kepco-juryo-a'})
+                'tepco-teiatsu', 'market-demo', 'kepco-juryo-a',
+                'kyuden-juryo-b'})
         b = menus['tepco-juryo-b']
         self.assertEqual(
             [(str(v.valid_from), v.state) for v in sorted(
@@ -198,9 +199,13 @@ class PowerBillingTestCase(ListViewTestMixin, CompanyTestMixin, ModuleTestCase):
         # offered in its own area only
         self.assertEqual([a.code for a in menus['kepco-juryo-a'].areas],
             ['06'])
+        # Kyushu's 従量電灯B with its 最低月額料金, offered in area 09 only
+        self.assertEqual(menus['kyuden-juryo-b'].versions[0].state, 'active')
+        self.assertEqual([a.code for a in menus['kyuden-juryo-b'].areas],
+            ['09'])
         # a second import adds nothing
         self.assertEqual(Menu.import_data_pack(), [])
-        self.assertEqual(len(created), 10)
+        self.assertEqual(len(created), 11)
         # the records rate like the data pack
         from power_core.tariff.rating import Usage, rate
         from power_core.tariff.regulated import RegulatedValues

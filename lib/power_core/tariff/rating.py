@@ -10,7 +10,8 @@ Japanese defaults (docs/domain.md §1.5, §1.6, §1.10):
 - 日割 (docs/rating.md, "日割計算"): when the period is split by a menu
   version or a change of terms, when the supply starts or ends in it, or
   when it differs from the days of the month it starts in by 5 days or
-  more, the basic charge and the tier boundaries are scaled by days /
+  more, the basic charge, the minimum charge and the tier boundaries are
+  scaled by days /
   denominator (boundaries rounded half up to the kWh); the denominator is
   the days of the meter reading period (検針期間の日数), the calendar days
   of its month (暦日数) where there is no previous reading or the period is
@@ -22,6 +23,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from power_core.areas import AREAS
 from power_core.errors import ValidationError
@@ -145,6 +147,9 @@ def rate(menu, usage, regulated, overrides=None):
 
     lines = []
     remaining_kwh = kwh
+    # the share of a month the whole period is (the sum of its parts'
+    # 日割 factors), for the minimum charge
+    month_share = Fraction(0)
     for index, (version, seg_start, seg_end) in enumerate(segments):
         days = (seg_end - seg_start).days
         if index == len(segments) - 1:
@@ -155,6 +160,7 @@ def rate(menu, usage, regulated, overrides=None):
         share = proration(version, usage, seg_start, seg_end,
             split=len(segments) > 1)
         factor = Factor(*share) if share else Factor(1)
+        month_share += Fraction(factor.num, factor.den)
         suffix = f' ({seg_start}〜)' if len(segments) > 1 else ''
         lines += _segment_lines(
             menu, version, usage, seg_kwh, kwh, factor, suffix, lines)
@@ -225,7 +231,10 @@ def rate(menu, usage, regulated, overrides=None):
         if component.kind == 'minimum':
             base = _amount_of(
                 lines, component.params.get('targets', ['basic', 'energy']))
-            minimum = Decimal(str(component.params['amount']))
+            # pro-rated as the basic charge (日割計算): a short period's
+            # minimum is its share of the month's
+            minimum = round_down(Decimal(str(component.params['amount']))
+                * month_share.numerator / month_share.denominator, 2)
             if base < minimum:
                 lines.append(Line(component.code, component.label,
                         Decimal(1), minimum - base, minimum - base))
