@@ -5,13 +5,14 @@ process of its own; no request may fail and the server may not grow by more than
 after the warm-up (30 s). The full form (5 minutes) is
 `bench/portal.py --users 100 --duration 300 --check`.
 
-On SQLite the memory bound is a known open defect: a server started
-right after the database's modules were updated or created (as the
-browser tests' database always is) can grow steadily under this load
-(docs/reliability.md, "Not proven yet"). There, and only there, a failure
-of the memory bound alone is reported as an expected failure with the
-samples; a failed request still fails the test, and PostgreSQL enforces
-the bound."""
+It runs on PostgreSQL, the production backend, and enforces the bound
+there. On SQLite (the demo's backend, not made for this load) it is
+skipped: there the memory bound is a known open defect (a server started
+right after the database's modules were updated or created, as the
+browser tests' database always is, can grow steadily under this load:
+docs/reliability.md, "Not proven yet"), so the run only ever ended as an
+expected failure, and it cost the CI two minutes. `bench/portal.py
+--check` still runs it on SQLite on demand."""
 import os
 import re
 import subprocess
@@ -21,11 +22,13 @@ import pytest
 
 from conftest import ARTIFACTS, DATABASE, ROOT
 
-MEMORY_PROBLEM = re.compile(r'^CHECK FAILED: the server grew by ', re.M)
-
 
 @pytest.mark.load
 def test_portal_under_load(demo_server):
+    if not os.environ.get('TRYTOND_DATABASE__URI', '').startswith(
+            'postgresql'):
+        pytest.skip("the load test runs on PostgreSQL (SQLite's known "
+            "memory growth after a module update, docs/reliability.md)")
     result = subprocess.run([sys.executable, str(ROOT / 'bench' / 'portal.py'),
             '--database', DATABASE, '--users', '100', '--duration', '60',
             '--warm-up', '30', '--check', '--max-growth', '64'],
@@ -34,13 +37,6 @@ def test_portal_under_load(demo_server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / 'portal-load.log').write_text(result.stdout + result.stderr)
     problems = re.findall(r'^CHECK FAILED: .*$', result.stdout, re.M)
-    sqlite = not os.environ.get(
-        'TRYTOND_DATABASE__URI', '').startswith('postgresql')
-    if (result.returncode == 1 and sqlite and problems
-            and all(MEMORY_PROBLEM.match(p) for p in problems)):
-        pytest.xfail("SQLite's known memory growth after a module update "
-            "(docs/reliability.md): " + problems[0] + "\n"
-            + result.stdout[-1500:])
-    assert result.returncode == 0, (
+    assert result.returncode == 0, '\n'.join(problems) + (
         result.stdout[-3000:] + result.stderr[-3000:])
     assert 'check passed' in result.stdout
