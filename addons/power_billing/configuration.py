@@ -122,6 +122,44 @@ class Configuration(metaclass=PoolMeta):
         "is a spike: the portal marks it and warns members on "
         "market-linked menus the day before.")
 
+    # collections
+    debit_days = fields.Char(
+        "Debit Days",
+        help="The days of the month direct debits are made, comma "
+        "separated (31 for the last day): three batches a month, each for "
+        "the bills due from that day to the next debit day.")
+    debit_lead_days = fields.Integer(
+        "Debit Lead Days",
+        domain=['OR', ('debit_lead_days', '=', None),
+            ('debit_lead_days', '>=', 1)],
+        help="Business days before the debit date the request is sent to "
+        "the bank.")
+    interest_rate = fields.Numeric(
+        "Late Interest Rate", digits=(4, 4),
+        help="A year, from the day after the due date (0.10 for 10%).")
+    interest_grace_days = fields.Integer(
+        "Interest Grace Days",
+        help="No late interest when paid within these days after the due "
+        "date.")
+    interest_on_tax = fields.Boolean(
+        "Interest on Tax Too",
+        help="Compute late interest on the bill with its consumption tax; "
+        "unchecked, on the bill less the tax, as most supply terms (約款) "
+        "say.")
+    termination_notice_days = fields.Integer(
+        "Termination Notice Days",
+        domain=['OR', ('termination_notice_days', '=', None),
+            ('termination_notice_days', '>=', core.MIN_NOTICE_DAYS)],
+        help="Days between the termination warning (解約予告通知) and the "
+        "termination; at least 15 (METI retail guidelines).")
+    non_payment_reason = fields.Many2One(
+        'power.cancellation.reason', "Non-payment Reason",
+        help="The cancellation reason of terminations for non-payment.")
+    collection_after_days = fields.Integer(
+        "Collection Agency After (days)",
+        help="Days after the termination before unpaid debts go to the "
+        "collection agency list.")
+
     @classmethod
     def multivalue_model(cls, field):
         if field in ACCOUNTS:
@@ -197,44 +235,6 @@ class Configuration(metaclass=PoolMeta):
     def default_market_spike_price(cls):
         return SPIKE_PRICE
 
-    # collections
-    debit_days = fields.Char(
-        "Debit Days",
-        help="The days of the month direct debits are made, comma "
-        "separated (31 for the last day): three batches a month, each for "
-        "the bills due from that day to the next debit day.")
-    debit_lead_days = fields.Integer(
-        "Debit Lead Days",
-        domain=['OR', ('debit_lead_days', '=', None),
-            ('debit_lead_days', '>=', 1)],
-        help="Business days before the debit date the request is sent to "
-        "the bank.")
-    interest_rate = fields.Numeric(
-        "Late Interest Rate", digits=(4, 4),
-        help="A year, from the day after the due date (0.10 for 10%).")
-    interest_grace_days = fields.Integer(
-        "Interest Grace Days",
-        help="No late interest when paid within these days after the due "
-        "date.")
-    interest_on_tax = fields.Boolean(
-        "Interest on Tax Too",
-        help="Compute late interest on the bill with its consumption tax; "
-        "unchecked, on the bill less the tax, as most supply terms (約款) "
-        "say.")
-    termination_notice_days = fields.Integer(
-        "Termination Notice Days",
-        domain=['OR', ('termination_notice_days', '=', None),
-            ('termination_notice_days', '>=', core.MIN_NOTICE_DAYS)],
-        help="Days between the termination warning (解約予告通知) and the "
-        "termination; at least 15 (METI retail guidelines).")
-    non_payment_reason = fields.Many2One(
-        'power.cancellation.reason', "Non-payment Reason",
-        help="The cancellation reason of terminations for non-payment.")
-    collection_after_days = fields.Integer(
-        "Collection Agency After (days)",
-        help="Days after the termination before unpaid debts go to the "
-        "collection agency list.")
-
     def payment_settings(self):
         "The settings with their defaults."
         return {
@@ -275,6 +275,7 @@ class ConfigurationAccount(ModelSQL, CompanyValueMixin):
     account_collection = _account_field('account_collection', _COMPANY)
     account_suspense = _account_field('account_suspense', _COMPANY)
     account_refund = _account_field('account_refund', _COMPANY)
+
 
 class CreateChart(metaclass=PoolMeta):
     __name__ = 'account.create_chart'

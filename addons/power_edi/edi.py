@@ -79,8 +79,11 @@ REBUILDERS = {}
 # lock Tryton takes by restarting, a lock or serialisation failure)
 RETRIED = (TransactionError, backend.DatabaseOperationalError,
     backend.DatabaseTimeoutError)
+
+
 def handler(kind):
-    "Register the decorated class method as the handler of a file type."
+    """Register the decorated method as the handler of a file type: it takes
+    the content (bytes) and may return what after_applied needs."""
     def register(method):
         HANDLERS[kind] = method.__name__
         return method
@@ -466,8 +469,6 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
     def _apply_isolated(cls, exchange, data=None):
         """Apply data (by default the stored content) under a savepoint; on
         a refusal roll back all it did and record the reason."""
-        if data is None:
-            data = exchange.data()
         transaction = Transaction()
         cursor = transaction.connection.cursor()
         cursor.execute('SAVEPOINT power_edi_apply')
@@ -483,8 +484,7 @@ class Exchange(ServerReadonly, ModelSQL, ModelView):
             # (a damaged ZIP's zlib.error, a bad CRC): this file alone fails
             cursor.execute('ROLLBACK TO SAVEPOINT power_edi_apply')
             transaction.cache.clear()
-            if isinstance(exception, PowerCoreError):
-                exception = refusal(exchange.name, exception)
+            # (apply turns a power_core error into a FileRefusedError)
             if isinstance(exception, UserError):
                 reason = exception.message
                 logger.info("exchange %s refused: %s", exchange.id, reason)

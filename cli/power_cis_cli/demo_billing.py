@@ -54,33 +54,33 @@ def demo_usage(company_id, months=13, today=None, seed=2016, log=print):
         start = next_reading_day(point.reading_schedule, first, calendar)
         end_of_supply = (contract.end_date + dt.timedelta(days=1)
             if contract.end_date else None)
+
+        def household_days(start, stop, rng):
+            "The point's days [start, stop), appended to days."
+            profiles = []
+            while start < stop:
+                profiles.append(household_day(start, level, rng))
+                start += dt.timedelta(days=1)
+            days.extend((point.id, profile) for profile in profiles)
+            return profiles
         while True:
             end = next_reading_day(point.reading_schedule,
                 start + dt.timedelta(days=20), calendar)
             if end > today - dt.timedelta(days=2):
                 # the open period: its days up to yesterday, as the grid
-                # operator sends them the next day (no reading yet)
-                # (their own random source: the billed months stay as
-                # they were)
-                open_rng = random.Random(f'{seed}-{point.id}')
-                day = max(start, contract.start_date)
-                stop = min(today, end_of_supply or today)
-                while day < stop:
-                    days.append(
-                        (point.id, household_day(day, level, open_rng)))
-                    day += dt.timedelta(days=1)
+                # operator sends them the next day (no reading yet), from
+                # their own random source (the billed months stay as they
+                # were)
+                household_days(max(start, contract.start_date),
+                    min(today, end_of_supply or today),
+                    random.Random(f'{seed}-{point.id}'))
                 break
             period_start = max(start, contract.start_date)
             final = end_of_supply is not None and end_of_supply <= end
             period_end = end_of_supply if final else end
             if period_start < period_end:
-                tenths = 0
-                day = period_start
-                while day < period_end:
-                    profile = household_day(day, level, rng)
-                    days.append((point.id, profile))
-                    tenths += profile.total_tenths
-                    day += dt.timedelta(days=1)
+                tenths = sum(profile.total_tenths for profile in
+                    household_days(period_start, period_end, rng))
                 readings.setdefault(end.replace(day=1), []).append({
                         'supply_point': point.id,
                         'meter_number': point.meter_number,
