@@ -6,11 +6,12 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
-from trytond.modules.power_cis.common import FileResult
+from trytond.modules.power_cis.common import (
+    FileResult, FileWizard, dialog, file_states)
 from trytond.modules.power_cis.master import MasterMixin
 from trytond.pool import Pool
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.wizard import StateTransition, Wizard
 
 from . import bi
 from .exceptions import BIError
@@ -111,29 +112,17 @@ class RunResult(FileResult, ModelView):
     __name__ = 'power.bi.report.run.result'
 
 
-class Run(Wizard):
+class Run(FileWizard):
     "Run BI Report"
     __name__ = 'power.bi.report.run'
-    start = StateView('power.bi.report.run.start',
-        'power_bi.report_run_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Create", 'create_', 'tryton-ok', default=True),
-            ])
-    create_ = StateTransition()
-    result = StateView('power.bi.report.run.result',
-        'power_bi.report_run_result_view_form', [
-            Button("Close", 'end', 'tryton-close', default=True),
-            ])
+    start, result = file_states(
+        'power.bi.report.run', 'power_bi.report_run')
 
-    def transition_create_(self):
+    def produce(self):
         start = self.start
-        self.result.filename, self.result.file = produce(start.definition,
+        return produce(start.definition,
             bi.Filters(start.date_from, start.date_to, start.month),
             start.format)
-        return 'result'
-
-    def default_result(self, fields):
-        return {'file': self.result.file, 'filename': self.result.filename}
 
 
 def produce(definition, filters, format='xlsx'):
@@ -169,11 +158,9 @@ class ImportStart(ModelView):
 class ImportDunning(Wizard):
     "Import Dunning Update"
     __name__ = 'power.bi.dunning.import'
-    start = StateView('power.bi.dunning.import.start',
-        'power_bi.dunning_import_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Import", 'import_', 'tryton-ok', default=True),
-            ])
+    start = dialog('power.bi.dunning.import.start',
+        'power_bi.dunning_import_start_view_form',
+        "Import", 'import_')
     import_ = StateTransition()
 
     def transition_import_(self):

@@ -17,12 +17,12 @@ from sql.operators import Exists
 from power_core.tables import Column, Table, render_pdf, write_xlsx
 
 from trytond.model import ModelView, fields
-from trytond.modules.power_cis.common import FileResult
+from trytond.modules.power_cis.common import (
+    FileResult, FileWizard, file_states)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .notice import _one_line
 from .receipt import CHANNELS
@@ -447,28 +447,16 @@ class ReportResult(FileResult, ModelView):
     __name__ = 'power.collection.report.result'
 
 
-class Report(Wizard):
+class Report(FileWizard):
     "Collection Report"
     __name__ = 'power.collection.report'
-    start = StateView('power.collection.report.start',
-        'power_billing.collection_report_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Create", 'create_', 'tryton-ok', default=True),
-            ])
-    create_ = StateTransition()
-    result = StateView('power.collection.report.result',
-        'power_billing.collection_report_result_view_form', [
-            Button("Close", 'end', 'tryton-close', default=True),
-            ])
+    start, result = file_states(
+        'power.collection.report', 'power_billing.collection_report')
 
-    def transition_create_(self):
-        self.result.filename, self.result.file = produce(self.start.report,
+    def produce(self):
+        return produce(self.start.report,
             self.start.date_from or self.start.date_to, self.start.date_to,
             self.start.party, self.start.format)
-        return 'result'
-
-    def default_result(self, fields):
-        return {'file': self.result.file, 'filename': self.result.filename}
 
 
 def produce(kind, date_from, date_to, party=None, format='xlsx'):

@@ -307,10 +307,10 @@ class Application(
         states={'invisible': ~Eval('payment_method')})
 
     @classmethod
-    def copy(cls, applications, default=None):
-        default = default.copy() if default is not None else {}
-        default.setdefault('payment_method', None)
-        return super().copy(applications, default=default)
+    def __setup__(cls):
+        super().__setup__()
+        if 'payment_method' not in cls._cleared_on_copy:
+            cls._cleared_on_copy += ('payment_method',)
 
     @classmethod
     def validate_fields(cls, applications, field_names):

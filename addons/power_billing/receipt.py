@@ -19,11 +19,11 @@ from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
-from trytond.modules.power_cis.common import ServerReadonly, now
+from trytond.modules.power_cis.common import ServerReadonly, dialog, now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.wizard import StateTransition, Wizard
 
 from .exceptions import PaymentError
 
@@ -488,11 +488,9 @@ class AllocateStart(ModelView):
 class Allocate(Wizard):
     "Allocate a Receipt"
     __name__ = 'power.payment.receipt.allocate'
-    start = StateView('power.payment.receipt.allocate.start',
-        'power_billing.receipt_allocate_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Allocate", 'allocate', 'tryton-ok', default=True),
-            ])
+    start = dialog('power.payment.receipt.allocate.start',
+        'power_billing.receipt_allocate_start_view_form',
+        "Allocate", 'allocate')
     allocate = StateTransition()
 
     def default_start(self, fields):

@@ -15,10 +15,11 @@ from power_core.tariff.regulated import RegulatedValues
 from trytond.i18n import gettext
 from trytond.model import (
     ModelSQL, ModelView, Unique, Workflow, fields, sequence_ordered)
-from trytond.modules.power_cis.common import FileResult, transition
+from trytond.modules.power_cis.common import (
+    FileResult, closing, dialog, transition)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.wizard import StateTransition, Wizard
 
 from .exceptions import MenuComponentError, MenuVersionError
 
@@ -822,10 +823,8 @@ class ExcelExportStart(FileResult, ModelView):
 class ExcelExport(Wizard):
     "Export Rate Menu Version to Excel"
     __name__ = 'power.rate_menu.version.excel_export'
-    start = StateView('power.rate_menu.version.excel_export.start',
-        'power_billing.menu_version_excel_export_start_view_form', [
-            Button("Close", 'end', 'tryton-close', default=True),
-            ])
+    start = closing('power.rate_menu.version.excel_export.start',
+        'power_billing.menu_version_excel_export_start_view_form')
 
     def default_start(self, fields):
         from power_core.tariff.excel import export_xlsx
@@ -853,16 +852,12 @@ class ExcelImportPreview(ModelView):
 class ExcelImport(Wizard):
     "Import Rate Menu Version from Excel"
     __name__ = 'power.rate_menu.version.excel_import'
-    start = StateView('power.rate_menu.version.excel_import.start',
-        'power_billing.menu_version_excel_import_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Preview", 'preview', 'tryton-forward', default=True),
-            ])
-    preview = StateView('power.rate_menu.version.excel_import.preview',
-        'power_billing.menu_version_excel_import_preview_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Apply", 'apply', 'tryton-ok', default=True),
-            ])
+    start = dialog('power.rate_menu.version.excel_import.start',
+        'power_billing.menu_version_excel_import_start_view_form',
+        "Preview", 'preview', 'tryton-forward')
+    preview = dialog('power.rate_menu.version.excel_import.preview',
+        'power_billing.menu_version_excel_import_preview_view_form',
+        "Apply", 'apply')
     apply = StateTransition()
 
     def _data(self):

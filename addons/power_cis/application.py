@@ -8,13 +8,14 @@ import datetime as dt
 from power_core.ids import supply_point as supply_point_id
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
 from .common import (
-    NumberedMixin, now, rec_name_domain, state_buttons, transition)
+    ClearedOnCopy, CompanyWorkflow, NumberedMixin, now, rec_name_domain,
+    state_buttons, transition)
 from .exceptions import ApplicationError
 
 KINDS = [
@@ -49,9 +50,14 @@ def _visible(*kinds):
         }
 
 
-class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
+class Application(
+        ClearedOnCopy, NumberedMixin, CompanyWorkflow, ModelSQL, ModelView):
     "Application"
     __name__ = 'power.application'
+    _open_states = ('draft', 'received')
+    _cleared_on_copy = (
+        'number', 'processed_by', 'processed_at', 'supply_point',
+        'switching_requests', 'rejection_reason')
     _rec_name = 'number'
     _number_sequence = 'application_sequence'
 
@@ -180,12 +186,7 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
         super().__setup__()
         cls._order = [('received_at', 'DESC'), ('id', 'DESC')]
         t = cls.__table__()
-        cls._sql_indexes.update({
-                Index(
-                    t, (t.state, Index.Equality(cardinality='low')),
-                    where=t.state.in_(['draft', 'received'])),
-                Index(t, (t.customer, Index.Equality())),
-                })
+        cls._sql_indexes.add(Index(t, (t.customer, Index.Equality())))
         cls._transitions |= {
             ('draft', 'received'),
             ('received', 'approved'),
@@ -204,14 +205,6 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
                     'cancel': ['draft', 'received'],
                     'draft': ['rejected', 'cancelled'],
                     }, back={'draft'}))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_state(cls):
-        return 'draft'
 
     @classmethod
     def default_channel(cls):
@@ -260,14 +253,6 @@ class Application(NumberedMixin, Workflow, ModelSQL, ModelView):
             values['supply_point_number'] = supply_point_id.compact(
                 values['supply_point_number'])
         return values
-
-    @classmethod
-    def copy(cls, applications, default=None):
-        default = default.copy() if default is not None else {}
-        for name in ['number', 'processed_by', 'processed_at',
-                'supply_point', 'switching_requests', 'rejection_reason']:
-            default.setdefault(name, None)
-        return super().copy(applications, default=default)
 
     @classmethod
     @ModelView.button

@@ -13,7 +13,9 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.wizard import StateTransition, Wizard
+
+from .common import closing, dialog
 
 
 def import_master(codes=None):
@@ -103,16 +105,12 @@ class ImportDone(ModelView):
 class Import(Wizard):
     "Import Zengin Bank Master"
     __name__ = 'power.bank.import'
-    start = StateView('power.bank.import.start',
-        'power_cis.bank_import_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Import", 'import_', 'tryton-ok', default=True),
-            ])
+    start = dialog('power.bank.import.start',
+        'power_cis.bank_import_start_view_form',
+        "Import", 'import_')
     import_ = StateTransition()
-    done = StateView('power.bank.import.done',
-        'power_cis.bank_import_done_view_form', [
-            Button("Close", 'end', 'tryton-close', default=True),
-            ])
+    done = closing('power.bank.import.done',
+        'power_cis.bank_import_done_view_form')
 
     def transition_import_(self):
         BatchRun = Pool().get('power.batch.run')

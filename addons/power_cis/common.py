@@ -7,12 +7,13 @@ import signal
 import threading
 
 from trytond.i18n import gettext
-from trytond.model import Workflow, fields
+from trytond.model import Index, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.model.modelstorage import _pyson_encoder, _record_eval_pyson
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import TransitionError
 
@@ -61,19 +62,90 @@ def transition(state):
     return decorator
 
 
-def state_buttons(shown_in, back=()):
+def state_buttons(shown_in, back=(), icons=None):
     """Tryton's _buttons of a workflow: each button of shown_in ({button:
     [states]}) is visible only in its states; those in back have the back
-    icon."""
+    icon, those in icons ({button: icon}) their own."""
+    icons = {**{name: 'tryton-back' for name in back}, **(icons or {})}
     buttons = {}
     for name, states in shown_in.items():
         buttons[name] = {
             'invisible': ~Eval('state').in_(list(states)),
             'depends': ['state'],
             }
-        if name in back:
-            buttons[name]['icon'] = 'tryton-back'
+        if name in icons:
+            buttons[name]['icon'] = icons[name]
     return buttons
+
+
+class CompanyWorkflow(Workflow):
+    """A company's record that goes through states: a new one belongs to
+    the company of the context and starts in _initial_state; the records
+    in _open_states (those staff work lists and batches look for, few
+    among many) have a partial index on their state."""
+    __slots__ = ()
+    _initial_state = 'draft'
+    _open_states = ()
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        if cls._open_states:
+            t = cls.__table__()
+            cls._sql_indexes.add(Index(
+                    t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state.in_(list(cls._open_states))))
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_state(cls):
+        return cls._initial_state
+
+
+def dialog(model, view, label, state, icon='tryton-ok'):
+    """A wizard's form state with Cancel and one default button, label,
+    that goes to state."""
+    return StateView(model, view, [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button(label, state, icon, default=True),
+            ])
+
+
+def closing(model, view):
+    """A wizard's last form state: the result and a Close button."""
+    return StateView(model, view, [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+
+def file_states(model, view):
+    """The start (Cancel, Create) and result (Close) states of a FileWizard:
+    the models model.start and model.result in the views
+    view_start_view_form and view_result_view_form."""
+    return (dialog(f'{model}.start', f'{view}_start_view_form', "Create",
+            'create_'),
+        closing(f'{model}.result', f'{view}_result_view_form'))
+
+
+class FileWizard(Wizard):
+    """A wizard that asks in its start state, makes a file in create_
+    (produce: (file name, bytes)) and offers it in its result state (a
+    FileResult view)."""
+    __slots__ = ()
+    create_ = StateTransition()
+
+    def produce(self):
+        raise NotImplementedError
+
+    def transition_create_(self):
+        self.result.filename, self.result.file = self.produce()
+        return 'result'
+
+    def default_result(self, fields):
+        return {'file': self.result.file, 'filename': self.result.filename}
 
 
 class FileResult:
@@ -150,6 +222,21 @@ class UnreadableFieldsHidden:
                 if not access['read']:
                     definition.pop(name, None)
         return definition
+
+
+class ClearedOnCopy:
+    """A copy of the record leaves out the fields of _cleared_on_copy: its
+    number, and what happened to the original (requests sent, replies,
+    the dates it was processed)."""
+    __slots__ = ()
+    _cleared_on_copy = ()
+
+    @classmethod
+    def copy(cls, records, default=None):
+        default = default.copy() if default is not None else {}
+        for name in cls._cleared_on_copy:
+            default.setdefault(name, None)
+        return super().copy(records, default=default)
 
 
 class NumberedMixin:

@@ -8,14 +8,14 @@ from power_core import capacity as capacity_rules
 from power_core.errors import ValidationError as CoreValidationError
 
 from trytond.i18n import gettext
-from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .common import (
-    NumberedMixin, rec_name_domain, state_buttons, transition)
+    ClearedOnCopy, CompanyWorkflow, NumberedMixin, rec_name_domain,
+    state_buttons, transition)
 from .exceptions import (
     ContractOverlapError, ContractValidationError, ContractVersionError)
 from .party import SearchKeysMixin
@@ -46,9 +46,13 @@ _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
 class Contract(
-        NumberedMixin, SearchKeysMixin, Workflow, ModelSQL, ModelView):
+        ClearedOnCopy, NumberedMixin, SearchKeysMixin, CompanyWorkflow,
+        ModelSQL, ModelView):
     "Power Contract"
     __name__ = 'power.contract'
+    _open_states = ('draft', *LIVE_STATES)
+    _cleared_on_copy = (
+        'number', 'end_date', 'switching_requests', 'cancellation_reason')
     _history = True
     _rec_name = 'number'
     _number_sequence = 'contract_sequence'
@@ -125,9 +129,6 @@ class Contract(
         cls._sql_indexes.update({
                 Index(t, (t.supply_point, Index.Equality())),
                 Index(t, (t.customer, Index.Equality())),
-                Index(
-                    t, (t.state, Index.Equality(cardinality='low')),
-                    where=t.state.in_(['draft', *LIVE_STATES])),
                 })
         cls._transitions |= {
             ('draft', 'applying'),
@@ -151,14 +152,6 @@ class Contract(
                     'cancel': ['draft', 'applying'],
                     'draft': ['cancelled', 'applying'],
                     }, back={'resume', 'draft'}))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_state(cls):
-        return 'draft'
 
     @fields.depends('supply_point')
     def on_change_with_area(self, name=None):
@@ -262,15 +255,6 @@ class Contract(
                         contract=contract.rec_name,
                         other=other.rec_name,
                         supply_point=contract.supply_point.rec_name))
-
-    @classmethod
-    def copy(cls, contracts, default=None):
-        default = default.copy() if default is not None else {}
-        default.setdefault('number', None)
-        default.setdefault('end_date', None)
-        default.setdefault('switching_requests', None)
-        default.setdefault('cancellation_reason', None)
-        return super().copy(contracts, default=default)
 
     @classmethod
     def check_modification(cls, mode, contracts, values=None, external=False):

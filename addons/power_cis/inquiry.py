@@ -8,14 +8,16 @@ import re
 from power_core.payments import find_card_number
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.wizard import StateTransition, Wizard
 
 from . import mail
-from .common import NumberedMixin, now, rec_name_domain, transition
+from .common import (
+    ClearedOnCopy, CompanyWorkflow, NumberedMixin, dialog, now,
+    rec_name_domain, state_buttons, transition)
 from .exceptions import InquiryError
 
 CHANNELS = [
@@ -64,9 +66,14 @@ class CleanTextMixin:
         return values
 
 
-class Inquiry(CleanTextMixin, NumberedMixin, Workflow, ModelSQL, ModelView):
+class Inquiry(
+        ClearedOnCopy, CleanTextMixin, NumberedMixin, CompanyWorkflow,
+        ModelSQL, ModelView):
     "Inquiry"
     __name__ = 'power.inquiry'
+    _initial_state = 'open'
+    _cleared_on_copy = ('number', 'responses')
+    _open_states = ('open', 'waiting')
     _rec_name = 'number'
     _number_sequence = 'inquiry_sequence'
 
@@ -112,12 +119,7 @@ class Inquiry(CleanTextMixin, NumberedMixin, Workflow, ModelSQL, ModelView):
         super().__setup__()
         cls._order = [('received_at', 'DESC'), ('id', 'DESC')]
         t = cls.__table__()
-        cls._sql_indexes.update({
-                Index(t, (t.customer, Index.Equality())),
-                Index(
-                    t, (t.state, Index.Equality(cardinality='low')),
-                    where=t.state.in_(['open', 'waiting'])),
-                })
+        cls._sql_indexes.add(Index(t, (t.customer, Index.Equality())))
         cls._transitions |= {
             ('open', 'waiting'),
             ('waiting', 'open'),
@@ -125,30 +127,12 @@ class Inquiry(CleanTextMixin, NumberedMixin, Workflow, ModelSQL, ModelView):
             ('waiting', 'closed'),
             ('closed', 'open'),
             }
-        cls._buttons.update({
-                'wait': {
-                    'invisible': Eval('state') != 'open',
-                    'depends': ['state'],
-                    },
-                'close': {
-                    'invisible': Eval('state') == 'closed',
-                    'depends': ['state'],
-                    },
-                'reopen': {
-                    'invisible': Eval('state') == 'open',
-                    'icon': 'tryton-back',
-                    'depends': ['state'],
-                    },
-                'reply': {
-                    'invisible': Eval('state') == 'closed',
-                    'icon': 'tryton-email',
-                    'depends': ['state'],
-                    },
-                })
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
+        cls._buttons.update(state_buttons({
+                    'wait': ['open'],
+                    'close': ['open', 'waiting'],
+                    'reopen': ['waiting', 'closed'],
+                    'reply': ['open', 'waiting'],
+                    }, back={'reopen'}, icons={'reply': 'tryton-email'}))
 
     @classmethod
     def default_received_at(cls):
@@ -157,10 +141,6 @@ class Inquiry(CleanTextMixin, NumberedMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def default_channel(cls):
         return 'phone'
-
-    @classmethod
-    def default_state(cls):
-        return 'open'
 
     @classmethod
     def default_operator(cls):
@@ -190,13 +170,6 @@ class Inquiry(CleanTextMixin, NumberedMixin, Workflow, ModelSQL, ModelView):
     def search_rec_name(cls, name, clause):
         return rec_name_domain(
             clause, 'number', 'subject', 'customer.rec_name')
-
-    @classmethod
-    def copy(cls, inquiries, default=None):
-        default = default.copy() if default is not None else {}
-        default.setdefault('number', None)
-        default.setdefault('responses', None)
-        return super().copy(inquiries, default=default)
 
     @classmethod
     @ModelView.button
@@ -322,11 +295,9 @@ class ReplyStart(ModelView):
 class Reply(Wizard):
     "Reply to Inquiry"
     __name__ = 'power.inquiry.reply'
-    start = StateView('power.inquiry.reply.start',
-        'power_cis.inquiry_reply_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Send", 'send', 'tryton-ok', default=True),
-            ])
+    start = dialog('power.inquiry.reply.start',
+        'power_cis.inquiry_reply_start_view_form',
+        "Send", 'send')
     send = StateTransition()
 
     def default_start(self, fields):

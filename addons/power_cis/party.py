@@ -8,7 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .common import rec_name_domain
+from .common import ClearedOnCopy, rec_name_domain
 
 
 SEPARATORS = str.maketrans('', '', '-\u2010\u2011\u2012\u2013\u2014\u2015'
@@ -28,8 +28,11 @@ def phone_text(value):
     return digits
 
 
-class Party(metaclass=PoolMeta):
+class Party(ClearedOnCopy, metaclass=PoolMeta):
     __name__ = 'party.party'
+    _cleared_on_copy = (
+        'customer_number', 'power_contracts', 'power_search', 'inquiries',
+        'consents')
 
     is_customer = fields.Boolean(
         "Power Customer", help="The party buys electricity from us.")
@@ -237,14 +240,6 @@ class Party(metaclass=PoolMeta):
     def _new_customer_number():
         Configuration = Pool().get('power.configuration')
         return Configuration(1).next_number('customer_sequence')
-
-    @classmethod
-    def copy(cls, parties, default=None):
-        default = default.copy() if default is not None else {}
-        for name in ['customer_number', 'power_contracts', 'power_search',
-                'inquiries', 'consents']:
-            default.setdefault(name, None)
-        return super().copy(parties, default=default)
 
 
 class SearchKeysMixin:

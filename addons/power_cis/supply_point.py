@@ -12,6 +12,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 
+from .common import ClearedOnCopy
 from .exceptions import SupplyPointValidationError
 from .party import SearchKeysMixin
 
@@ -24,9 +25,12 @@ def default_voltage_class():
         return None
 
 
-class SupplyPoint(SearchKeysMixin, DeactivableMixin, ModelSQL, ModelView):
+class SupplyPoint(
+        ClearedOnCopy, SearchKeysMixin, DeactivableMixin, ModelSQL,
+        ModelView):
     "Supply Point"
     __name__ = 'power.supply_point'
+    _cleared_on_copy = ('contracts', 'works')
     _rec_name = 'number'
 
     number = fields.Char(
@@ -167,13 +171,6 @@ class SupplyPoint(SearchKeysMixin, DeactivableMixin, ModelSQL, ModelView):
                     day.date)
         return next_reading_day(
             self.reading_schedule, date, Calendar.calendar(), overrides)
-
-    @classmethod
-    def copy(cls, points, default=None):
-        default = default.copy() if default is not None else {}
-        default.setdefault('contracts', None)
-        default.setdefault('works', None)
-        return super().copy(points, default=default)
 
 
 class Work(ModelSQL, ModelView):

@@ -9,13 +9,13 @@ deadlines and the effect of their outcome on contracts and supply points."""
 import datetime as dt
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
 
 from .common import (
-    NumberedMixin, now, rec_name_domain, state_buttons, transition)
+    ClearedOnCopy, CompanyWorkflow, NumberedMixin, now, rec_name_domain,
+    state_buttons, transition)
 from .exceptions import SwitchingError
 
 KINDS = [
@@ -55,9 +55,15 @@ STATES = [
 _DRAFT = {'readonly': Eval('state') != 'draft'}
 
 
-class Request(NumberedMixin, Workflow, ModelSQL, ModelView):
+class Request(
+        ClearedOnCopy, NumberedMixin, CompanyWorkflow, ModelSQL, ModelView):
     "Switching Request"
     __name__ = 'power.switching.request'
+    _open_states = ('draft', 'sent', 'accepted')
+    _cleared_on_copy = (
+        'number', 'sent_at', 'deadline', 'answered_at', 'effective_date',
+        'hub_reference', 'rejection_reason', 'rejection_message',
+        'application')
     _rec_name = 'number'
     _number_sequence = 'switching_sequence'
 
@@ -158,9 +164,6 @@ class Request(NumberedMixin, Workflow, ModelSQL, ModelView):
         cls._sql_indexes.update({
                 Index(t, (t.supply_point, Index.Equality())),
                 Index(t, (t.contract, Index.Equality())),
-                Index(
-                    t, (t.state, Index.Equality(cardinality='low')),
-                    where=t.state.in_(['draft', 'sent', 'accepted'])),
                 })
         cls._transitions |= {
             ('draft', 'sent'),
@@ -182,14 +185,6 @@ class Request(NumberedMixin, Workflow, ModelSQL, ModelView):
                     'cancel': ['draft', 'sent', 'accepted'],
                     'draft': ['rejected'],
                     }, back={'draft'}))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_state(cls):
-        return 'draft'
 
     @classmethod
     def default_meter_work(cls):
@@ -237,15 +232,6 @@ class Request(NumberedMixin, Workflow, ModelSQL, ModelView):
     def search_rec_name(cls, name, clause):
         return rec_name_domain(
             clause, 'number', 'supply_point.rec_name', 'hub_reference')
-
-    @classmethod
-    def copy(cls, requests, default=None):
-        default = default.copy() if default is not None else {}
-        for name in ['number', 'sent_at', 'deadline', 'answered_at',
-                'effective_date', 'hub_reference', 'rejection_reason',
-                'rejection_message', 'application']:
-            default.setdefault(name, None)
-        return super().copy(requests, default=default)
 
     @classmethod
     def validate_fields(cls, requests, field_names):

@@ -14,28 +14,32 @@ class PointProgramme:
         self.unknown = set(unknown)
 
     def process(self):
+        """Answer every member check, then every grant request, in the
+        outbox; return the paths of the answers."""
+        return (self._answer('MEMBER_', points.read_members,
+                points.write_members, self._member)
+            + self._answer('GRANT_', points.read_grants,
+                points.write_grants, self._grant))
+
+    def _answer(self, prefix, read, write, answer):
         written = []
-        for path in sorted(self.outbox.glob('MEMBER_*.csv')):
-            members = points.read_members(path.read_bytes(), path.name,
-                result=False)
-            answers = [points.Member(m.customer_number, m.member_id,
-                    'invalid' if m.member_id in self.unknown else 'valid',
-                    '会員番号が見つかりません' if m.member_id in self.unknown
-                    else '') for m in members]
-            written.append(drop(self.inbox, path.name.replace('MEMBER_',
-                        'MEMBER_RESULT_'), points.write_members(answers,
-                        result=True)))
-            path.unlink()
-        for path in sorted(self.outbox.glob('GRANT_*.csv')):
-            grants = points.read_grants(path.read_bytes(), path.name,
-                result=False)
-            answers = [points.Grant(g.grant_id, g.customer_number,
-                    g.member_id, g.invoice, g.amount, g.points,
-                    'refused' if g.member_id in self.unknown else 'granted',
-                    '会員番号が無効です' if g.member_id in self.unknown
-                    else '') for g in grants]
-            written.append(drop(self.inbox, path.name.replace('GRANT_',
-                        'GRANT_RESULT_'), points.write_grants(answers,
-                        result=True)))
+        for path in sorted(self.outbox.glob(f'{prefix}*.csv')):
+            requests = read(path.read_bytes(), path.name, result=False)
+            written.append(drop(self.inbox,
+                    path.name.replace(prefix, f'{prefix}RESULT_'),
+                    write([answer(r) for r in requests], result=True)))
             path.unlink()
         return written
+
+    def _member(self, m):
+        unknown = m.member_id in self.unknown
+        return points.Member(m.customer_number, m.member_id,
+            'invalid' if unknown else 'valid',
+            '会員番号が見つかりません' if unknown else '')
+
+    def _grant(self, g):
+        unknown = g.member_id in self.unknown
+        return points.Grant(g.grant_id, g.customer_number, g.member_id,
+            g.invoice, g.amount, g.points,
+            'refused' if unknown else 'granted',
+            '会員番号が無効です' if unknown else '')

@@ -118,6 +118,28 @@ def identifier(text, field, where, seen=None):
     return text
 
 
+def keyed_rows(data, columns, name, key):
+    """[(line number, {column: value}, where)] of a UTF-8 CSV file of our
+    layouts (csv_rows, values stripped) whose column key holds an
+    identifier no other line repeats; where names the file and the line
+    for the errors of the caller's own checks."""
+    rows, seen = [], set()
+    for number, values in csv_rows(data, columns, name, shift_jis=False,
+            strip=True):
+        where = f"{name} line {number}".strip()
+        identifier(values[key], key, where, seen)
+        rows.append((number, values, where))
+    return rows
+
+
+def choice(text, field, choices, where):
+    "text, one of choices."
+    if text not in choices:
+        raise FormatError(f"{field} {text!r} is none of "
+            f"{', '.join(choices)}", where)
+    return text
+
+
 # --- fields: strict, so a full-width digit, a sign, a space or an
 # underscore (all of which int() and Decimal() take) never passes as a
 # number written by a partner's system

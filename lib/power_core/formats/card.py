@@ -12,7 +12,8 @@ passing the Luhn check) is refused whole.
 import datetime as dt
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_bytes, csv_rows, date, identifier, whole
+from power_core.formats import (
+    FormatError, choice, csv_bytes, date, identifier, keyed_rows, whole)
 from power_core.payments import find_card_number
 
 REQUEST_COLUMNS = ['request_id', 'customer_number', 'token', 'amount',
@@ -92,11 +93,8 @@ def write_refresh(refreshes):
 
 def _charges(data, name, columns):
     _no_card_numbers(data, name)
-    charges, seen = [], set()
-    for number, v in csv_rows(data, columns, name, shift_jis=False,
-            strip=True):
-        where = f"{name} line {number}".strip()
-        identifier(v['request_id'], 'request_id', where, seen)
+    charges = []
+    for number, v, where in keyed_rows(data, columns, name, 'request_id'):
         for column in ('customer_number', 'token'):
             identifier(v[column], column, where)
         values = dict(request_id=v['request_id'],
@@ -104,9 +102,7 @@ def _charges(data, name, columns):
             amount=whole(v['amount'], 'amount', where, 1), invoice=v['invoice'],
             line=number)
         if 'status' in columns:
-            if v['status'] not in STATUSES:
-                raise FormatError(f"status {v['status']!r} is none of "
-                    f"{', '.join(STATUSES)}", where)
+            choice(v['status'], 'status', STATUSES, where)
             if v['status'] == 'declined' and not v['code']:
                 raise FormatError("a declined charge needs its code", where)
             processed = date(v['processed'], 'processed', where)
@@ -127,15 +123,11 @@ def read_result(data, name=''):
 
 def read_refresh(data, name=''):
     _no_card_numbers(data, name)
-    refreshes, seen = [], set()
-    for number, v in csv_rows(data, REFRESH_COLUMNS, name, shift_jis=False,
-            strip=True):
-        where = f"{name} line {number}".strip()
-        identifier(v['token'], 'token', where, seen)
+    refreshes = []
+    for number, v, where in keyed_rows(
+            data, REFRESH_COLUMNS, name, 'token'):
         identifier(v['customer_number'], 'customer_number', where)
-        if v['status'] not in REFRESH_STATUSES:
-            raise FormatError(f"status {v['status']!r} is none of "
-                f"{', '.join(REFRESH_STATUSES)}", where)
+        choice(v['status'], 'status', REFRESH_STATUSES, where)
         expiry = v['expiry']
         if expiry:
             date(expiry, 'expiry', where, '%Y%m')

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_rows, date, whole
+from power_core.formats import FormatError, choice, csv_rows, date, whole
 
 LENGTH = 44
 MAX_AMOUNT = 300_000    # the usual store limit for barcode payments
@@ -124,9 +124,7 @@ def read_payments(data, name=''):
     payments, seen = [], set()
     for number, values in csv_rows(data, COLUMNS, name, strip=True):
         where = f"{name} line {number}".strip()
-        if values['種別'] not in KINDS:
-            raise FormatError(f"種別 {values['種別']!r} is none of "
-                f"{', '.join(KINDS)}", where)
+        choice(values['種別'], '種別', KINDS, where)
         barcode = Barcode.parse(values['バーコード情報'], where)
         amount = whole(values['金額'], '金額', where)
         if amount != barcode.amount:

@@ -8,7 +8,8 @@
 import unicodedata
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_bytes, csv_rows, identifier, whole
+from power_core.formats import (
+    FormatError, choice, csv_bytes, identifier, keyed_rows, whole)
 
 MEMBER_COLUMNS = ['customer_number', 'member_id']
 MEMBER_RESULT_COLUMNS = MEMBER_COLUMNS + ['status', 'reason']
@@ -82,16 +83,13 @@ def _member_id(text, where):
 
 def read_members(data, name='', result=True):
     columns = MEMBER_RESULT_COLUMNS if result else MEMBER_COLUMNS
-    members, seen = [], set()
-    for number, v in csv_rows(data, columns, name, shift_jis=False,
-            strip=True):
-        where = f"{name} line {number}".strip()
-        identifier(v['customer_number'], 'customer_number', where, seen)
+    members = []
+    for number, v, where in keyed_rows(
+            data, columns, name, 'customer_number'):
         _member_id(v['member_id'], where)
         status = v.get('status')
-        if result and status not in MEMBER_STATUSES:
-            raise FormatError(f"status {status!r} is none of "
-                f"{', '.join(MEMBER_STATUSES)}", where)
+        if result:
+            choice(status, 'status', MEMBER_STATUSES, where)
         members.append(Member(v['customer_number'], v['member_id'], status,
                 v.get('reason', ''), number))
     return members
@@ -99,17 +97,13 @@ def read_members(data, name='', result=True):
 
 def read_grants(data, name='', result=True):
     columns = GRANT_RESULT_COLUMNS if result else GRANT_COLUMNS
-    grants, seen = [], set()
-    for number, v in csv_rows(data, columns, name, shift_jis=False,
-            strip=True):
-        where = f"{name} line {number}".strip()
-        identifier(v['grant_id'], 'grant_id', where, seen)
+    grants = []
+    for number, v, where in keyed_rows(data, columns, name, 'grant_id'):
         identifier(v['customer_number'], 'customer_number', where)
         _member_id(v['member_id'], where)
         status = v.get('status')
-        if result and status not in GRANT_STATUSES:
-            raise FormatError(f"status {status!r} is none of "
-                f"{', '.join(GRANT_STATUSES)}", where)
+        if result:
+            choice(status, 'status', GRANT_STATUSES, where)
         grants.append(Grant(v['grant_id'], v['customer_number'],
                 v['member_id'], v['invoice'],
                 whole(v['amount'], 'amount', where),

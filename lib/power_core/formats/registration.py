@@ -8,7 +8,8 @@ invalid. UTF-8 CSV, CRLF, a header line. A card check carries the token
 only, never a card number."""
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, csv_bytes, csv_rows, identifier, whole
+from power_core.formats import (
+    FormatError, choice, csv_bytes, identifier, keyed_rows, whole)
 from power_core.formats.zengin import ACCOUNT_TYPES
 from power_core.payments import find_card_number
 
@@ -60,11 +61,8 @@ def write_checks(checks, kind):
 def read_checks(data, kind, name=''):
     "[Check] of a request of kind 'bank' or 'card', every line checked."
     columns = CARD_COLUMNS if kind == 'card' else BANK_COLUMNS
-    checks, seen = [], set()
-    for number, v in csv_rows(data, columns, name, shift_jis=False,
-            strip=True):
-        where = f"{name} line {number}".strip()
-        identifier(v['customer_number'], 'customer_number', where, seen)
+    checks = []
+    for _, v, where in keyed_rows(data, columns, name, 'customer_number'):
         if kind == 'card':
             identifier(v['token'], 'token', where)
             if find_card_number(v['token']):
@@ -76,9 +74,7 @@ def read_checks(data, kind, name=''):
                 if len(v[column]) != length:
                     raise FormatError(f"{column} {v[column]!r} is not "
                         f"{length} digits", where)
-            if v['account_type'] not in ACCOUNT_TYPES:
-                raise FormatError(f"account_type {v['account_type']!r} is "
-                    f"none of {', '.join(ACCOUNT_TYPES)}", where)
+            choice(v['account_type'], 'account_type', ACCOUNT_TYPES, where)
             if not v['holder']:
                 raise FormatError("holder is empty", where)
         checks.append(Check(**v))
@@ -92,14 +88,10 @@ def write_results(results):
 
 def read_results(data, name=''):
     "[Result]; every line checked before any is returned."
-    results, seen = [], set()
-    for number, v in csv_rows(data, RESULT_COLUMNS, name, shift_jis=False,
-            strip=True):
-        where = f"{name} line {number}".strip()
-        identifier(v['customer_number'], 'customer_number', where, seen)
-        if v['status'] not in STATUSES:
-            raise FormatError(f"status {v['status']!r} is none of "
-                f"{', '.join(STATUSES)}", where)
+    results = []
+    for number, v, where in keyed_rows(
+            data, RESULT_COLUMNS, name, 'customer_number'):
+        choice(v['status'], 'status', STATUSES, where)
         if v['status'] == 'ng' and not v['code']:
             raise FormatError("a refusal needs its code", where)
         results.append(Result(v['customer_number'], v['status'], v['code'],

@@ -356,25 +356,17 @@ def _area(text, where):
         where)
 
 
-def _decimal(text, where):
-    try:
-        return Decimal(text.strip())
-    except Exception as e:
-        raise ValidationError(f"{where}: {text!r} is not a number.",
-            text) from e
+def _parsed(parse, errors, what):
+    "A reader of one cell with parse; a cell it cannot read is not what."
+    def read(text, where):
+        try:
+            return parse(text.strip())
+        except errors as e:
+            raise ValidationError(f"{where}: {text!r} is not {what}.",
+                text) from e
+    return read
 
 
-def _int(text, where):
-    try:
-        return int(text.strip())
-    except ValueError as e:
-        raise ValidationError(f"{where}: {text!r} is not a year.",
-            text) from e
-
-
-def _month(text, where):
-    try:
-        return month(text.strip())
-    except (ValueError, TypeError) as e:
-        raise ValidationError(
-            f"{where}: {text!r} is not a month (YYYY-MM).", text) from e
+_decimal = _parsed(Decimal, Exception, "a number")
+_int = _parsed(int, ValueError, "a year")
+_month = _parsed(month, (ValueError, TypeError), "a month (YYYY-MM)")
