@@ -19,12 +19,11 @@ from trytond import config
 from trytond.exceptions import UserError
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
-from trytond.modules.power_cis.common import ServerReadonly, now
+from trytond.modules.power_cis.common import ServerReadonly, dialog, now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
-from trytond.wizard import (
-    Button, StateAction, StateTransition, StateView, Wizard)
+from trytond.wizard import StateAction, StateTransition, Wizard
 
 from . import invoicing
 from .engine import Chunk, timed
@@ -641,8 +640,10 @@ class BatchRun(metaclass=PoolMeta):
 
     @classmethod
     def cron_billing(cls):
-        "The daily billing run (scheduled action)."
+        """The daily billing run (scheduled action), then the archive of
+        the bills and credit notes it issued."""
         cls.run_billing()
+        Pool().get('power.billing.document').cron_issue()
 
 
 class InvoiceLine(ServerReadonly, metaclass=PoolMeta):
@@ -695,11 +696,9 @@ class RunStart(ModelView):
 class Run(Wizard):
     "Run Billing"
     __name__ = 'power.billing.run'
-    start = StateView('power.billing.run.start',
-        'power_billing.billing_run_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Run", 'run', 'tryton-ok', default=True),
-            ])
+    start = dialog('power.billing.run.start',
+        'power_billing.billing_run_start_view_form',
+        "Run", 'run')
     run = StateTransition()
     result = StateAction('power_cis.act_batch_run_form')
 

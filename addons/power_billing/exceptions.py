@@ -17,3 +17,11 @@ class PaymentError(ValidationError):
 
 class RegulatedImportError(ValidationError):
     pass
+
+
+class ArchiveError(ValidationError):
+    pass
+
+
+class PowerMixError(ValidationError):
+    pass

@@ -12,6 +12,9 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('power.batch.run|cron_billing', "Daily Billing Run (調定)"))
+        cls.method.selection.append(
+            ('power.billing.document|cron_issue',
+                "Archive Issued Bills and Credit Notes"))
 
     @classmethod
     def preprocess_values(cls, mode, values):

@@ -24,6 +24,8 @@ from trytond.report import Report
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from .power_mix import fiscal_year
+
 HISTORY_MONTHS = 13
 
 
@@ -33,7 +35,8 @@ def notices(determinants):
     Configuration = pool.get('power.configuration')
     configuration = Configuration(1)
     history = _history(determinants)
-    retailers = {}
+    PowerMix = pool.get('power.power_mix')
+    retailers, mixes = {}, {}
     result = []
     for d in determinants:
         if not d.invoice:
@@ -55,6 +58,9 @@ def notices(determinants):
                 amount=Decimal(a.amount))
             for a in d.applied_adjustments)
         point = d.supply_point
+        key = (d.menu.id, fiscal_year(d.end))
+        if key not in mixes:
+            mixes[key] = PowerMix.shown(d.menu, d.end)
         result.append(Notice(
                 retailer=retailers[company.id],
                 customer_name=version.holder_name or d.customer.name,
@@ -84,6 +90,7 @@ def notices(determinants):
                 cancelled=d.state == 'cancelled',
                 history=tuple(history.get(d.id, ())),
                 metered_on_first=not point.reading_schedule,
+                power_mix=mixes[key],
                 message=configuration.notice_message or ''))
     return result
 

@@ -281,6 +281,17 @@ def index(page):
         menus=offered_menus(page.pool))
 
 
+@route('/power-mix')
+def power_mix(page):
+    """The power source mix and CO₂ emission factor of our sales and of
+    each menu, newest fiscal year first (電源構成の開示, docs/power_mix.md)."""
+    PowerMix = page.pool.get('power.power_mix')
+    mixes = PowerMix.search([], order=[('fiscal_year', 'DESC'),
+            ('menu', 'ASC NULLS FIRST'), ('kind', 'ASC')], limit=40)
+    return page.render('power_mix.html', mixes=[
+            (m.menu.name if m.menu else None, m.core()) for m in mixes])
+
+
 @route('/simulate')
 def simulate(page):
     args = page.request.args
@@ -954,17 +965,70 @@ def bills(page):
 @route('/bills/<bill_id>', login=True)
 def bill(page, bill_id):
     determinant = owned(page, 'power.billing.determinant', _int(bill_id))
+    PowerMix = page.pool.get('power.power_mix')
     return page.render('bill.html', bill=determinant,
-        payment_status=PAYMENT_STATUS)
+        payment_status=PAYMENT_STATUS,
+        mix=PowerMix.shown(determinant.menu, determinant.end))
 
 
 @route('/bills/<bill_id>/pdf', login=True)
 def bill_pdf(page, bill_id):
+    """The bill as it was issued: the archived PDF (archived now if the
+    hourly job has not yet), checked against its checksum."""
     determinant = owned(page, 'power.billing.determinant', _int(bill_id))
-    Notice = page.pool.get('power.billing.notice', type='report')
-    ext, content, _, _ = Notice.execute([determinant.id], {})
-    return page.download(bytes(content),
-        f'bill-{determinant.contract.number}-{determinant.end:%Y%m}.{ext}',
+    Document = page.pool.get('power.billing.document')
+    document = Document.of_bill(determinant)
+    if document is None:
+        raise PortalError(404, gettext('power_portal.msg_page_not_found'))
+    return page.download(document.content(),
+        f'bill-{determinant.contract.number}-{determinant.end:%Y%m}.pdf',
+        'application/pdf')
+
+
+def _filter_date(text):
+    "The date of a filter (YYYY-MM-DD), or None; anything else is refused."
+    day = _date(text, None) if text else None
+    if text and day is None:
+        raise PortalError(400, gettext('power_portal.msg_bad_date'))
+    return day
+
+
+def _amount(text):
+    "The whole yen of a filter, or None; anything else is refused."
+    text = str(text or '').strip().replace(',', '')
+    if not text:
+        return None
+    if not (text.isascii() and text.lstrip('-').isdigit()
+            and len(text) <= 10):
+        raise PortalError(400, gettext('power_portal.msg_bad_amount'))
+    return Decimal(text)
+
+
+@route('/documents', login=True)
+def documents(page):
+    """The bills and credit notes issued to the customer, as archived:
+    searched by date and amount (ranges, combined), each downloadable
+    (a business customer keeps them under 電子帳簿保存法 too)."""
+    Document = page.pool.get('power.billing.document')
+    args = page.request.args
+    start, end = (_filter_date(args.get(name)) for name in ('from', 'to'))
+    low, high = _amount(args.get('min')), _amount(args.get('max'))
+    domain = [('party', '=', page.party.id)]
+    for value, clause in ((start, ('issue_date', '>=')),
+            (end, ('issue_date', '<=')), (low, ('amount', '>=')),
+            (high, ('amount', '<='))):
+        if value is not None:
+            domain.append((*clause, value))
+    return page.render('documents.html',
+        documents=Document.search(domain, limit=500),
+        filters={'from': start, 'to': end, 'min': low, 'max': high})
+
+
+@route('/documents/<document_id>/pdf', login=True)
+def document_pdf(page, document_id):
+    document = owned(page, 'power.billing.document', _int(document_id),
+        field='party')
+    return page.download(document.content(), document.filename,
         'application/pdf')
 
 

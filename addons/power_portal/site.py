@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from sql.conditionals import Coalesce
 
 from power_core import notice, portal as core
+from power_core.power_mix import CLAIMS
 
 from trytond import config
 from trytond.exceptions import RateLimitException, UserError, UserWarning
@@ -47,6 +48,7 @@ _env = jinja2.Environment(
     autoescape=True, trim_blocks=True, lstrip_blocks=True)
 _env.filters.update(yen=lambda v: notice.yen(v) + '円', number=notice.number,
     jdate=notice.jdate, price=notice.price, period=notice.period)
+_env.globals['claims'] = CLAIMS
 
 
 def session_timeout():

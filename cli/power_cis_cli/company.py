@@ -67,7 +67,34 @@ def setup_company(name, name_kana, today=None):
     config = get_config()
     config._context = User.get_preferences(True, {})
     _setup_accounting(company, today or dt.date.today())
+    _disclose_power_mix(company, today or dt.date.today())
     return company
+
+
+# The demo retailer's own disclosure (電源構成, docs/power_mix.md): a
+# retailer computes its mix from what it bought; these shares are the
+# fictitious demo company's, not any real retailer's nor a national figure
+DEMO_MIX = [('lng', '38.0'), ('coal', '21.0'), ('oil', '1.0'),
+    ('fit', '12.0'), ('solar', '3.0'), ('jepx', '22.0'), ('other', '3.0')]
+
+
+def _disclose_power_mix(company, today):
+    """The demo retailer's results for all its sales for the last two
+    fiscal years (bills show the latest before their own fiscal year)."""
+    from decimal import Decimal
+    Mix = Model.get('power.power_mix')
+    year = today.year if today.month >= 4 else today.year - 1
+    for fiscal_year, factor in ((year - 2, '0.441'), (year - 1, '0.428')):
+        if Mix.find([('company', '=', company.id), ('menu', '=', None),
+                    ('fiscal_year', '=', fiscal_year),
+                    ('kind', '=', 'result')]):
+            continue
+        mix = Mix(company=company, fiscal_year=fiscal_year, kind='result',
+            adjusted_factor=Decimal(factor),
+            source='デモ用の架空の小売電気事業者の開示値（実在の事業者・全国平均の値ではありません）')
+        for source, share in DEMO_MIX:
+            mix.lines.new(source=source, share=Decimal(share))
+        mix.save()
 
 
 def _accounts(company):

@@ -19,6 +19,7 @@ TITLES = {
     'termination_warning': '電気需給契約解約予告通知',
     'termination_notice': '電気需給契約解約のお知らせ',
     'conclusion_notice': '電気需給契約のご契約内容（契約締結後交付書面）',
+    'credit_note': '電気料金ご請求取消しのお知らせ（適格返還請求書）',
     }
 
 
@@ -34,7 +35,8 @@ class Letter:
     date: dt.date                  # the letter's date
     paragraphs: tuple = ()
     rows: tuple = ()               # (label, value) shown as a table
-    amount: int | None = None      # the amount to pay
+    amount: int | None = None      # the amount to pay (or returned)
+    amount_label: str = 'ご請求金額'
     due_date: dt.date | None = None
     barcode: str | None = None     # 44 digits of a konbini slip
     extra: dict = field(default_factory=dict)
@@ -70,6 +72,39 @@ def render_html(letters):
         if l.barcode}
     return _environment().get_template('letter.html').render(
         letters=letters, barcodes=barcodes)
+
+
+def render_pdf(letters):
+    "The letters as one PDF (bytes)."
+    import weasyprint
+    return weasyprint.HTML(string=render_html(letters),
+        url_fetcher=_refuse).write_pdf()
+
+
+def credit_note(retailer, customer_name, customer_number, postal_code,
+        address, number, date, original_number, original_date, period,
+        lines, total, tax):
+    """The Letter of a credit note (適格返還請求書, 消費税法第57条の4第3項):
+    the issuer and its registration number (in the head of the letter,
+    from the configuration),
+    the date of the return and of the original bill, what is returned, the
+    amount at the 10% rate and its tax. lines: [(label, yen)], as on the
+    original bill, positive; total and tax: the returned amounts,
+    positive."""
+    rows = ((('返還請求書番号', number),
+            ('取消しの日', f'{date:%Y年%m月%d日}'),
+            ('元のご請求', f'{original_number}（{original_date:%Y年%m月%d日}）'),
+            ('ご使用期間', period))
+        + tuple((label, f'{-amount:,}円') for label, amount in lines)
+        + (('10%対象 返還額（税込）', f'{total:,}円'),
+            ('うち消費税等（10%）', f'{tax:,}円')))
+    return Letter(kind='credit_note', document_id=number, retailer=retailer,
+        customer_name=customer_name, customer_number=customer_number,
+        postal_code=postal_code, address=address, date=date,
+        paragraphs=('下記のご請求を取り消しましたので、お知らせいたします。'
+            '取り消したご請求について、既にお支払いいただいた金額は、'
+            '新しいご請求に充当するか、ご返金いたします。',),
+        rows=rows, amount=total, amount_label='ご返還額（税込）')
 
 
 def render_batch(letters):

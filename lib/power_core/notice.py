@@ -89,6 +89,8 @@ class Notice:
     registration_code: str = ''
     # a point metered on the 1st (計量日): the bill is the month used
     metered_on_first: bool = False
+    # the menu's power source mix and CO₂ factor (power_core.power_mix)
+    power_mix: object = None
 
     def __post_init__(self):
         if self.period_end <= self.period_start:
@@ -221,8 +223,9 @@ def render_html(notices):
     notices = list(notices)
     if not notices:
         raise ValidationError("There is no bill notice to print.", None)
+    from .power_mix import CLAIMS
     return _environment().get_template('notice.html').render(
-        notices=notices, tax_rate=TAX_RATE)
+        notices=notices, tax_rate=TAX_RATE, claims=CLAIMS)
 
 
 def render_pdf(notices):

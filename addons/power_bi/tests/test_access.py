@@ -7,6 +7,7 @@ secrets are neither read nor searched by anyone, and what the system made
 role that has write access to its model (docs/security.md)."""
 import base64
 import datetime as dt
+import hashlib
 import json
 import re
 import unittest
@@ -166,7 +167,11 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
                     'filename': 'bi01.xlsx', 'user': admin.id}])
         invoice = determinant.invoice
         self.assertEqual(invoice.state, 'posted')
+        document, = pool.get('power.billing.document').issue()
         return {
+            'power.billing.document': (document.id,
+                {'amount': Decimal(1), 'number': 'X', 'file_id': 'other',
+                    'checksum': '0' * 64, 'issue_date': dt.date(2030, 1, 1)}),
             # model: (record, {field: value a client tries to write})
             'power.billing.determinant': (determinant.id,
                 {'total': determinant.total + 1, 'kwh': Decimal(1)}),
@@ -292,11 +297,31 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
                 'power.payment.receipt', 'power.usage.confirmed',
                 'account.invoice'}, writable)
 
+    def test_issued_documents_by_role(self):
+        """The archive of issued bills: billing clerks and administrators
+        read the file as issued; other roles read nothing of it"""
+        record_id, _ = self.data['power.billing.document']
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            checksum = Pool().get('power.billing.document')(
+                record_id).checksum
+        for role, rpc in self.sessions.items():
+            answer = rpc.model('power.billing.document', 'read',
+                [record_id], ['data', 'checksum'])
+            with self.subTest(role=role):
+                if role in {'billing', 'power_admin', 'admin'}:
+                    value, = answer['result']
+                    data = value['data']
+                    self.assertEqual(hashlib.sha256(data).hexdigest(),
+                        checksum)
+                    self.assertTrue(data.startswith(b'%PDF'))
+                else:
+                    self.assertIn('error', answer)
+
     def test_system_records_not_forged(self):
         """No role creates a determinant, its lines, usage, a receipt, an
         exchange or a log entry by a client's create, even with the values
         of a real one"""
-        system = ['power.billing.determinant',
+        system = ['power.billing.document', 'power.billing.determinant',
             'power.billing.determinant.line', 'power.usage.confirmed',
             'power.usage.interval',
             'power.payment.receipt', 'power.edi.exchange',

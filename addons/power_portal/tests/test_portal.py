@@ -117,6 +117,20 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
                 [('contract', '=', data[key]['contract'])])
             data[key]['bill'] = determinant.id
             data[key]['total'] = determinant.total
+        # the mix of all sales in fiscal year 2023 (the bills read in
+        # 2025-02, FY2024, show it)
+        pool.get('power.power_mix').create([{'company': company.id,
+                    'fiscal_year': 2023, 'adjusted_factor': Decimal('0.430'),
+                    'source': 'https://example.jp/dengen (2024-07-01)',
+                    'lines': [('create', [
+                                {'source': 'lng', 'share': Decimal(60)},
+                                {'source': 'fit', 'share': Decimal(15)},
+                                {'source': 'jepx', 'share': Decimal(25)}])],
+                    }])
+        # b's bill is archived by the hourly job; a's when first downloaded
+        Archive = pool.get('power.billing.document')
+        document, = Archive.issue([data['b']['bill']])
+        data['b']['document'] = document.id
         # a third customer who has not registered yet
         contract = self.contract(company, name='鈴木 一郎')
         Code = pool.get('power.portal.registration_code')
@@ -219,6 +233,15 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         # no more than 20 answers, nothing of another bank
         _, body = self.get(client, '/lookup/branches?bank=0000&q=1')
         self.assertEqual(json.loads(body), [])
+
+    def test_power_mix_disclosed(self):
+        "The public page of the power source mix, its CO2 factor, explanations and source"
+        response, body = self.get(self.client(), '/power-mix')
+        self.assertEqual(response.status_code, 200)
+        for expected in ('電源構成（2023年度実績）', 'LNG火力', '60.0%',
+                '0.430 kg-CO2/kWh', '賦課金により賄われています',
+                'この電気には、水力、火力', '出典：https://example.jp/dengen'):
+            self.assertIn(expected, body)
 
     def test_market_prices_of_tomorrow_with_their_spikes(self):
         "The next day's JEPX prices, each offered market menu's unit, spikes"
@@ -449,6 +472,7 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         other = self.data['b']
         for path in [f"/bills/{other['bill']}",
                 f"/bills/{other['bill']}/pdf",
+                f"/documents/{other['document']}/pdf",
                 f"/usage?contract={other['contract']}",
                 f"/usage?contract={other['contract']}&view=day"
                 f"&date={other['day']}",
@@ -484,6 +508,8 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
                 '/verify', '/login', '/logout', '/reset', '/reset/confirm',
                 # the exchange's prices are public, as JEPX publishes them
                 '/market',
+                # the power source mix is the retailer's public disclosure
+                '/power-mix',
                 # the application form's lookups: Japan Post's postal codes
                 # and the Zengin bank master, public data
                 '/lookup/postal', '/lookup/banks', '/lookup/branches']}
@@ -713,9 +739,35 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         csv = response.get_data().decode('utf-8-sig').splitlines()
         self.assertEqual(csv[0], '時刻,使用量(kWh)')
         self.assertEqual(csv[2], '0:30,0.1')
+        _, body = self.get(client, f"/bills/{own['bill']}")
+        self.assertIn('電源構成（2023年度実績）', body)
+        self.assertIn('0.430 kg-CO2/kWh', body)
         response, _ = self.get(client, f"/bills/{own['bill']}/pdf")
         self.assertEqual(response.status_code, 200)
-        self.assertTrue(response.get_data().startswith(b'%PDF'))
+        issued = response.get_data()
+        self.assertTrue(issued.startswith(b'%PDF'))
+        # archived when first downloaded: the same file ever after, and in
+        # the list of issued documents, searched by date and amount
+        response, _ = self.get(client, f"/bills/{own['bill']}/pdf")
+        self.assertEqual(response.get_data(), issued)
+        _, body = self.get(client, '/documents')
+        self.assertIn(f"{own['total']:,}円", body)
+        document_id = re.search(r'/documents/(\d+)/pdf', body).group(1)
+        response, _ = self.get(client, f'/documents/{document_id}/pdf')
+        self.assertEqual(response.get_data(), issued)
+        _, body = self.get(client,
+            f"/documents?min={own['total']}&max={own['total']}")
+        self.assertIn(f'/documents/{document_id}/pdf', body)
+        _, body = self.get(client, f"/documents?min={own['total'] + 1}")
+        self.assertNotIn(f'/documents/{document_id}/pdf', body)
+        _, body = self.get(client, '/documents?from=2099-01-01')
+        self.assertIn('条件に合う請求書はありません', body)
+        response, body = self.get(client, '/documents?min=1e3')
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('金額をご確認ください', body)
+        response, body = self.get(client, '/documents?from=2025-13-01')
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('日付をご確認ください', body)
         response, _ = self.post(client, '/settings/paper', {'paper': 'yes'})
         self.assertEqual(response.status_code, 303)
         with mock.patch(SEND):
