@@ -28,24 +28,21 @@ ORIGINAL = '''        set_selection: function(selection, help) {
             }
         },
         display_update_selection: function() {'''
-PATCHED = '''        set_selection: function(selection, help) {
-            var select = this.select;
-            // power-cis patch (tools/patch_sao.py): keep the selected value
+# the same code with the value read before the options are rebuilt and
+# set back after
+PATCHED = ORIGINAL.replace('''            select.empty();
+''', '''            // power-cis patch (tools/patch_sao.py): keep the selected value
             // while the options are rebuilt
             var current = select.val();
             select.empty();
-            for (const e of selection) {
-                select.append(jQuery('<option/>', {
-                    'value': JSON.stringify(e[0]),
-                    'text': e[1],
-                    'title': help[e[0]],
-                }));
-            }
+''').replace('''            }
+        },
+''', '''            }
             if (current !== null) {
                 select.val(current);
             }
         },
-        display_update_selection: function() {'''
+''')
 
 
 # sao's graphs write their value axis as raw numbers (1234567 yen, 4500000
@@ -58,12 +55,8 @@ AXIS_ORIGINAL = '''            bb_config.data.color = function(color, column) {
             };
             return bb_config;
         },'''
-AXIS_PATCHED = '''            bb_config.data.color = function(color, column) {
-                // column is an object when called for legend
-                var key = column.id || column;
-                return colors[key] || color;
-            };
-            // power-cis patch (tools/patch_sao.py): value ticks with the
+AXIS_PATCHED = AXIS_ORIGINAL.replace('''            return bb_config;
+''', '''            // power-cis patch (tools/patch_sao.py): value ticks with the
             // thousands separators of the user's language
             var number_format = new Intl.NumberFormat(
                 (Sao.i18n.getlang() || 'en').replace('_', '-'));
@@ -73,7 +66,7 @@ AXIS_PATCHED = '''            bb_config.data.color = function(color, column) {
                 }},
             });
             return bb_config;
-        },'''
+''')
 
 # (what, original, patched): each is applied once and checked
 PATCHES = [

@@ -155,6 +155,15 @@ class Endpoint(ModelSQL, ModelView):
         cls._buttons.update({
                 'poll': {},
                 })
+        # each partner's module names its buttons ({button: partner}) in
+        # its extension; they show on that partner's endpoints only
+        for klass in cls.__mro__:
+            for button, partner in vars(klass).get(
+                    '_partner_buttons', {}).items():
+                cls._buttons[button] = {
+                    'invisible': Eval('partner') != partner,
+                    'depends': ['partner'],
+                    }
 
     @staticmethod
     def default_active():

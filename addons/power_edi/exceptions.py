@@ -16,3 +16,7 @@ class ExchangeError(UserError):
 
 class PointError(ValidationError):
     pass
+
+
+class DemandResponseError(ValidationError):
+    pass

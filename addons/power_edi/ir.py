@@ -17,4 +17,5 @@ class Cron(metaclass=PoolMeta):
             ('power.edi.endpoint|cron_collect',
                 "Send Direct-Debit and Card Requests"),
             ('power.edi.endpoint|cron_points', "Send Point Programme Files"),
+            ('power.dr.event|cron_settle', "Settle Demand Response Events"),
             ]

@@ -26,6 +26,7 @@ from .exceptions import FileRefusedError
 
 class Endpoint(metaclass=PoolMeta):
     __name__ = 'power.edi.endpoint'
+    _partner_buttons = {'send_collections': 'payment'}
     payment_agent = fields.Many2One(
         'power.payment.agent', "Payment Agent", ondelete='RESTRICT',
         states={
@@ -34,16 +35,6 @@ class Endpoint(metaclass=PoolMeta):
             },
         help="The bank, card agent or konbini agent this endpoint talks "
         "to.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'send_collections': {
-                    'invisible': Eval('partner') != 'payment',
-                    'depends': ['partner'],
-                    },
-                })
 
     @classmethod
     @ModelView.button

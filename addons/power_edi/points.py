@@ -57,8 +57,12 @@ class Grant(ModelSQL, ModelView):
     __name__ = 'power.point.grant'
     party = fields.Many2One('party.party', "Customer", required=True,
         readonly=True, ondelete='RESTRICT')
-    invoice = fields.Many2One('account.invoice', "Invoice", required=True,
-        readonly=True, ondelete='RESTRICT')
+    invoice = fields.Many2One('account.invoice', "Invoice", readonly=True,
+        ondelete='RESTRICT', states={'required': ~Eval('reference')},
+        depends={'reference'})
+    reference = fields.Char("Reference", readonly=True,
+        help="What the points are for when not a paid bill (DR and the "
+        "event: a demand response reward, docs/demand_response.md).")
     member_id = fields.Char("Member ID", required=True, readonly=True)
     amount = fields.Integer("Amount Paid", required=True, readonly=True)
     points = fields.Integer("Points", required=True, readonly=True)
@@ -86,16 +90,7 @@ class Grant(ModelSQL, ModelView):
 
 class Endpoint(metaclass=PoolMeta):
     __name__ = 'power.edi.endpoint'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'send_points': {
-                    'invisible': Eval('partner') != 'points',
-                    'depends': ['partner'],
-                    },
-                })
+    _partner_buttons = {'send_points': 'points'}
 
     @classmethod
     @ModelView.button
@@ -136,11 +131,13 @@ class Endpoint(metaclass=PoolMeta):
         "The content of a grant request file."
         return codec.write_grants([codec.Grant(str(g.id),
                     g.party.customer_number, g.member_id,
-                    g.invoice.number or '', g.amount, g.points)
+                    g.invoice.number if g.invoice else g.reference,
+                    g.amount, g.points)
                 for g in grants])
 
     def send_grants(self):
-        "Grants for the paid invoices of valid members not granted yet."
+        """Grants for the paid invoices of valid members not granted yet,
+        sent with every other grant not sent yet."""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Grant = pool.get('power.point.grant')
@@ -152,15 +149,17 @@ class Endpoint(metaclass=PoolMeta):
         granted = {g.invoice.id for g in Grant.search([
                     ('invoice', 'in', [i.id for i in invoices]),
                     ('state', '!=', 'refused')])}
-        grants = [Grant(party=i.party, invoice=i,
-                member_id=i.party.point_member_id,
-                amount=int(i.total_amount),
-                points=codec.points_for(i.total_amount))
-            for i in invoices if i.id not in granted
-            and codec.points_for(i.total_amount) > 0]
+        Grant.save([Grant(party=i.party, invoice=i,
+                    member_id=i.party.point_member_id,
+                    amount=int(i.total_amount),
+                    points=codec.points_for(i.total_amount))
+                for i in invoices if i.id not in granted
+                and codec.points_for(i.total_amount) > 0])
+        # with the other grants not sent yet (demand response rewards)
+        grants = Grant.search([('exchange', '=', None),
+                ('state', '=', 'requested')], order=[('id', 'ASC')])
         if not grants:
             return None
-        Grant.save(grants)
         data = self.grants_file(grants)
         stamp = now().strftime('%Y%m%d%H%M%S')
         exchange = Exchange.send_file(self, f'GRANT_{stamp}.csv', data,

@@ -17,7 +17,6 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.power_cis.common import now
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .edi import handler, rebuilder
@@ -66,16 +65,7 @@ class Contract(metaclass=PoolMeta):
 
 class Endpoint(metaclass=PoolMeta):
     __name__ = 'power.edi.endpoint'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'send_print': {
-                    'invisible': Eval('partner') != 'print',
-                    'depends': ['partner'],
-                    },
-                })
+    _partner_buttons = {'send_print': 'print'}
 
     @classmethod
     def print_endpoint(cls):

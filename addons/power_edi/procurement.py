@@ -9,7 +9,6 @@ from power_core.formats import procurement
 from trytond.i18n import gettext
 from trytond.model import ModelView
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
 
 from .edi import handler, rebuilder
 from .exceptions import FileRefusedError
@@ -19,16 +18,7 @@ DAYS = 8  # today and the coming week
 
 class Endpoint(metaclass=PoolMeta):
     __name__ = 'power.edi.endpoint'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'send_plan': {
-                    'invisible': Eval('partner') != 'procurement',
-                    'depends': ['partner'],
-                    },
-                })
+    _partner_buttons = {'send_plan': 'procurement'}
 
     @classmethod
     @ModelView.button

@@ -829,8 +829,14 @@ def dashboard(page):
         current.append((contract, so_far))
     bills = [d for d in _determinants(page, contracts, limit=5)
         if d.state != 'cancelled']
+    Participant = page.pool.get('power.dr.participant')
+    # the demand response events of the last 60 days and to come
+    events = Participant.search([('party', '=', page.party.id),
+            ('event.state', 'in', ['announced', 'settled']),
+            ('event.date', '>=', today() - dt.timedelta(days=60))],
+        order=[('event.date', 'DESC')], limit=10)
     return page.render('dashboard.html', contracts=current,
-        market_warning=market_warning(page, contracts),
+        market_warning=market_warning(page, contracts), events=events,
         last_bill=bills[0] if bills else None,
         states=CONTRACT_STATES, payment_status=PAYMENT_STATUS)
 

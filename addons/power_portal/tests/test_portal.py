@@ -127,6 +127,16 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
                                 {'source': 'fit', 'share': Decimal(15)},
                                 {'source': 'jepx', 'share': Decimal(25)}])],
                     }])
+        # a demand response event announced to a for a day to come
+        tokyo, = pool.get('power.grid_area').search([('code', '=', '03')])
+        event, = pool.get('power.dr.event').create([{'company': company.id,
+                    'name': '夏の節電チャレンジ', 'area': tokyo.id,
+                    'date': dt.date.today() + dt.timedelta(days=7),
+                    'points_per_kwh': 10, 'state': 'announced',
+                    'message': '17時から19時の節電にご協力ください。'}])
+        pool.get('power.dr.participant').create([{'event': event.id,
+                    'contract': data['a']['contract'],
+                    'party': data['a']['customer']}])
         # b's bill is archived by the hourly job; a's when first downloaded
         Archive = pool.get('power.billing.document')
         document, = Archive.issue([data['b']['bill']])
@@ -728,6 +738,9 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         own = self.data['a']
         _, body = self.get(client, '/dashboard')
         self.assertIn('前回のご請求', body)
+        self.assertIn('夏の節電チャレンジ（1kWhあたり10ポイント）', body)
+        self.assertIn('17:00〜19:00', body)
+        self.assertIn('実施前', body)
         self.assertIn(f"{own['total']:,}円", body)
         _, body = self.get(client, '/usage')
         self.assertIn('id="chart-data"', body)

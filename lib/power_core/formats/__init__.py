@@ -94,13 +94,14 @@ def csv_rows(data, columns, name='', shift_jis=True, strip=False):
     return rows
 
 
-def csv_bytes(columns, rows):
-    "A CSV file of our layouts: UTF-8, CRLF, the header line, then rows."
+def csv_bytes(columns, rows, encoding='utf-8'):
+    """A CSV file of our layouts: UTF-8 (or encoding, a partner's), CRLF,
+    the header line, then rows."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator='\r\n')
     writer.writerow(columns)
     writer.writerows(rows)
-    return out.getvalue().encode('utf-8')
+    return out.getvalue().encode(encoding)
 
 
 def identifier(text, field, where, seen=None):

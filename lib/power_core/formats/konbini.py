@@ -6,12 +6,11 @@ Barcode: AI 91, the 6-digit biller code, 21 free digits (here the invoice
 key), the reissue count, the due date YYMMDD, the revenue-stamp flag, the
 amount (6 digits) and a GS1 modulus-10 check digit over the 43 digits
 before it, "91" included."""
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
-from power_core.formats import FormatError, choice, csv_rows, date, whole
+from power_core.formats import (
+    FormatError, choice, csv_bytes, csv_rows, date, whole)
 
 LENGTH = 44
 MAX_AMOUNT = 300_000    # the usual store limit for barcode payments
@@ -150,13 +149,9 @@ def read_payments(data, name=''):
 
 def write_payments(payments, created):
     "A payment notice as the collection agent writes it (Shift_JIS)."
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\r\n')
-    writer.writerow(COLUMNS)
     codes = {v: k for k, v in KINDS.items()}
-    for p in payments:
-        writer.writerow([codes[p.kind], f'{p.paid_on:%Y%m%d}', p.paid_time,
-                p.barcode.data(), '', '', '1' if p.barcode.stamp else '0',
-                p.amount, p.store_chain, '', p.store,
-                f'{p.transfer_date:%Y%m%d}', f'{created:%Y%m%d}'])
-    return out.getvalue().encode('cp932')
+    return csv_bytes(COLUMNS, [[codes[p.kind], f'{p.paid_on:%Y%m%d}',
+                p.paid_time, p.barcode.data(), '', '',
+                '1' if p.barcode.stamp else '0', p.amount, p.store_chain, '',
+                p.store, f'{p.transfer_date:%Y%m%d}', f'{created:%Y%m%d}']
+            for p in payments], encoding='cp932')
