@@ -452,6 +452,12 @@ class BITestCase(BillingHelpers, unittest.TestCase):
             # the logs: read by the administrators, changed by nobody
             'power.operator.log': ('', {'admin': 'r'}),
             'power.report.output': ('', {'admin': 'r'}),
+            # issued bills: read by billing clerks and administrators,
+            # changed by nobody (docs/archive.md)
+            'power.billing.document': ('', {'billing': 'r', 'admin': 'r'}),
+            'power.power_mix': ('r', {'billing': 'rwcd'}),
+            'power.dr.event': ('', {'operator': 'r', 'billing': 'rwcd'}),
+            'power.dr.participant': ('', {'operator': 'r', 'billing': 'r'}),
             }
         users = {}
         for role, groups in roles.items():
