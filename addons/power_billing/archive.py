@@ -37,11 +37,12 @@ KINDS = [
     ('credit_note', "Credit Note"),
     ]
 CHUNK = 100
-# documents one scheduled call archives without task workers (a PDF takes
-# about 0.2 s to lay out: 200 are 40 s of one core, so that a backlog, a
-# demo's year of bills, never holds the scheduler for long; the hourly job
-# drains it, 4,800 a day); with workers every pending document is queued
-BACKLOG = 200
+# documents one scheduled call archives without task workers: a PDF takes
+# about 0.2 s to lay out, so 50 are 10 s of one core and a backlog (a
+# demo's year of bills) never holds a core long while staff and customers
+# use the server; the job runs every 15 minutes (4,800 a day); with
+# workers every pending document is queued
+BACKLOG = 50
 TRIGGER = 'power_billing_document_unchanged'
 
 

@@ -980,7 +980,7 @@ def bill(page, bill_id):
 @route('/bills/<bill_id>/pdf', login=True)
 def bill_pdf(page, bill_id):
     """The bill as it was issued: the archived PDF (archived now if the
-    hourly job has not yet), checked against its checksum."""
+    scheduled job has not yet), checked against its checksum."""
     determinant = owned(page, 'power.billing.determinant', _int(bill_id))
     Document = page.pool.get('power.billing.document')
     document = Document.of_bill(determinant)

@@ -137,7 +137,7 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
         pool.get('power.dr.participant').create([{'event': event.id,
                     'contract': data['a']['contract'],
                     'party': data['a']['customer']}])
-        # b's bill is archived by the hourly job; a's when first downloaded
+        # b's bill is archived by the scheduled job; a's when first downloaded
         Archive = pool.get('power.billing.document')
         document, = Archive.issue([data['b']['bill']])
         data['b']['document'] = document.id
