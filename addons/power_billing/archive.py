@@ -14,13 +14,16 @@ file to the customer, and every read checks the file against its
 checksum. docs/archive.md says which rule each part meets."""
 import dataclasses
 import hashlib
+import logging
 
 from power_core import letters
+from power_core.errors import PowerCoreError
 from power_core.notice import render_pdf
 from sql import Null
 
 from trytond import backend, config
 from trytond.filestore import filestore
+from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError
@@ -36,6 +39,7 @@ KINDS = [
     ('bill', "Bill"),
     ('credit_note', "Credit Note"),
     ]
+logger = logging.getLogger(__name__)
 CHUNK = 100
 # documents one scheduled call archives without task workers: a PDF takes
 # about 0.2 s to lay out, so 50 are 10 s of one core and a backlog (a
@@ -215,7 +219,7 @@ class Document(ServerReadonly, ModelSQL, ModelView):
         values = []
         # the bill as it was issued, even when a correction cancelled it
         # since: the archive keeps what the customer received
-        for d, notice in zip(determinants, notices(determinants)):
+        for d, notice in _notices(determinants):
             notice = dataclasses.replace(notice, cancelled=False)
             invoice = d.invoice
             values.append(cls._document_values(d, invoice, 'bill',
@@ -231,7 +235,7 @@ class Document(ServerReadonly, ModelSQL, ModelView):
                     ('invoice', 'in', [x.invoice.id for x in determinants]),
                     ])}
         values = []
-        for d, notice in zip(determinants, notices(determinants)):
+        for d, notice in _notices(determinants):
             original = d.invoice
             credit = d.credit_note
             address = credit.invoice_address
@@ -305,6 +309,23 @@ class Document(ServerReadonly, ModelSQL, ModelView):
                 cls.__queue__.issue_chunk(chunk)
             else:
                 cls.issue_chunk(chunk)
+
+
+def _notices(determinants):
+    """[(determinant, notice)] of those whose notice can be laid out; one
+    that cannot is logged with its reason and left pending (tried again by
+    the next run), never stopping the others."""
+    result = []
+    for determinant in determinants:
+        try:
+            notice, = notices([determinant])
+        except (PowerCoreError, UserError) as exception:
+            logger.error("issued document of %s not archived: %s",
+                determinant.rec_name,
+                getattr(exception, 'message', None) or exception)
+            continue
+        result.append((determinant, notice))
+    return result
 
 
 def _create_trigger(table):

@@ -640,10 +640,8 @@ class BatchRun(metaclass=PoolMeta):
 
     @classmethod
     def cron_billing(cls):
-        """The daily billing run (scheduled action), then the archive of
-        the bills and credit notes it issued."""
+        "The daily billing run (scheduled action)."
         cls.run_billing()
-        Pool().get('power.billing.document').cron_issue()
 
 
 class InvoiceLine(ServerReadonly, metaclass=PoolMeta):

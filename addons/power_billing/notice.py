@@ -57,6 +57,7 @@ def notices(determinants):
         adjustments = tuple(NoticeLine(label=a.description,
                 amount=Decimal(a.amount))
             for a in d.applied_adjustments)
+        adjustments += _rounding(lines, adjustments, invoice.total_amount)
         point = d.supply_point
         key = (d.menu.id, fiscal_year(d.end))
         if key not in mixes:
@@ -93,6 +94,20 @@ def notices(determinants):
                 power_mix=mixes[key],
                 message=configuration.notice_message or ''))
     return result
+
+
+def _rounding(lines, adjustments, total):
+    """The line that makes the charges add up to the invoice's total when
+    the rating rounded each part of the period down to the yen (a period
+    split by a contract change or a price change: each part's charge is
+    rounded, the lines keep their sen), or nothing. Under a yen the lines
+    add up as printed; a yen or more per line is not rounding, and the
+    notice refuses it."""
+    difference = Decimal(total) - sum(
+        (Decimal(l.amount) for l in lines + adjustments), Decimal(0))
+    if abs(difference) < 1 or abs(difference) >= max(len(lines), 1):
+        return ()
+    return (NoticeLine(label='1円未満の端数調整', amount=difference),)
 
 
 def _retailer(company, configuration):

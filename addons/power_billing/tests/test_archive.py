@@ -11,6 +11,7 @@ import unittest.mock
 from decimal import Decimal as D
 
 from trytond import backend
+from trytond.exceptions import UserError
 from trytond.filestore import filestore
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
@@ -201,19 +202,35 @@ class ArchiveTestCase(BillingHelpers, unittest.TestCase):
     @with_transaction()
     @with_billing_company
     def test_archive_after_billing_cron(self, company):
-        "The daily billing job archives what it issued"
+        "The scheduled job archives what the daily billing issued; a bill it cannot lay out is left pending, the others kept"
         pool = Pool()
         BatchRun = pool.get('power.batch.run')
         Document = pool.get('power.billing.document')
         Date = pool.get('ir.date')
         contract = self.contract(company)
-        self.usage(contract, JAN10, FEB10, 260)
+        other = self.contract(company, name='佐藤 花子')
+        for c in (contract, other):
+            self.usage(c, JAN10, FEB10, 260)
         with unittest.mock.patch.object(Date, 'today',
                 return_value=dt.date(2025, 2, 12)):
             BatchRun.cron_billing()
+        self.assertEqual(Document.search([]), [])
         determinant, = self.determinants(contract)
+        bad, = self.determinants(other)
+        from ..archive import notices as real_notices
+
+        def failing(determinants):
+            if bad in determinants:
+                raise UserError('no layout')
+            return real_notices(determinants)
+        with unittest.mock.patch(
+                'trytond.modules.power_billing.archive.notices', failing):
+            Document.cron_issue()
         document, = Document.search([])
         self.assertEqual(document.invoice, determinant.invoice)
+        self.assertEqual(Document.pending(), [(bad.id, 'bill')])
+        Document.cron_issue()
+        self.assertEqual(Document.pending(), [])
 
     @unittest.skipUnless(backend.name == 'postgresql', "PostgreSQL only")
     @with_transaction()
@@ -229,3 +246,24 @@ class ArchiveTestCase(BillingHelpers, unittest.TestCase):
             cursor.execute(f'TRUNCATE "{Document._table}"')
         cursor.execute('ROLLBACK TO SAVEPOINT archive_test')
         self.assertEqual(Document.search_count([]), 1)
+
+
+class NoticeRoundingTestCase(unittest.TestCase):
+    "A period split in two, each part rounded down to the yen"
+
+    def test_rounding_line_makes_the_lines_add_up(self):
+        "The notice of a split period adds up with its rounding line (it was refused, and the archive stopped)"
+        from power_core.notice import NoticeLine
+        from ..notice import _rounding
+        # a demo bill: a capacity change on 11/29 split the period; each
+        # part's charge was rounded down, the lines keep their sen
+        lines = tuple(NoticeLine(label=str(i), amount=D(a)) for i, a in
+            enumerate(['230.92', '1311.20', '2220.40', '-210.0', '0', '417',
+                    '588.86', '2264.80', '4113.20', '1903.03', '-472.0',
+                    '0', '939']))
+        line, = _rounding(lines, (), D(13305))
+        self.assertEqual((line.label, line.amount),
+            ('1円未満の端数調整', D('-1.41')))
+        # under a yen: as before, no line; a yen or more per line: refused
+        self.assertEqual(_rounding(lines, (), D('13306')), ())
+        self.assertEqual(_rounding(lines, (), D(13000)), ())
