@@ -7,7 +7,8 @@ import unittest
 from decimal import Decimal as D
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    activate_module, drop_db, with_transaction)
 
 from ..exceptions import PowerMixError
 from .tools import FEB10, JAN10, BillingHelpers, with_billing_company
@@ -24,6 +25,13 @@ class PowerMixTestCase(BillingHelpers, unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module('power_billing')
+
+    @classmethod
+    def tearDownClass(cls):
+        # the scenario doctests run next in this process and restore their
+        # own database (PostgreSQL refuses to create it over this one)
+        drop_db()
+        super().tearDownClass()
 
     def mix(self, company, year, shares, menu=None, **values):
         Mix = Pool().get('power.power_mix')
