@@ -983,10 +983,21 @@ def bill_pdf(page, bill_id):
     scheduled job has not yet), checked against its checksum."""
     determinant = owned(page, 'power.billing.determinant', _int(bill_id))
     Document = page.pool.get('power.billing.document')
-    document = Document.of_bill(determinant)
-    if document is None:
+    Determinant = page.pool.get('power.billing.determinant')
+    documents = Document.search([('invoice', '=',
+                determinant.invoice.id if determinant.invoice else -1)])
+    if documents:
+        data = documents[0].content()
+    else:
+        # a page is read in a read-only transaction: the archive is made
+        # in one of its own, committed before the file is served
+        with Transaction().new_transaction(readonly=False) as transaction:
+            document = Document.of_bill(Determinant(determinant.id))
+            data = document.content() if document else None
+            transaction.commit()
+    if data is None:
         raise PortalError(404, gettext('power_portal.msg_page_not_found'))
-    return page.download(document.content(),
+    return page.download(data,
         f'bill-{determinant.contract.number}-{determinant.end:%Y%m}.pdf',
         'application/pdf')
 
