@@ -520,7 +520,8 @@ def _print_exchanges(filters, contract_related):
         order_by=[exchange.received, exchange.id])
     kinds = {'print_usage_notice': '電気ご使用量のお知らせ',
         'print_payment_slip': '払込票', 'print_dunning_letter': '督促状等',
-        'print_conclusion_notice': '契約締結後交付書面'}
+        'print_conclusion_notice': '契約締結後交付書面',
+        'print_statement': '一括請求書'}
     for row in stream(query):
         row = list(row)
         row[1] = _time(row[1])

@@ -38,7 +38,11 @@ from .notice import _retailer, notices
 KINDS = [
     ('bill', "Bill"),
     ('credit_note', "Credit Note"),
+    ('statement', "Statement"),
     ]
+# an invoice's document names its invoice and determinant; a payer's
+# statement (一括請求書) its statement
+_OF_INVOICE = {'required': Eval('kind') != 'statement'}
 logger = logging.getLogger(__name__)
 CHUNK = 100
 # documents one scheduled call archives without task workers: a PDF takes
@@ -69,11 +73,14 @@ class Document(ServerReadonly, ModelSQL, ModelView):
     party = fields.Many2One('party.party', "Customer", required=True,
         readonly=True, ondelete='RESTRICT',
         context={'company': Eval('company', -1)}, depends={'company'})
-    invoice = fields.Many2One('account.invoice', "Invoice", required=True,
-        readonly=True, ondelete='RESTRICT')
+    invoice = fields.Many2One('account.invoice', "Invoice",
+        readonly=True, ondelete='RESTRICT', states=_OF_INVOICE)
     determinant = fields.Many2One('power.billing.determinant',
-        "Billing Determinant", required=True, readonly=True,
-        ondelete='RESTRICT')
+        "Billing Determinant", readonly=True, ondelete='RESTRICT',
+        states=_OF_INVOICE)
+    statement = fields.Many2One('power.billing.statement', "Statement",
+        readonly=True, ondelete='RESTRICT',
+        states={'required': Eval('kind') == 'statement'})
     corrects = fields.Many2One('power.billing.document', "Cancels",
         readonly=True, ondelete='RESTRICT',
         help="The bill this credit note cancels.")
@@ -92,6 +99,8 @@ class Document(ServerReadonly, ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_constraints += [
             ('invoice_unique', Unique(t, t.invoice),
+                'power_billing.msg_document_invoice_unique'),
+            ('statement_unique', Unique(t, t.statement),
                 'power_billing.msg_document_invoice_unique'),
             ]
         cls._sql_indexes.update({
@@ -202,17 +211,44 @@ class Document(ServerReadonly, ModelSQL, ModelView):
         return documents
 
     @classmethod
-    def of_bill(cls, determinant):
-        """The archived bill of determinant, archived now if it was not yet
-        (the portal's download); None before its invoice is posted."""
+    def find_bill(cls, determinant):
+        "The archived bill of determinant, or None."
         documents = cls.search([
                 ('invoice', '=', determinant.invoice.id
-                    if determinant.invoice else -1)], limit=1)
-        if not documents:
-            with without_check_access():
-                documents = [d for d in cls.issue([determinant])
-                    if d.kind == 'bill']
+                    if determinant.invoice else -1),
+                ('kind', '=', 'bill')], limit=1)
         return documents[0] if documents else None
+
+    @classmethod
+    def issue_bill(cls, determinant):
+        """Archive the bill of determinant now (the portal's first
+        download); None before its invoice is posted."""
+        with without_check_access():
+            documents = [d for d in cls.issue([determinant])
+                if d.kind == 'bill']
+        return documents[0] if documents else None
+
+    @classmethod
+    def issue_statements(cls, statements):
+        """Archive the statements (一括請求書) as issued: laid out once, when
+        they are made."""
+        from power_core import statement as core
+        values = []
+        for statement in statements:
+            pdf = core.render_pdf(statement.document())
+            values.append({
+                    'company': statement.company.id,
+                    'kind': 'statement',
+                    'number': statement.number,
+                    'issue_date': statement.date,
+                    'amount': statement.total,
+                    'tax': statement.tax,
+                    'party': statement.party.id,
+                    'statement': statement.id,
+                    **cls._file_values(pdf,
+                        f'statement-{statement.number}.pdf'),
+                    })
+        return cls._create(values)
 
     @classmethod
     def _issue_bills(cls, determinants):
@@ -274,6 +310,13 @@ class Document(ServerReadonly, ModelSQL, ModelView):
             'party': invoice.party.id,
             'invoice': invoice.id,
             'determinant': determinant.id,
+            **cls._file_values(pdf, filename),
+            }
+
+    @staticmethod
+    def _file_values(pdf, filename):
+        "The file of a new document: kept in the file store, summed."
+        return {
             'filename': filename,
             'file_id': filestore.set(pdf,
                 prefix=Transaction().database.name),

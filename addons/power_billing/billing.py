@@ -19,7 +19,8 @@ from trytond import config
 from trytond.exceptions import UserError
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
-from trytond.modules.power_cis.common import ServerReadonly, dialog, now
+from trytond.modules.power_cis.common import (
+    CompanyDefault, ServerReadonly, dialog, now)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -449,7 +450,7 @@ class DeterminantLine(ServerReadonly, _InsertRowsMixin, ModelSQL, ModelView):
             ('determinant', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')]
 
 
-class Adjustment(ServerReadonly, ModelSQL, ModelView):
+class Adjustment(CompanyDefault, ServerReadonly, ModelSQL, ModelView):
     "Billing Adjustment"
     __name__ = 'power.billing.adjustment'
     company = fields.Many2One(
@@ -508,10 +509,6 @@ class Adjustment(ServerReadonly, ModelSQL, ModelView):
         # without it a scan of every adjustment ever made, a chunk
         cls._sql_indexes.add(Index(t, (t.contract, Index.Range()),
                 where=t.state == 'pending'))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_state(cls):

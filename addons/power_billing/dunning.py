@@ -73,6 +73,10 @@ class Dunning(metaclass=PoolMeta):
         readonly=True, ondelete='SET NULL',
         help="The e-mail that carried this level's letter to a customer who "
         "chose electronic notices.")
+    statement = fields.Function(fields.Many2One(
+            'power.billing.statement', "Statement",
+            help="The payer's statement the dunned bill is on: one letter "
+            "for the statement's whole amount due."), 'get_statement')
 
     @classmethod
     def __setup__(cls):
@@ -92,9 +96,62 @@ class Dunning(metaclass=PoolMeta):
         result = {}
         for dunning in dunnings:
             invoice = dunning.invoice
-            result[dunning.id] = (int(invoice.amount_to_pay) if invoice
-                else int(dunning.line.debit - dunning.line.credit))
+            if dunning.statement:
+                # dunning on the whole: everything still due on it
+                result[dunning.id] = dunning.statement.amount_due
+            else:
+                result[dunning.id] = (int(invoice.amount_to_pay) if invoice
+                    else int(dunning.line.debit - dunning.line.credit))
         return result
+
+    @classmethod
+    def get_statement(cls, dunnings, name):
+        from .payer import statements_of_invoices
+        invoices = {d.id: d.invoice.id for d in dunnings if d.invoice}
+        found = statements_of_invoices(set(invoices.values()))
+        return {d.id: found[invoices[d.id]].id
+            if invoices.get(d.id) in found else None for d in dunnings}
+
+    @property
+    def letter_key(self):
+        """Dunnings with the same key share one letter: those of the bills
+        of one statement at one level."""
+        if self.statement:
+            return ('statement', self.statement.id, self.level.id)
+        return ('dunning', self.id)
+
+    @classmethod
+    def lettered_siblings(cls, dunnings):
+        """{letter key: a dunning of the key not among dunnings whose
+        letter was already sent (mailed or printed)}."""
+        keys = {d.letter_key: d for d in dunnings
+            if d.letter_key[0] == 'statement'}
+        result = {}
+        for key, dunning in keys.items():
+            lines = [ml.id for l in dunning.statement.lines
+                for ml in l.invoice.lines_to_pay]
+            for sibling in cls.search([
+                        ('line', 'in', lines),
+                        ('level', '=', key[2]),
+                        ('id', 'not in', [d.id for d in dunnings]),
+                        ]):
+                if sibling.letter_email or getattr(
+                        sibling, 'print_exchange', None):
+                    result[key] = sibling
+                    break
+        return result
+
+    @classmethod
+    def one_per_letter(cls, dunnings):
+        """[(the dunning whose letter is sent, [every dunning it covers])]:
+        the first dunning of each statement and level not lettered yet
+        carries the letter of the statement's whole amount."""
+        sent = cls.lettered_siblings(dunnings)
+        groups = {}
+        for dunning in dunnings:
+            groups.setdefault(dunning.letter_key, []).append(dunning)
+        return [(None if key in sent else group[0], group)
+            for key, group in groups.items()]
 
     def get_protected(self, name):
         return bool(self.line.party and self.line.party.payment_protected)
@@ -142,19 +199,31 @@ class Dunning(metaclass=PoolMeta):
         from power_core.letters import render_batch
         from .letters import dunning_letters
         mailed = []
-        for dunning in dunnings:
-            party = dunning.line.party
-            if party.paper_notice or not party.email or dunning.letter_email:
+        sent = cls.lettered_siblings(dunnings)
+        for lead, group in cls.one_per_letter(dunnings):
+            party = group[0].line.party
+            if party.paper_notice or not party.email:
                 continue
-            letter, = dunning_letters([dunning])
-            pdf, _ = render_batch([letter])
-            body = '<br/>'.join([f'{letter.customer_name} 様', ''] + list(
-                    letter.paragraphs) + ['', f'{letter.retailer.name}'])
-            dunning.letter_email = Email.send(to=party.email,
-                subject=f'【{letter.retailer.name}】{letter.title}',
-                body=body, files=[(f'{letter.document_id}.pdf', pdf)],
-                record=[cls.__name__, dunning.id])
-            mailed.append(dunning)
+            if lead is None:
+                # the statement's letter went out already
+                email = sent[group[0].letter_key].letter_email
+            elif lead.letter_email:
+                continue
+            else:
+                letter, = dunning_letters([lead])
+                pdf, _ = render_batch([letter])
+                body = '<br/>'.join([f'{letter.customer_name} 様', '']
+                    + list(letter.paragraphs)
+                    + ['', f'{letter.retailer.name}'])
+                email = Email.send(to=party.email,
+                    subject=f'【{letter.retailer.name}】{letter.title}',
+                    body=body, files=[(f'{letter.document_id}.pdf', pdf)],
+                    record=[cls.__name__, lead.id])
+            if email is None:
+                continue
+            for dunning in group:
+                dunning.letter_email = email
+            mailed += group
         cls.save(mailed)
         return mailed
 

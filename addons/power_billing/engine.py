@@ -296,6 +296,10 @@ class Chunk:
         days = self.due_days[last]
         due = due_date(d.end, days if days is not None
             else self.configuration.payment_due_days)
+        payer = contract.payer
+        if payer and payer.active:
+            # due with the other sites, on the payer's statement
+            due = payer.due_date(self.date)
         shares, _ = split_tax_included(d.total, [l.amount for l in d.lines])
         kinds = {c.code: c.kind for t in terms
             for v in t.menu.versions for c in v.components}

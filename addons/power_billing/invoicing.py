@@ -389,9 +389,7 @@ def take_numbers(sequence_id, n, date):
     if type_ != 'incremental':
         raise ValueError(f"sequence {sequence_id} is not incremental")
     # what Tryton cached of the sequence is stale now
-    transaction.counter += 1
-    for cache in transaction.cache.values():
-        cache.get(Sequence.__name__, {}).pop(sequence_id, None)
+    forget(Sequence.__name__, [sequence_id])
     template = Sequence()
     with transaction.set_context(date=date):
         prefix = template._process(prefix)
@@ -399,6 +397,17 @@ def take_numbers(sequence_id, n, date):
     start = end - increment * n
     return [f'{prefix}{number:0>{padding or 0}d}{suffix}'
         for number in range(start, end, increment)]
+
+
+def forget(model, ids):
+    """Drop what the transaction cached of model's records ids (changed in
+    SQL, below the ORM): they are read again."""
+    transaction = Transaction()
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        cached = cache.get(model, {})
+        for id_ in ids:
+            cached.pop(id_, None)
 
 
 def _check_balanced(move_ids):

@@ -15,6 +15,9 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.append(
             ('power.billing.document|cron_issue',
                 "Archive Issued Bills and Credit Notes"))
+        cls.method.selection.append(
+            ('power.billing.payer|cron_consolidate',
+                "Payer Statements of the Closed Months (一括請求)"))
 
     @classmethod
     def preprocess_values(cls, mode, values):

@@ -65,17 +65,28 @@ class SlipLetter(Report):
 
 
 def dunning_letters(dunnings, date=None):
-    "The letters of dunnings, dated by their dunning, else date or today."
+    """The letters of dunnings, dated by their dunning, else date or today;
+    the dunnings of the bills of one payer's statement (一括請求) get one
+    letter for the statement's whole amount due."""
     pool = Pool()
+    Dunning = pool.get('account.dunning')
     configuration = pool.get('power.configuration')(1)
     letters = []
-    for dunning in dunnings:
+    for dunning, _ in Dunning.one_per_letter(list(dunnings)):
+        if dunning is None:
+            continue
         kind = DUNNING_KINDS[dunning.level.power_action]
         invoice = dunning.invoice
         party = dunning.line.party
         retailer = _retailer(dunning.company, configuration)
-        rows = [('ご請求書番号', invoice.number if invoice else ''),
-            ('当初のお支払期限', jdate(dunning.maturity_date))]
+        statement = dunning.statement
+        if statement:
+            rows = [('ご請求書番号', f'{statement.number}（一括請求）'),
+                ('対象地点数', f'{statement.site_count}地点'),
+                ('当初のお支払期限', jdate(statement.due_date))]
+        else:
+            rows = [('ご請求書番号', invoice.number if invoice else ''),
+                ('当初のお支払期限', jdate(dunning.maturity_date))]
         if kind == 'dunning_letter':
             paragraphs = ('お支払期限を過ぎても、下記の電気料金のお支払いが'
                 '確認できておりません。至急お支払いくださいますようお願い'

@@ -16,7 +16,7 @@ from sql.aggregate import Sum
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.modules.power_cis.common import (
-    FileResult, FileWizard, file_states)
+    CompanyDefault, FileResult, FileWizard, file_states)
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -52,7 +52,7 @@ def fiscal_year(date):
     return date.year if date.month >= 4 else date.year - 1
 
 
-class PowerMix(ModelSQL, ModelView):
+class PowerMix(CompanyDefault, ModelSQL, ModelView):
     "Power Source Mix"
     __name__ = 'power.power_mix'
     company = fields.Many2One('company.company', "Company", required=True,
@@ -97,10 +97,6 @@ class PowerMix(ModelSQL, ModelView):
             ('mix_unique', Unique(t, t.company, t.menu, t.fiscal_year,
                     t.kind), 'power_billing.msg_power_mix_unique'),
             ]
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_kind(cls):

@@ -185,6 +185,7 @@ class Receipt(ServerReadonly, Workflow, ModelSQL, ModelView):
             if not item.get('party'):
                 item['party'] = parties.get(item.get('customer_number'))
         bills = cls.open_bills({i['party'] for i in items if i['party']})
+        statements = cls.statement_bills(items)
         receipts, lines, interest, touched = [], [], [], set()
         for item in items:
             party = item['party']
@@ -192,8 +193,14 @@ class Receipt(ServerReadonly, Workflow, ModelSQL, ModelView):
             reference = item.get('reference')
             if isinstance(reference, str) and reference.isdigit():
                 reference = int(reference)
-            match = core.match_receipt(item['amount'], party_bills,
-                reference=reference, known_customer=bool(party))
+            stated = statements.get((party.id if party else None, reference))
+            if stated is not None:
+                # a transfer naming a payer's statement pays every bill on it
+                match = core.match_statement(item['amount'],
+                    [b for b in party_bills if b.key in stated])
+            else:
+                match = core.match_receipt(item['amount'], party_bills,
+                    reference=reference, known_customer=bool(party))
             left = {key: amount for key, amount in match.allocations}
             if party:
                 bills[party.id] = [b if b.key not in left
@@ -252,6 +259,26 @@ class Receipt(ServerReadonly, Workflow, ModelSQL, ModelView):
         Dunning = pool.get('account.dunning')
         Dunning.stop_terminations({r.party for r in receipts if r.party})
         return receipts
+
+    @classmethod
+    def statement_bills(cls, items):
+        """{(party id, statement number): {invoice id}} of the statements
+        (一括請求書) the items name as their reference."""
+        Statement = Pool().get('power.billing.statement')
+        wanted = {(i['party'].id, i['reference']) for i in items
+            if i.get('party') and isinstance(i.get('reference'), str)
+            and i['reference'].startswith('ST')}
+        if not wanted:
+            return {}
+        result = {}
+        for statement in Statement.search([
+                    ('number', 'in', list({n for _, n in wanted})),
+                    ('party', 'in', list({p for p, _ in wanted})),
+                    ]):
+            key = (statement.party.id, statement.number)
+            if key in wanted:
+                result[key] = {l.invoice.id for l in statement.lines}
+        return result
 
     @classmethod
     def charge_interest(cls, paid, date):

@@ -13,6 +13,8 @@ from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from .payer import on_payer_accounts
+
 
 class Slip(ServerReadonly, ModelSQL, ModelView):
     "Payment Slip"
@@ -73,6 +75,9 @@ class Slip(ServerReadonly, ModelSQL, ModelView):
         slips, void = [], []
         with Transaction().set_context(with_payment=False):
             invoices = pool.get('account.invoice').browse(invoices)
+        # a payer account's site bills are paid through its statement
+        stated = on_payer_accounts([i.id for i in invoices])
+        invoices = [i for i in invoices if i.id not in stated]
         earlier = defaultdict(list)
         for sub in grouped_slice(invoices, 1000):
             for slip in cls.search([('invoice', 'in', [int(i) for i in sub])],

@@ -78,7 +78,16 @@ def state_buttons(shown_in, back=(), icons=None):
     return buttons
 
 
-class CompanyWorkflow(Workflow):
+class CompanyDefault:
+    "A new record belongs to the company of the context."
+    __slots__ = ()
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+
+class CompanyWorkflow(CompanyDefault, Workflow):
     """A company's record that goes through states: a new one belongs to
     the company of the context and starts in _initial_state; the records
     in _open_states (those staff work lists and batches look for, few
@@ -95,10 +104,6 @@ class CompanyWorkflow(Workflow):
             cls._sql_indexes.add(Index(
                     t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(list(cls._open_states))))
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
     @classmethod
     def default_state(cls):

@@ -1,13 +1,16 @@
 # This file is part of the power retailer CIS.  The COPYRIGHT file at the
 # top level of this repository contains the full copyright notices and license terms.
 """Documents to the print shop (印刷代行) in batches (one PDF and its
-index): bill notices of the customers who get them on paper, payment slips
+index): bill notices of the customers who get them on paper (a payer
+account's sites only when it asked for per-site notices), the payers'
+statements (一括請求書, the archived file as issued), payment slips
 with their barcode, the letters of dunning levels (e-mailed instead to the
 customers who chose electronic notices) and post-contract documents
 (契約締結後交付書面). The print shop's acknowledgement marks the batch
 acknowledged and puts the documents it could not print back in line for
 the next batch, with the reason on the exchange."""
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 from power_core.formats import print_shop
@@ -55,6 +58,13 @@ class Dunning(metaclass=PoolMeta):
             cls.write(todo, {'print_exchange': None, 'letter_email': None})
 
 
+class Statement(metaclass=PoolMeta):
+    __name__ = 'power.billing.statement'
+    print_exchange = fields.Many2One('power.edi.exchange', "Print Batch",
+        readonly=True, ondelete='RESTRICT',
+        help="The batch that sent this statement to the print shop.")
+
+
 class Contract(metaclass=PoolMeta):
     __name__ = 'power.contract'
     conclusion_exchange = fields.Many2One('power.edi.exchange',
@@ -80,6 +90,8 @@ class Endpoint(metaclass=PoolMeta):
         for endpoint in endpoints:
             while endpoint.send_notice_batch():
                 pass
+            while endpoint.send_statement_batch():
+                pass
             while endpoint.send_slip_batch():
                 pass
             while endpoint.send_dunning_batch():
@@ -103,6 +115,9 @@ class Endpoint(metaclass=PoolMeta):
                 ('invoice.number', '!=', None),
                 ('print_exchange', '=', None),
                 ('customer.paper_notice', '=', True),
+                # a payer account's sites are billed on its statement
+                ['OR', ('contract.payer', '=', None),
+                    ('contract.payer.site_notices', '=', True)],
                 ] + ([('end', '>=', since)] if since else []),
             order=[('id', 'ASC')], limit=limit)
         if not determinants:
@@ -110,6 +125,20 @@ class Endpoint(metaclass=PoolMeta):
         return self._send_batch(determinants, notice_batch, 'NOTICE',
             'print_usage_notice')
 
+
+    def send_statement_batch(self, limit=BATCH):
+        """One batch of the statements (一括請求書) of payers who get them on
+        paper, not printed yet: the archived files as issued. Its exchange
+        or None."""
+        Statement = Pool().get('power.billing.statement')
+        statements = Statement.search([
+                ('print_exchange', '=', None),
+                ('party.paper_notice', '=', True),
+                ], order=[('id', 'ASC')], limit=limit)
+        if not statements:
+            return None
+        return self._send_batch(statements, statement_batch, 'STATEMENT',
+            'print_statement')
 
     def send_slip_batch(self, limit=BATCH):
         "One batch of payment slips not printed yet; its exchange or None."
@@ -216,6 +245,39 @@ def notice_batch(determinants, sent):
             for determinant, notice in zip(determinants, documents)])
 
 
+def statement_batch(statements, sent):
+    """(batch bytes, documents, pages) of the statements' archived files
+    (checked against their checksums), bound by pypdf."""
+    from pypdf import PdfReader, PdfWriter
+    from trytond.modules.power_billing.notice import _one_line
+    pool = Pool()
+    Document = pool.get('power.billing.document')
+    documents = {d.statement.id: d for d in Document.search([
+                ('statement', 'in', [s.id for s in statements])])}
+    writer = PdfWriter()
+    pages, items = [], []
+    for statement in statements:
+        document = documents.get(statement.id)
+        if document is None:
+            raise FileRefusedError(gettext(
+                    'power_billing.msg_statement_no_document',
+                    statement=statement.rec_name))
+        reader = PdfReader(io.BytesIO(document.content()))
+        writer.append(reader)
+        pages.append(len(reader.pages))
+        party = statement.party
+        address = party.address_get('invoice')
+        items.append(dict(document_id=f'T{statement.id:010d}',
+                kind='statement', customer_number=party.customer_number or '',
+                name=party.name, postal_code=(address.postal_code or '')
+                if address else '',
+                address=_one_line(address) if address else '',
+                amount=statement.total, due_date=statement.due_date))
+    out = io.BytesIO()
+    writer.write(out)
+    return _batch(out.getvalue(), pages, sent, items)
+
+
 def letter_batch(letters, sent):
     "(batch bytes, documents, pages) of letters sent at that moment."
     from power_core.letters import render_batch as render_letters
@@ -244,6 +306,7 @@ class Exchange(metaclass=PoolMeta):
     @rebuilder('print_payment_slip', print_shop.batch_difference)
     @rebuilder('print_dunning_letter', print_shop.batch_difference)
     @rebuilder('print_conclusion_notice', print_shop.batch_difference)
+    @rebuilder('print_statement', print_shop.batch_difference)
     def rebuild_print_batch(self):
         """The batch of the documents its index names, made again from the
         database as at the time in its name (NOTICE_YYYYmmddHHMMSS_...)."""
@@ -256,6 +319,9 @@ class Exchange(metaclass=PoolMeta):
         if self.kind == 'print_usage_notice':
             Determinant = pool.get('power.billing.determinant')
             return notice_batch(Determinant.browse(ids), sent)[0]
+        if self.kind == 'print_statement':
+            Statement = pool.get('power.billing.statement')
+            return statement_batch(Statement.browse(ids), sent)[0]
         model, make_letters = {
             'print_payment_slip': ('power.payment.slip', slip_letters),
             'print_dunning_letter': ('account.dunning', dunning_letters),
@@ -283,7 +349,8 @@ class Exchange(metaclass=PoolMeta):
         self.business_key = ack.batch
         self.records = len(ack.accepted) + len(ack.refused)
         models = {'D': Determinant, 'S': pool.get('power.payment.slip'),
-            'L': pool.get('account.dunning'), 'C': pool.get('power.contract')}
+            'L': pool.get('account.dunning'), 'C': pool.get('power.contract'),
+            'T': pool.get('power.billing.statement')}
         ids = {prefix: [] for prefix in models}
         for document, _ in ack.refused:
             if document[:1] in models and document[1:].isdigit():

@@ -45,9 +45,40 @@ class RateMenu(metaclass=PoolMeta):
 class WebUser(BoundedHashingMixin, metaclass=PoolMeta):
     """Portal accounts: passwords hashed a few at a time (power_cis.common);
     logins with a short growing back-off per account and per address
-    instead of web_user's lock for the session timeout (8 hours)."""
+    instead of web_user's lock for the session timeout (8 hours). A
+    corporate customer's members have a role: the contract holder sees
+    every site and the statements, a site manager only the sites given."""
     __name__ = 'web.user'
     _dummy_hash = None
+    portal_role = fields.Selection([
+            ('holder', "Contract Holder"),
+            ('site_manager', "Site Manager"),
+            ], "Portal Role", required=True,
+        help="A site manager sees only the sites listed, and no "
+        "statement, payment or customer-wide setting.")
+    portal_sites = fields.Many2Many('web.user-power.contract', 'user',
+        'contract', "Sites",
+        domain=[('customer', '=', Eval('party', -1))],
+        states={'invisible': Eval('portal_role') != 'site_manager'},
+        help="The contracts of the customer this site manager sees.")
+
+    @classmethod
+    def default_portal_role(cls):
+        return 'holder'
+
+    @classmethod
+    def validate_fields(cls, users, field_names):
+        super().validate_fields(users, field_names)
+        from trytond.i18n import gettext
+        from trytond.model.exceptions import ValidationError
+        if field_names is not None and not (
+                field_names & {'portal_role', 'portal_sites'}):
+            return
+        for user in users:
+            if user.portal_role == 'site_manager' and not user.portal_sites:
+                raise ValidationError(gettext(
+                        'power_portal.msg_site_manager_no_site',
+                        user=user.rec_name))
 
     @classmethod
     def _dummy(cls):
@@ -98,6 +129,21 @@ class WebUser(BoundedHashingMixin, metaclass=PoolMeta):
             Attempt.add('login-address', address)
             transaction.commit()
         return None
+
+
+class WebUserContract(ModelSQL):
+    "Portal Member Site"
+    __name__ = 'web.user-power.contract'
+    user = fields.Many2One('web.user', "Portal Member", required=True,
+        ondelete='CASCADE')
+    contract = fields.Many2One('power.contract', "Contract", required=True,
+        ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.user, Index.Equality())))
 
 
 class Attempt(ModelSQL):

@@ -29,8 +29,8 @@ from . import queries
 from .catalog import catalog
 from .exceptions import PortalError
 from .site import (
-    STATIC, CardAgentUnavailable, card_agent_origin, lookup_card_token, owned,
-    rate_limit, route, today)
+    STATIC, CardAgentUnavailable, card_agent_origin, holder_only,
+    lookup_card_token, owned, rate_limit, route, site_domain, today)
 
 
 EXPLANATIONS = {
@@ -55,6 +55,8 @@ PER_KWH = {'energy_tiers', 'tou_energy', 'fuel_adjustment',
 PAYMENT_STATUS = {'unpaid': '未払い（お支払い期日前）', 'overdue': 'お支払い期日超過',
     'paid': 'お支払い済み', 'credited': '取消し（再請求済み）',
     'carried': '次回請求で精算', None: ''}
+STATEMENT_STATUS = {'unpaid': '未払い（お支払期限前）', 'partial': '一部お支払い済み',
+    'overdue': 'お支払期限超過', 'paid': 'お支払い済み', None: ''}
 APPLICATION_STATES = {'draft': '受付前', 'received': '受付済み（確認中）',
     'approved': '手続き中', 'rejected': 'お受けできませんでした',
     'cancelled': '取消し'}
@@ -789,7 +791,8 @@ def reset_confirm(page):
 
 def _contracts(page):
     Contract = page.pool.get('power.contract')
-    return Contract.search([('customer', '=', page.party.id)],
+    return Contract.search([('customer', '=', page.party.id)]
+        + site_domain(page, 'power.contract'),
         order=[('start_date', 'DESC'), ('id', 'DESC')])
 
 
@@ -832,6 +835,7 @@ def dashboard(page):
     Participant = page.pool.get('power.dr.participant')
     # the demand response events of the last 60 days and to come
     events = Participant.search([('party', '=', page.party.id),
+            *site_domain(page, 'power.dr.participant'),
             ('event.state', 'in', ['announced', 'settled']),
             ('event.date', '>=', today() - dt.timedelta(days=60))],
         order=[('event.date', 'DESC')], limit=10)
@@ -845,6 +849,8 @@ def _usage_contract(page):
     """(the contract asked for, the customer's contracts) as plain rows; a
     contract id of anybody else is the same 404 as an unknown one."""
     contracts = queries.member_contracts(page.pool, page.user.party_id)
+    if page.user.sites is not None:
+        contracts = [c for c in contracts if c.id in page.user.sites]
     if not contracts:
         raise PortalError(404, gettext('power_portal.msg_no_contract'))
     if page.request.args.get('contract'):
@@ -984,15 +990,14 @@ def bill_pdf(page, bill_id):
     determinant = owned(page, 'power.billing.determinant', _int(bill_id))
     Document = page.pool.get('power.billing.document')
     Determinant = page.pool.get('power.billing.determinant')
-    documents = Document.search([('invoice', '=',
-                determinant.invoice.id if determinant.invoice else -1)])
-    if documents:
-        data = documents[0].content()
+    document = Document.find_bill(determinant)
+    if document:
+        data = document.content()
     else:
         # a page is read in a read-only transaction: the archive is made
         # in one of its own, committed before the file is served
         with Transaction().new_transaction(readonly=False) as transaction:
-            document = Document.of_bill(Determinant(determinant.id))
+            document = Document.issue_bill(Determinant(determinant.id))
             data = document.content() if document else None
             transaction.commit()
     if data is None:
@@ -1030,7 +1035,8 @@ def documents(page):
     args = page.request.args
     start, end = (_filter_date(args.get(name)) for name in ('from', 'to'))
     low, high = _amount(args.get('min')), _amount(args.get('max'))
-    domain = [('party', '=', page.party.id)]
+    domain = [('party', '=', page.party.id)] + site_domain(
+        page, 'power.billing.document')
     for value, clause in ((start, ('issue_date', '>=')),
             (end, ('issue_date', '<=')), (low, ('amount', '>=')),
             (high, ('amount', '<='))):
@@ -1049,8 +1055,45 @@ def document_pdf(page, document_id):
         'application/pdf')
 
 
+@route('/statements', login=True)
+def statements(page):
+    """The monthly statements (一括請求書) of a corporate customer's payer
+    accounts, with what is still due; the contract holder's only."""
+    holder_only(page)
+    Statement = page.pool.get('power.billing.statement')
+    records = Statement.search([('party', '=', page.party.id)],
+        order=[('month', 'DESC'), ('id', 'DESC')], limit=120)
+    return page.render('statements.html', statements=records,
+        labels=STATEMENT_STATUS)
+
+
+@route('/statements/<statement_id>', login=True)
+def statement(page, statement_id):
+    "One statement with its bill of each site."
+    holder_only(page)
+    record = owned(page, 'power.billing.statement', _int(statement_id),
+        field='party')
+    return page.render('statement.html', statement=record,
+        labels=STATEMENT_STATUS)
+
+
+@route('/statements/<statement_id>/pdf', login=True)
+def statement_pdf(page, statement_id):
+    "The statement as issued: its archived file, checked on reading."
+    holder_only(page)
+    record = owned(page, 'power.billing.statement', _int(statement_id),
+        field='party')
+    Document = page.pool.get('power.billing.document')
+    documents = Document.search([('statement', '=', record.id)], limit=1)
+    if not documents:
+        raise PortalError(404, gettext('power_portal.msg_page_not_found'))
+    return page.download(documents[0].content(), documents[0].filename,
+        'application/pdf')
+
+
 @route('/settings/paper', methods=['POST'], login=True)
 def paper(page):
+    holder_only(page)
     Party = page.pool.get('party.party')
     party = Party(page.party.id)
     party.paper_notice = page.form.get('paper') == 'yes'
@@ -1162,7 +1205,8 @@ def changes(page):
         result = _plan_comparison(page, selected)
         if result:
             comparison, months = result
-    applications = Application.search([('customer', '=', page.party.id)],
+    applications = Application.search([('customer', '=', page.party.id)]
+        + site_domain(page, 'power.application'),
         order=[('received_at', 'DESC')], limit=20)
     capacities = []
     if selected and selected.menu:
@@ -1208,6 +1252,7 @@ def _check_change(page, kind, contract):
 
 @route('/points', methods=['GET', 'POST'], login=True)
 def points(page):
+    holder_only(page)
     Party = page.pool.get('party.party')
     party = Party(page.party.id)
     errors, saved = {}, False
@@ -1255,7 +1300,8 @@ def inquiries(page):
                         'contents': values['contents'],
                         }])
             values = {}
-    records = Inquiry.search([('customer', '=', page.party.id)],
+    records = Inquiry.search([('customer', '=', page.party.id)]
+        + site_domain(page, 'power.inquiry'),
         order=[('received_at', 'DESC')], limit=50)
     return page.render('inquiries.html', inquiries=records, errors=errors,
         values=values, created=created,

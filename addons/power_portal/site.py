@@ -66,17 +66,61 @@ def _loopback(host):
 
 
 class Member:
-    """The logged-in customer: the web user and party ids; the party record
-    is read only when a page uses it."""
+    """The logged-in customer: the web user and party ids, and for a site
+    manager of a corporate customer the contracts they may see (None: the
+    contract holder, who sees all); the party record is read only when a
+    page uses it."""
 
-    def __init__(self, pool, user_id, party_id):
+    def __init__(self, pool, user_id, party_id, sites=None):
         self.id = user_id
         self.party_id = party_id
+        self.sites = sites
         self._pool = pool
 
     @property
     def party(self):
         return self._pool.get('party.party')(self.party_id)
+
+    @property
+    def holder(self):
+        return self.sites is None
+
+    @functools.cached_property
+    def has_statements(self):
+        "The customer has a payer account's statements (一括請求)."
+        Statement = self._pool.get('power.billing.statement')
+        return bool(Statement.search([('party', '=', self.party_id)],
+                limit=1))
+
+
+# what a site manager sees of each model: the records of their sites
+SITE_FIELDS = {
+    'power.contract': 'id',
+    'power.billing.determinant': 'contract',
+    'power.billing.document': 'determinant.contract',
+    'power.application': 'contract',
+    'power.dr.participant': 'contract',
+    'power.inquiry': 'contract',
+    }
+
+
+def site_domain(page, model):
+    """The domain that keeps a site manager to their sites' records of
+    model; a model not listed (statements, customer-wide data) shows them
+    nothing."""
+    sites = page.user.sites if page.user else None
+    if sites is None:
+        return []
+    field = SITE_FIELDS.get(model)
+    if field is None:
+        return [('id', '=', -1)]
+    return [(field, 'in', sorted(sites))]
+
+
+def holder_only(page):
+    "Refuse the page to a site manager."
+    if page.user and not page.user.holder:
+        raise PortalError(403, gettext('power_portal.msg_holder_only'))
 
 
 def _member(pool, key):
@@ -90,17 +134,24 @@ def _member(pool, key):
     cursor.execute(*session.join(user, condition=session.user == user.id
             ).select(user.id, user.party, user.active,
             Coalesce(session.write_date, session.create_date),
+            user.portal_role,
             where=session.key == key, limit=1))
     row = cursor.fetchone()
     if not row:
         return None
-    user_id, party_id, active, moment = row
+    user_id, party_id, active, moment, role = row
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
     if (not active or not party_id
             or abs(moment - dt.datetime.now()) > Session.timeout()):
         return None
-    return Member(pool, user_id, party_id)
+    sites = None
+    if role == 'site_manager':
+        relation = pool.get('web.user-power.contract').__table__()
+        cursor.execute(*relation.select(relation.contract,
+                where=relation.user == user_id))
+        sites = frozenset(c for c, in cursor)
+    return Member(pool, user_id, party_id, sites)
 
 
 class Page:
@@ -311,7 +362,7 @@ def owned(page, model, record_id, field='customer'):
     records = Model.search([
             ('id', '=', int(record_id)),
             (field, '=', page.party.id),
-            ], limit=1)
+            ] + site_domain(page, model), limit=1)
     if not records:
         raise PortalError(404, gettext('power_portal.msg_page_not_found'))
     return records[0]

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 
 from .errors import ValidationError
-from .notice import Retailer, _environment, _refuse  # noqa: F401
+from .notice import Retailer, _environment, _refuse, bind  # noqa: F401
 
 TITLES = {
     'payment_slip': '電気料金払込票',
@@ -110,11 +110,5 @@ def credit_note(retailer, customer_name, customer_number, postal_code,
 def render_batch(letters):
     """(PDF bytes, [pages of each letter]) of letters bound into one
     document, for the print shop's index."""
-    import weasyprint
-    documents = [weasyprint.HTML(string=render_html([l]),
-            url_fetcher=_refuse).render() for l in letters]
-    if not documents:
-        raise ValidationError("There is no letter to print.", None)
-    pages = [page for document in documents for page in document.pages]
-    return (documents[0].copy(pages).write_pdf(),
-        [len(document.pages) for document in documents])
+    return bind((render_html([l]) for l in letters),
+        "There is no letter to print.")

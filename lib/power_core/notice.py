@@ -244,14 +244,22 @@ def render_pdf(notices):
 def render_batch(notices):
     """(PDF bytes, [pages of each notice]) of notices laid out one by one
     and bound into one document, for the print shop's index."""
+    return bind((render_html(n) for n in notices),
+        "There is no bill notice to print.")
+
+
+def bind(documents, nothing):
+    """(PDF bytes, [pages of each]) of HTML documents laid out one by one
+    (WeasyPrint) and bound into one PDF; nothing: the error when there is
+    no document."""
     import weasyprint
-    documents = [weasyprint.HTML(string=render_html(n),
-            url_fetcher=_refuse).render() for n in notices]
-    if not documents:
-        raise ValidationError("There is no bill notice to print.", None)
-    pages = [page for document in documents for page in document.pages]
-    return (documents[0].copy(pages).write_pdf(),
-        [len(document.pages) for document in documents])
+    rendered = [weasyprint.HTML(string=html, url_fetcher=_refuse).render()
+        for html in documents]
+    if not rendered:
+        raise ValidationError(nothing, None)
+    pages = [page for document in rendered for page in document.pages]
+    return (rendered[0].copy(pages).write_pdf(),
+        [len(document.pages) for document in rendered])
 
 
 def _refuse(url, *args, **kwargs):

@@ -104,6 +104,30 @@ def match_receipt(amount, bills, reference=None, known_customer=True):
     return Match(outcome, allocations, left)
 
 
+def match_statement(amount, bills):
+    """How a receipt naming a statement (一括請求書) pays the open bills
+    listed on it: all of them, oldest first, up to the amount; less is a
+    partial payment, more an overpayment whose surplus stays a credit of
+    the customer. A statement with nothing left to pay takes nothing.
+
+    >>> b = [OpenBill(1, 500, dt.date(2026, 6, 30), 'A'),
+    ...     OpenBill(2, 300, dt.date(2026, 6, 30), 'B')]
+    >>> match_statement(800, b).outcome, match_statement(600, b).allocations
+    ('matched', [(1, 500), (2, 100)])
+    """
+    if amount <= 0:
+        raise PaymentError(f"a receipt of {amount} yen is not a payment",
+            amount)
+    bills = [b for b in bills if b.due > 0]
+    if not bills:
+        return Match(UNALLOCATED, [], amount)
+    allocations, left = apply_credit(amount, bills)
+    due = sum(b.due for b in bills)
+    outcome = (MATCHED if amount == due
+        else PARTIAL if amount < due else OVERPAID)
+    return Match(outcome, allocations, left)
+
+
 def apply_credit(credit, bills):
     """[(key, yen)] a credit of the customer pays of its open bills, oldest
     first, and what is left of it."""

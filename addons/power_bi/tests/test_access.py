@@ -168,7 +168,19 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
         invoice = determinant.invoice
         self.assertEqual(invoice.state, 'posted')
         document, = pool.get('power.billing.document').issue()
+        # the customer's site on a payer account, its February statement
+        payer, = pool.get('power.billing.payer').create([{'name': '一括',
+                    'party': contract.customer.id,
+                    'start_month': dt.date(2025, 2, 1)}])
+        contract.payer = payer
+        contract.save()
+        statement, = pool.get('power.billing.statement').consolidate(
+            [payer], dt.date(2025, 2, 1), date=dt.date(2025, 3, 1))
         return {
+            'power.billing.statement': (statement.id,
+                {'total': 1, 'due_date': dt.date(2030, 1, 1)}),
+            'power.billing.statement.line': (statement.lines[0].id,
+                {'total': 1, 'invoice': None}),
             'power.billing.document': (document.id,
                 {'amount': Decimal(1), 'number': 'X', 'file_id': 'other',
                     'checksum': '0' * 64, 'issue_date': dt.date(2030, 1, 1)}),
@@ -321,7 +333,8 @@ class AccessTestCase(BillingHelpers, unittest.TestCase):
         """No role creates a determinant, its lines, usage, a receipt, an
         exchange or a log entry by a client's create, even with the values
         of a real one"""
-        system = ['power.billing.document', 'power.billing.determinant',
+        system = ['power.billing.document', 'power.billing.statement',
+            'power.billing.statement.line', 'power.billing.determinant',
             'power.billing.determinant.line', 'power.usage.confirmed',
             'power.usage.interval',
             'power.payment.receipt', 'power.edi.exchange',

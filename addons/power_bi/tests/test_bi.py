@@ -455,6 +455,11 @@ class BITestCase(BillingHelpers, unittest.TestCase):
             # issued bills: read by billing clerks and administrators,
             # changed by nobody (docs/archive.md)
             'power.billing.document': ('', {'billing': 'r', 'admin': 'r'}),
+            # one payer, many sites: accounts kept by billing clerks,
+            # statements made by the system (docs/billing.md)
+            'power.billing.payer': ('r', {'billing': 'rwc'}),
+            'power.billing.statement': ('r', {}),
+            'power.billing.statement.line': ('r', {}),
             'power.power_mix': ('r', {'billing': 'rwcd'}),
             'power.dr.event': ('', {'operator': 'r', 'billing': 'rwcd'}),
             'power.dr.participant': ('', {'operator': 'r', 'billing': 'r'}),

@@ -1545,3 +1545,118 @@ class PortalTestCase(BillingHelpers, unittest.TestCase):
                     render_html(notice)))
         self.assertIn('1月10日〜2月9日（31日間）', page)
         self.assertIn('検針日 2025年2月10日', page)
+
+    # --- issue 26: one payer, many sites ---------------------------------
+
+    def _corporate(self):
+        """A corporate customer with two sites on one payer account, billed
+        for January and consolidated for February, with a contract holder
+        and a site manager of the first site: {name: id}."""
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            WebUser = pool.get('web.user')
+            Payer = pool.get('power.billing.payer')
+            Statement = pool.get('power.billing.statement')
+            Determinant = pool.get('power.billing.determinant')
+            first = self._extra_contract(transaction, '株式会社さくら商事')
+            party = first.customer
+            company = first.company
+            self.points = PortalTestCase.extra_points = (
+                PortalTestCase.extra_points + 1)
+            with transaction.set_context(company=company.id):
+                second = self.contract(company, customer=party)
+                payer, = Payer.create([{'name': '本社一括',
+                            'party': party.id,
+                            'start_month': dt.date(2025, 2, 1)}])
+                for contract in (first, second):
+                    contract.payer = payer
+                    contract.save()
+                    self.usage(contract, JAN10, FEB10, 300)
+                self.bill(contracts=[first, second])
+                statement, = Statement.consolidate([payer],
+                    dt.date(2025, 2, 1), date=dt.date(2025, 3, 1))
+            WebUser(email='keiri@sakura.example', password=PASSWORD,
+                party=party, email_valid=True).save()
+            WebUser(email='tenpo1@sakura.example', password=PASSWORD,
+                party=party, email_valid=True, portal_role='site_manager',
+                portal_sites=[first]).save()
+            bills = {c: Determinant.search([('contract', '=', c.id)])[0].id
+                for c in (first, second)}
+            result = {'statement': statement.id, 'number': statement.number,
+                'total': statement.total, 'first': first.id,
+                'second': second.id, 'first_bill': bills[first],
+                'second_bill': bills[second],
+                'second_invoice': Determinant(bills[second]).invoice.number}
+            transaction.commit()
+        return result
+
+    def _login_email(self, email):
+        client = self.client()
+        response, _ = self.post(client, '/login',
+            {'email': email, 'password': PASSWORD})
+        self.assertEqual(response.status_code, 303, response.get_data())
+        return client
+
+    def test_corporate_holder_and_site_manager(self):
+        "The contract holder sees every site and the statements; a site manager only their sites (issue 26)"
+        data = self._corporate()
+        holder = self._login_email('keiri@sakura.example')
+        _, body = self.get(holder, '/dashboard')
+        self.assertIn('一括請求', body)
+        _, body = self.get(holder, '/statements')
+        self.assertIn(data['number'], body)
+        self.assertIn(f"{data['total']:,}円", body)
+        _, body = self.get(holder, f"/statements/{data['statement']}")
+        self.assertIn(data['second_invoice'], body)
+        self.assertIn('2025年2月分', body)
+        response, _ = self.get(holder,
+            f"/statements/{data['statement']}/pdf")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.get_data().startswith(b'%PDF'))
+        _, body = self.get(holder, '/documents')
+        self.assertIn('一括請求書', body)
+        for bill in ('first_bill', 'second_bill'):
+            response, _ = self.get(holder, f"/bills/{data[bill]}")
+            self.assertEqual(response.status_code, 200)
+
+        manager = self._login_email('tenpo1@sakura.example')
+        _, body = self.get(manager, '/dashboard')
+        self.assertNotIn(self.url('/statements'), body)
+        self.assertNotIn(self.url('/points'), body)
+        for path in ['/statements', f"/statements/{data['statement']}",
+                f"/statements/{data['statement']}/pdf", '/points']:
+            response, body = self.get(manager, path)
+            self.assertEqual(response.status_code, 403, path)
+            self.assertIn('ご契約者', body)
+        response, _ = self.get(manager, f"/bills/{data['first_bill']}")
+        self.assertEqual(response.status_code, 200)
+        for path in [f"/bills/{data['second_bill']}",
+                f"/bills/{data['second_bill']}/pdf",
+                f"/usage?contract={data['second']}"]:
+            response, _ = self.get(manager, path)
+            self.assertEqual(response.status_code, 404, path)
+        _, body = self.get(manager, '/bills')
+        self.assertIn(f"/bills/{data['first_bill']}", body)
+        self.assertNotIn(f"/bills/{data['second_bill']}", body)
+        _, body = self.get(manager, '/documents')
+        self.assertNotIn('一括請求書</td>', body)
+        response, _ = self.post(manager, '/settings/paper', {'paper': 'yes'})
+        self.assertEqual(response.status_code, 403)
+
+    def test_site_manager_needs_a_site_of_the_customer(self):
+        "A site manager without a site, or with another customer's, is refused"
+        from trytond.model.exceptions import (
+            DomainValidationError, ValidationError)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            WebUser = Pool().get('web.user')
+            contract = self._extra_contract(transaction, '株式会社もみじ')
+            other = self._extra_contract(transaction, '他社 三郎')
+            with self.assertRaises(ValidationError):
+                WebUser(email='nosite@momiji.example', password=PASSWORD,
+                    party=contract.customer, portal_role='site_manager'
+                    ).save()
+            with self.assertRaises(DomainValidationError):
+                WebUser(email='other@momiji.example', password=PASSWORD,
+                    party=contract.customer, portal_role='site_manager',
+                    portal_sites=[other]).save()
+            transaction.rollback()

@@ -27,6 +27,7 @@ KINDS = {
     'termination_notice': '解約通知',
     'dunning_letter': '督促状',
     'payment_slip': '払込票',
+    'statement': '一括請求書',
     }
 
 
