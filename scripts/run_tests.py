@@ -99,8 +99,8 @@ def main():
     parser.add_argument('--tier', action='append', choices=TIERS)
     parser.add_argument('--module', action='append', choices=MODULES)
     parser.add_argument('--jobs', type=int,
-        help="module test processes at a time (default: 2 on PostgreSQL "
-        "with two cores or more, 1 on SQLite)")
+        help="module test processes at a time (default: 2 with two cores "
+        "or more)")
     parser.add_argument('--browser-beside', action='store_true',
         help="run the browser tier beside the module tier")
     args = parser.parse_args()
@@ -109,10 +109,11 @@ def main():
 
     backend = backend_name()
     if args.jobs is None:
-        # SQLite's in-memory test databases once carried a class's data into
-        # the next under load (a company created twice); each PostgreSQL
-        # test database is its own, and that half of CI is the long one
-        args.jobs = 1 if backend == 'sqlite' else min(2, os.cpu_count() or 1)
+        # each process has its own database and its own cache folder of
+        # activated databases (two processes once shared one: SQLite's
+        # tests then saw a cache file another process was writing, a
+        # company created twice)
+        args.jobs = min(2, os.cpu_count() or 1)
     env = dict(os.environ)
     env.setdefault('DB_CACHE', str(database_cache(backend)))
     env.setdefault('TRYTOND_DATABASE__PATH', str(ROOT / 'var' / 'db'))
@@ -134,14 +135,26 @@ def main():
         code, out = run('core', [PYTHON, '-m', 'pytest', '-q',
                 'tests/core', 'lib/power_core', 'lib/power_sim'], env)
         add('core', code, pytest_counts(out))
+    benv = dict(env)
+    benv.setdefault('POWER_BROWSER_DATABASE', f'power_browser_{os.getpid()}')
+    prepared = None
+    if ('browser' in tiers and 'modules' in tiers
+            and not args.browser_beside):
+        # the browser tier's demo database (13 months billed, about three
+        # minutes) is prepared beside the module tests: no browser runs
+        # then, only the demo's own command (`power-cis demo --no-server`)
+        prepared = _prepare_browser_database(benv)
+
     def run_browser():
-        benv = dict(env)
-        benv.setdefault(
-            'POWER_BROWSER_DATABASE', f'power_browser_{os.getpid()}')
         try:
+            if prepared is not None:
+                code, out = prepared.result()
+                if code != 0:
+                    return code, f'preparing the demo database failed:\n{out}'
+                benv['POWER_BROWSER_PREPARED'] = '1'
             return run('browser', [PYTHON, '-m', 'pytest', '-q',
                     '-p', 'no:cacheprovider', '--rootdir', 'tests/browser',
-                    'tests/browser'], benv)
+                    '--durations', '5', 'tests/browser'], benv)
         finally:
             _drop_browser_database(benv)
 
@@ -158,6 +171,7 @@ def main():
                 f'trytond.modules.{module}.tests.{p.stem}'
                 for p in (ROOT / 'addons' / module / 'tests').glob('test_*.py'))
             menv = dict(env)
+            menv['DB_CACHE'] = str(Path(env['DB_CACHE']) / module)
             if backend != 'sqlite':
                 menv.setdefault('DB_NAME', f'test_{module}_{os.getpid()}')
             return run(f'module {module}',
@@ -185,6 +199,26 @@ def main():
     print(f"{totals['passed']} passed, {totals['failed']} failed, "
         f"{totals['skipped']} skipped", flush=True)
     return 1 if failures else 0
+
+
+def _prepare_browser_database(env):
+    """Start preparing the browser tier's demo database in the background
+    (the simulators' ports chosen here, the same the server gets later);
+    a future of (exit status, output)."""
+    import socket
+    for name in ('POWER_MAIL_PORT', 'POWER_HUB_PORT', 'POWER_CARD_PORT'):
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            env.setdefault(name, str(s.getsockname()[1]))
+    _drop_browser_database(env)
+    executor = ThreadPoolExecutor(max_workers=1)
+    power_cis = str(ROOT / '.venv' / 'bin' / 'power-cis')
+    future = executor.submit(run, 'browser demo database', [power_cis,
+            'demo', '--no-server', '--database',
+            env['POWER_BROWSER_DATABASE'], '--customers', '50'],
+        {**env, 'POWER_CIS_ROOT': str(ROOT)})
+    executor.shutdown(wait=False)
+    return future
 
 
 def _drop_browser_database(env):

@@ -416,9 +416,10 @@ class Statement(ServerReadonly, ModelSQL, ModelView):
 
 def _payment_text(method):
     if method and method.kind == 'bank' and method.state != 'invalid':
-        return (f'口座振替（{method.bank.name if method.bank else ""} '
-            f'{method.bank_branch.name if method.bank_branch else ""}'
-            f'、お支払期限の日に一括して振り替えます）')
+        bank = method.bank.rec_name if method.bank else ''
+        branch = method.bank_branch.name if method.bank_branch else ''
+        return (f'口座振替（{bank} {branch}、お支払期限の日に一括して'
+            f'振り替えます）')
     if method and method.kind == 'card' and method.state != 'invalid':
         return 'クレジットカード（各地点のご請求をまとめてご請求します）'
     return ('お振込み（お振込み依頼人名の前にご請求書番号を'

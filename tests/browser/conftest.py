@@ -24,6 +24,9 @@ CHROMIUM_FLAGS = [
     '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-quic']
 DATABASE = os.environ.get('POWER_BROWSER_DATABASE', 'power_browser')
+CUSTOMERS = 50
+# set by scripts/run_tests.py when it prepared the demo database already
+PREPARED = os.environ.get('POWER_BROWSER_PREPARED') == '1'
 
 
 def _free_port():
@@ -43,19 +46,25 @@ def demo_server():
         yield f"{running.rstrip('/')}/#{DATABASE}"
         return
     power_cis = str(Path(sys.executable).parent / 'power-cis')
-    env = {**os.environ, 'POWER_CIS_ROOT': str(ROOT),
-        'POWER_MAIL_PORT': str(_free_port()),
-        'POWER_HUB_PORT': str(_free_port()),
-        'POWER_CARD_PORT': str(_free_port())}
+    # the simulators' ports: those the database was prepared with when
+    # scripts/run_tests.py prepared it beside the module tests
+    env = {**os.environ, 'POWER_CIS_ROOT': str(ROOT)}
+    for name in ('POWER_MAIL_PORT', 'POWER_HUB_PORT', 'POWER_CARD_PORT'):
+        env.setdefault(name, str(_free_port()))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    log = open(ARTIFACTS / 'demo-server.log', 'w')
-    # the README's demo command: prepare the database, then serve it
-    server = subprocess.Popen(
+    log = open(ARTIFACTS / 'demo-server.log', 'a' if PREPARED else 'w')
+    if PREPARED:
+        # prepared already (`power-cis demo --no-server`): serve it
+        command = [power_cis, 'serve', '--database', DATABASE]
+    else:
+        # the README's demo command: prepare the database, then serve it;
         # fewer customers than the README's 200: the same data, the
-        # preparation (13 months billed and collected) in a quarter of the time
-        [power_cis, 'demo', '--database', DATABASE, '--customers', '50',
-            '--listen', f'127.0.0.1:{port}'],
+        # preparation (13 months billed and collected) in a quarter of
+        # the time
+        command = [power_cis, 'demo', '--database', DATABASE,
+            '--customers', str(CUSTOMERS)]
+    server = subprocess.Popen(command + ['--listen', f'127.0.0.1:{port}'],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}/#{DATABASE}'
     try:

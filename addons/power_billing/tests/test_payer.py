@@ -216,6 +216,12 @@ class PayerTestCase(BillingHelpers, unittest.TestCase):
         self.assertEqual({p.party for p in group.payments}, {payer.party})
         self.assertEqual({p.date for p in group.payments},
             {dt.date(2025, 3, 25)})
+        # the statement says how it is paid
+        Statement = pool.get('power.billing.statement')
+        Document = pool.get('power.billing.document')
+        statement, = Statement.consolidate([payer], FEBRUARY, date=MARCH1)
+        document, = Document.search([('statement', '=', statement.id)])
+        self.assertIn('口座振替（サンプル銀行 本店', pdf_text(document.data))
 
     @with_transaction()
     @with_billing_company
