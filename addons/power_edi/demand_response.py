@@ -192,6 +192,27 @@ class Event(CompanyWorkflow, ModelSQL, ModelView):
                     ('date', '<', today)]))
 
 
+def _histories(event, participants):
+    """{participant id: {date: half-hour values}} of the participants'
+    supply points over the event's look-back days, in one search."""
+    Interval = Pool().get('power.usage.interval')
+    points = {}
+    for participant in participants:
+        points.setdefault(participant.contract.supply_point.id, []).append(
+            participant.id)
+    result = {p.id: {} for p in participants}
+    for day in Interval.search([
+                ('supply_point', 'in', list(points)),
+                ('superseded', '=', None),
+                ('date', '>=', event.date - dt.timedelta(
+                        days=core.LOOKBACK_DAYS)),
+                ('date', '<=', event.date)]):
+        values = _values(day.profile())
+        for participant_id in points[day.supply_point.id]:
+            result[participant_id][day.date] = values
+    return result
+
+
 class Participant(ModelSQL, ModelView):
     "Demand Response Participant"
     __name__ = 'power.dr.participant'
@@ -238,27 +259,29 @@ class Participant(ModelSQL, ModelView):
         still without it wait. Earned points are requested from the point
         programme for valid members."""
         pool = Pool()
-        Interval = pool.get('power.usage.interval')
         Grant = pool.get('power.point.grant')
         to_save, grants = [], []
+        by_event = {}
         for participant in participants:
-            event = participant.event
-            window = event.window()
-            days = Interval.search([
-                    ('supply_point', '=',
-                        participant.contract.supply_point.id),
-                    ('superseded', '=', None),
-                    ('date', '>=', event.date - dt.timedelta(
-                            days=core.LOOKBACK_DAYS)),
-                    ('date', '<=', event.date)])
-            history = {d.date: _values(d.profile()) for d in days}
-            actual = history.pop(event.date, None)
-            if actual is None:
-                continue
-            events = {e.date for e in Pool().get('power.dr.event').search([
+            by_event.setdefault(participant.event, []).append(participant)
+        # what each event reads once for all its participants: their days
+        # of 30-minute data and the area's other event days
+        histories, other_days = {}, {}
+        for event, members in by_event.items():
+            histories.update(_histories(event, members))
+            other_days[event.id] = {e.date for e in
+                pool.get('power.dr.event').search([
                         ('area', '=', event.area.id),
                         ('state', 'in', ['announced', 'settled']),
                         ('id', '!=', event.id)])}
+        for participant in participants:
+            event = participant.event
+            window = event.window()
+            history = dict(histories.get(participant.id, {}))
+            actual = history.pop(event.date, None)
+            if actual is None:
+                continue
+            events = other_days[event.id]
             try:
                 base = core.baseline(event.date, window, history, events)
                 saved = core.saving(base, window, actual)

@@ -309,3 +309,104 @@ def _create_inquiries(pool, company_id, refs, active, rng):
     Inquiry.wait(inquiries[4:6])
     Inquiry.write(inquiries[:3], {'result': results['SOLVED'].id})
     Inquiry.close(inquiries[:3])
+
+
+CORPORATE = '株式会社さくら商事'
+CORPORATE_SITES = [
+    # (address, menu, capacity)
+    ('東京都港区芝公園1-2-3 本社ビル', 'tepco-juryo-c', 10),
+    ('東京都新宿区西新宿2-4-1 新宿店', 'tepco-juryo-b', 60),
+    ('東京都渋谷区道玄坂1-5-2 渋谷店', 'tepco-juryo-b', 50),
+    ('東京都品川区大崎3-1-1 物流センター', 'tepco-teiatsu', 15),
+    ]
+
+
+def create_demo_corporate(company_id, today=None, log=print):
+    """A corporate customer with four sites (head office, two shops and a
+    warehouse with 低圧電力) on one payer account (一括請求, statements from
+    the demo's first month, due at the end of the next month), paying by
+    direct debit; nothing when it exists. Its sites are billed with the
+    others; `demo_statements` makes their statements."""
+    from trytond.pool import Pool
+    pool = Pool()
+    Party = pool.get('party.party')
+    SupplyPoint = pool.get('power.supply_point')
+    Contract = pool.get('power.contract')
+    Menu = pool.get('power.rate_menu')
+    Payer = pool.get('power.billing.payer')
+    Method = pool.get('power.payment.method')
+    Agent = pool.get('power.payment.agent')
+    if Payer.search([], limit=1):
+        return 0
+    today = today or dt.date.today()
+    start = dt.date(today.year - 2, 4, 1)
+    party, = Party.create([{'name': CORPORATE,
+                'name_kana': 'カブシキガイシャ サクラショウジ',
+                'is_customer': True, 'contact_preference': 'email',
+                'addresses': [('create', [{'postal_code': '105-0011',
+                                'city': '港区', 'street': '芝公園1-2-3'}])],
+                'contact_mechanisms': [('create', [
+                            {'type': 'phone', 'value': '03-5555-0101'},
+                            {'type': 'email',
+                                'value': 'keiri@sakura-shoji.example.jp'}])],
+                }])
+    menus = {m.code: m for m in Menu.search([('code', 'in',
+                    list({s[1] for s in CORPORATE_SITES}))])}
+    points = SupplyPoint.create([{
+                'number': supply_point_number(9001 + i),
+                'postal_code': '105-0011', 'address': address,
+                'reading_schedule': f'{5 + 6 * i:02d}',
+                'meter_number': f'M{90000001 + i}', 'smart_meter': True}
+            for i, (address, _, _) in enumerate(CORPORATE_SITES)])
+    payer, = Payer.create([{'company': company_id, 'party': party.id,
+                'name': '本社一括（全店舗）',
+                'start_month': _first_demo_month(today)}])
+    contracts = Contract.create([{
+                'company': company_id, 'customer': party.id,
+                'supply_point': point.id, 'start_date': start,
+                'payer': payer.id,
+                'versions': [('create', [{'start_date': start,
+                                'menu': menus[menu].id,
+                                'capacity': capacity,
+                                'holder_name': CORPORATE,
+                                'billing_address': party.addresses[0].id}])]}
+            for point, (_, menu, capacity) in zip(points, CORPORATE_SITES)])
+    Contract.activate(contracts)
+    agent, = Agent.search([('kind', '=', 'bank'), ('bank', '!=', None),
+            ('bank_branch', '!=', None)], order=[('id', 'ASC')], limit=1)
+    Method.create([{'party': party.id, 'kind': 'bank', 'state': 'valid',
+                'start_date': dt.date(2000, 1, 1), 'agent': agent.id,
+                'bank': agent.bank.id, 'bank_branch': agent.bank_branch.id,
+                'account_type': '1', 'account_number': '0901234',
+                'account_holder': 'ｶ)ｻｸﾗｼﾖｳｼﾞ',
+                'mandate_date': dt.date(2000, 1, 1)}])
+    log(f'corporate customer: {CORPORATE}, {len(contracts)} sites on one '
+        f'payer account (Billing ▸ Payer Accounts)')
+    return len(contracts)
+
+
+def _first_demo_month(today, months=13):
+    index = today.year * 12 + today.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def demo_statements(today=None, log=print):
+    """The payer accounts' statements of every closed month, each dated the
+    first day of the next month (as the daily job would have made them)."""
+    from trytond.pool import Pool
+    pool = Pool()
+    Payer = pool.get('power.billing.payer')
+    Statement = pool.get('power.billing.statement')
+    today = today or dt.date.today()
+    current = today.replace(day=1)
+    made = []
+    for payer in Payer.search([]):
+        month = payer.start_month
+        while month < current:
+            following = (month + dt.timedelta(days=32)).replace(day=1)
+            made += Statement.consolidate([payer], month, date=following)
+            month = following
+    if made:
+        log(f'statements (一括請求書): {len(made)} '
+            '(Billing ▸ Statements; the portal\'s 一括請求)')
+    return len(made)

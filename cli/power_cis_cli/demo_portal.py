@@ -41,6 +41,32 @@ def demo_market(today=None, log=print):
         'Import Published Values); the portal shows tomorrow\'s')
 
 
+CORPORATE_HOLDER = 'keiri@sakura-shoji.example.jp'
+CORPORATE_SITE_MANAGER = 'shinjuku@sakura-shoji.example.jp'
+
+
+def _corporate_members(pool, log):
+    """The corporate customer's portal members: the contract holder (every
+    site, the statements) and the manager of one shop (that site only)."""
+    WebUser = pool.get('web.user')
+    Payer = pool.get('power.billing.payer')
+    payers = Payer.search([], limit=1)
+    if not payers or WebUser.search([('email', '=', CORPORATE_HOLDER)]):
+        return
+    payer, = payers
+    shop = next((c for c in payer.sites if '新宿店' in (
+                c.supply_point.address or '')), payer.sites[0])
+    WebUser.create([{'email': CORPORATE_HOLDER, 'password': PORTAL_PASSWORD,
+                'party': payer.party.id, 'email_valid': True},
+            {'email': CORPORATE_SITE_MANAGER, 'password': PORTAL_PASSWORD,
+                'party': payer.party.id, 'email_valid': True,
+                'portal_role': 'site_manager',
+                'portal_sites': [('add', [shop.id])]}])
+    log(f'corporate portal members: {CORPORATE_HOLDER} (contract holder) '
+        f'and {CORPORATE_SITE_MANAGER} (site manager of one shop), '
+        f'password {PORTAL_PASSWORD}')
+
+
 def demo_portal(log=print):
     """Offer the menus, create the demo member; return (member's customer
     number, an unregistered customer's (number, supply point))."""
@@ -71,6 +97,7 @@ def demo_portal(log=print):
     if member:
         log(f'portal member: {PORTAL_LOGIN} / {PORTAL_PASSWORD} '
             f'(customer {member.customer.customer_number})')
+    _corporate_members(pool, log)
     # the one-time registration codes of the customers without an account
     # (printed on their bill notices; the daily scheduled action does it)
     Code = pool.get('power.portal.registration_code')

@@ -162,6 +162,10 @@ def prepare_demo(database, customers, areas=('03',)):
     site.in_transaction(database,
         lambda transaction: demo_methods(company.id, log=_log),
         context=context)
+    from .demo_data import create_demo_corporate, demo_statements
+    site.in_transaction(database,
+        lambda transaction: create_demo_corporate(company.id, log=_log),
+        context=context)
     readings = site.in_transaction(database,
         lambda transaction: demo_usage(company.id, log=_log), context=context)
     billed = 0
@@ -175,6 +179,8 @@ def prepare_demo(database, customers, areas=('03',)):
                 month, readings[month], log=_log), context=context)
     _log(f'demo billing: {billed} determinants over {len(readings)} months'
         if readings else 'demo billing: already there')
+    site.in_transaction(database,
+        lambda transaction: demo_statements(log=_log), context=context)
     from power_sim.print_shop import PrintShop
     from power_sim.procurement import Procurement
 

@@ -6,18 +6,17 @@ backup) is restored under another name and bills from there."""
 import sqlite3
 import subprocess
 import tempfile
-import unittest
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from trytond import backend, config
 from trytond.modules.company.tests import set_company
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
 from .tools import (
-    BILL_DAY, FEB10, JAN10, BillingHelpers, commit_with_billing_company)
+    BILL_DAY, FEB10, JAN10, BillingTestCase, commit_with_billing_company)
 
 RESTORED = f'{DB_NAME}_restored'.replace(':', '')
 
@@ -67,18 +66,12 @@ def drop(target):
         path.unlink(missing_ok=True)
 
 
-class BackupTestCase(BillingHelpers, unittest.TestCase):
+class BackupTestCase(BillingTestCase):
     "Backup and restore"
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('power_billing')
 
     @classmethod
     def tearDownClass(cls):
         drop(RESTORED)
-        drop_db()
         super().tearDownClass()
 
     def test_restored_dump_bills(self):

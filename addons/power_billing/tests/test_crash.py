@@ -19,12 +19,12 @@ from unittest import mock
 from trytond import backend, config
 from trytond.modules.company.tests import set_company
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
 from .. import billing
 from .tools import (
-    BILL_DAY, FEB10, JAN10, BillingHelpers, commit_with_billing_company)
+    BILL_DAY, FEB10, JAN10, BillingTestCase, commit_with_billing_company)
 
 CONTRACTS, CHUNK = 12, 3
 
@@ -39,18 +39,8 @@ def _in(func):
 
 @unittest.skipIf(backend.name != 'postgresql',
     "trytond-worker needs PostgreSQL (it waits on the connection)")
-class CrashTestCase(BillingHelpers, unittest.TestCase):
+class CrashTestCase(BillingTestCase):
     "Crash safety of the billing run"
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('power_billing')
-
-    @classmethod
-    def tearDownClass(cls):
-        drop_db()
-        super().tearDownClass()
 
     def worker(self, folder, processes=1, **env):
         "A trytond-worker on the test database, its log in folder."

@@ -6,17 +6,16 @@ as issued; one transfer pays the statement, no slip per site, one dunning
 letter for the statement's whole amount."""
 import datetime as dt
 import io
-import unittest
 from unittest import mock
 
 from trytond.model.exceptions import AccessError, DomainValidationError
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from .tools import (
-    FEB10, JAN10, BillingHelpers, setup_collections,
+    FEB10, JAN10, BillingTestCase, setup_collections,
     with_billing_company)
 
 FEBRUARY, MARCH1 = dt.date(2025, 2, 1), dt.date(2025, 3, 1)
@@ -34,13 +33,8 @@ def pdf_text(data):
         for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
-class PayerTestCase(BillingHelpers, unittest.TestCase):
+class PayerTestCase(BillingTestCase):
     "One bill for many sites"
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('power_billing')
 
     def sites(self, company, count=3, **payer_values):
         """A corporate customer with count sites (従量電灯B, the third one

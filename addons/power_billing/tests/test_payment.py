@@ -3,17 +3,15 @@
 """Collections: direct debit, card, konbini, reconciliation of partial and
 over-payments, late interest and dunning to termination."""
 import datetime as dt
-import unittest
 from unittest import mock
 
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    activate_module, drop_db, with_transaction)
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from .tools import setup_collections
-from .tools import FEB10, JAN10, BillingHelpers, with_billing_company
+from .tools import FEB10, JAN10, BillingTestCase, with_billing_company
 
 DUE = dt.date(2025, 3, 12)        # FEB10 + 30 days
 DEBIT = dt.date(2025, 3, 5)       # the last debit day (5, 15, 25) before it
@@ -25,20 +23,8 @@ def today(date):
         return_value=date)
 
 
-class PaymentTestCase(BillingHelpers, unittest.TestCase):
+class PaymentTestCase(BillingTestCase):
     "Collections (課金管理)"
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('power_billing')
-
-    @classmethod
-    def tearDownClass(cls):
-        # the scenario doctests run next in this process and restore their
-        # own database (PostgreSQL refuses to create it over this one)
-        drop_db()
-        super().tearDownClass()
 
     def billed(self, company, method=None, name='山田 太郎', **values):
         """A contract of a customer paying by method, billed for January:

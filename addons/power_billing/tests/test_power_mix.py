@@ -3,35 +3,21 @@
 """The power source mix on the menu, the bill notice and the yearly
 disclosure (docs/power_mix.md)."""
 import io
-import unittest
 from decimal import Decimal as D
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    activate_module, drop_db, with_transaction)
+from trytond.tests.test_tryton import with_transaction
 
 from ..exceptions import PowerMixError
-from .tools import FEB10, JAN10, BillingHelpers, with_billing_company
+from .tools import FEB10, JAN10, BillingTestCase, with_billing_company
 
 RESIDUAL = [('lng', D('35.0')), ('coal', D('25.0')), ('fit', D('10.0')),
     ('jepx', D('25.0')), ('other', D('5.0'))]
 SOLAR = [('solar', D('60.0')), ('fit', D('40.0'))]
 
 
-class PowerMixTestCase(BillingHelpers, unittest.TestCase):
+class PowerMixTestCase(BillingTestCase):
     "The power source mix"
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('power_billing')
-
-    @classmethod
-    def tearDownClass(cls):
-        # the scenario doctests run next in this process and restore their
-        # own database (PostgreSQL refuses to create it over this one)
-        drop_db()
-        super().tearDownClass()
 
     def mix(self, company, year, shares, menu=None, **values):
         Mix = Pool().get('power.power_mix')

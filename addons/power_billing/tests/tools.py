@@ -5,12 +5,14 @@ fiscal years April to March with invoice sequences, the consumption tax,
 the data-pack menus and regulated values."""
 import datetime as dt
 import functools
+import unittest
 from contextlib import contextmanager
 from decimal import Decimal
 
 from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
+from trytond.tests.test_tryton import activate_module, drop_db
 
 from trytond.modules.power_cis.tests.tools import (
     create_contract, create_supply_point)
@@ -157,6 +159,23 @@ class BillingHelpers:
             Fuel.write(found, {'price': Decimal(price), 'source': 'test'})
         else:
             Fuel.create([{**key, 'price': Decimal(price), 'source': 'test'}])
+
+
+class BillingTestCase(BillingHelpers, unittest.TestCase):
+    """Tests on a database with power_billing activated, dropped after the
+    class: the scenario doctests that run next in the same process restore
+    their own database of the same name, which PostgreSQL refuses over an
+    existing one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('power_billing')
+
+    @classmethod
+    def tearDownClass(cls):
+        drop_db()
+        super().tearDownClass()
 
 
 def sample_bank_branch():
