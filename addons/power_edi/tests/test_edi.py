@@ -529,6 +529,87 @@ class PrintShopTestCase(unittest.TestCase):
         self.assertIn('index.csv line 2 differs', batch.rebuilt)
 
 
+    @with_transaction()
+    @with_billing_company
+    def test_statement_batch(self, company):
+        """A payer's statement goes to the print shop as archived; its
+        sites' notices only when the payer asked for them"""
+        from power_core.formats import print_shop
+        from power_sim.print_shop import PrintShop
+        pool = Pool()
+        Menu = pool.get('power.rate_menu')
+        Party = pool.get('party.party')
+        Contract = pool.get('power.contract')
+        Usage = pool.get('power.usage.confirmed')
+        Endpoint = pool.get('power.edi.endpoint')
+        Exchange = pool.get('power.edi.exchange')
+        Payer = pool.get('power.billing.payer')
+        Statement = pool.get('power.billing.statement')
+        Document = pool.get('power.billing.document')
+        BatchRun = pool.get('power.batch.run')
+        folder = Path(tempfile.mkdtemp(prefix='power-print-'))
+        menu, = Menu.search([('code', '=', 'tepco-juryo-b')])
+        customer, = Party.create([{'name': '株式会社さくら商事',
+                    'addresses': [('create', [{'postal_code': '105-0011',
+                                    'street': '芝公園1-2-3'}])]}])
+        payer, = Payer.create([{'name': '本社一括', 'party': customer.id,
+                    'start_month': dt.date(2025, 2, 1)}])
+        contracts = []
+        for i in range(2):
+            point = create_supply_point(NUMBERS[i])
+            contracts.append(create_contract(company, point, menu,
+                    start=dt.date(2024, 6, 1), customer=customer,
+                    payer=payer.id))
+            Usage.receive([{'supply_point': point.id,
+                        'start': dt.date(2025, 1, 10),
+                        'end': dt.date(2025, 2, 10), 'kwh': D(260 + i),
+                        'meter_number': 'M1'}])
+        Contract.activate(contracts)
+        BatchRun.run_billing(dt.date(2025, 2, 12))
+        statement, = Statement.consolidate([payer], dt.date(2025, 2, 1),
+            date=dt.date(2025, 3, 1))
+        endpoint, = Endpoint.search([('partner', '=', 'print')])
+        endpoint.inbox = str(folder / 'inbox')
+        endpoint.outbox = str(folder / 'outbox')
+        endpoint.archive = str(folder / 'archive')
+        endpoint.error_folder = str(folder / 'error')
+        endpoint.save()
+
+        Endpoint.send_print([endpoint])
+        Transaction().join(FileMoves()).tpc_finish(Transaction())
+        # no per-site notice: the payer did not ask for them
+        self.assertEqual(Exchange.search(
+                [('kind', '=', 'print_usage_notice')]), [])
+        batch, = Exchange.search([('kind', '=', 'print_statement')])
+        items, pdf = print_shop.read_batch(
+            (folder / 'outbox' / batch.name).read_bytes())
+        item, = items
+        self.assertEqual((item.document_id, item.kind, item.amount,
+                item.due_date, item.postal_code),
+            (f'T{statement.id:010d}', 'statement', statement.total,
+                dt.date(2025, 3, 31), '105-0011'))
+        document, = Document.search([('statement', '=', statement.id)])
+        self.assertEqual(item.pages, len(__import__('pypdf').PdfReader(
+                    io.BytesIO(document.data)).pages))
+        self.assertEqual(Statement(statement.id).print_exchange, batch)
+        # the shop acknowledges it; built again: the same bytes
+        PrintShop(folder / 'outbox', folder / 'inbox').process()
+        Endpoint.poll([endpoint])
+        self.assertEqual(Exchange(batch.id).state, 'acknowledged')
+        batch = Exchange(batch.id)
+        Exchange.rebuild([batch])
+        self.assertIn('identical', batch.rebuilt)
+        # asked for: the sites' notices go too
+        payer.site_notices = True
+        payer.save()
+        Endpoint.send_print([endpoint])
+        Transaction().join(FileMoves()).tpc_finish(Transaction())
+        notices, = Exchange.search([('kind', '=', 'print_usage_notice')])
+        items, _ = print_shop.read_batch(
+            (folder / 'outbox' / notices.name).read_bytes())
+        self.assertEqual(len(items), 2)
+
+
 class ProcurementTestCase(unittest.TestCase):
     "The supply plan to power procurement"
 
