@@ -23,6 +23,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import _record
+from _database import new_database
 
 ROOT = Path(__file__).resolve().parents[1]
 START, READING = dt.date(2025, 1, 10), dt.date(2025, 2, 10)
@@ -55,23 +56,13 @@ def main():
     site.configure_trytond()
     from trytond import backend
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
 
     global BILL_DAY
     name = args.database or f'bench_billing_{args.contracts}'
     reuse = bool(args.database) or (
         args.reuse and site.database_exists(name))
     if not reuse:
-        if site.database_exists(name):
-            print(f"dropping the earlier {name}")
-            with Transaction().start(
-                    None, 0, close=True, autocommit=True) as t:
-                backend.Database(name).drop(t.connection, name)
-            site._stamp(name).unlink(missing_ok=True)
-        started = time.perf_counter()
-        site.create_database(name, 'admin', 'admin@example.com')
-        print(f"database {name} on {backend.name}: "
-            f"{time.perf_counter() - started:.0f} s")
+        new_database(name)
 
     pool = Pool(name)
     pool.init()

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import _record
+from _database import new_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2025, 1, 20)
@@ -46,17 +47,11 @@ def main():
     site.configure_trytond()
     from trytond import backend
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
 
     name = f'bench_grid_{args.points}'
     if not (args.reuse and site.database_exists(name)):
-        if site.database_exists(name):
-            with Transaction().start(
-                    None, 0, close=True, autocommit=True) as t:
-                backend.Database(name).drop(t.connection, name)
-            site._stamp(name).unlink(missing_ok=True)
         started = time.perf_counter()
-        site.create_database(name, 'admin', 'admin@example.com')
+        new_database(name)
         pool = Pool(name)
         pool.init()
         site.in_transaction(name, lambda t: _load(pool, args.points))

@@ -27,6 +27,7 @@ import time
 from decimal import Decimal as D
 
 import _record
+from _database import new_database
 
 START, READING = dt.date(2025, 1, 10), dt.date(2025, 2, 10)
 BILL_DAY = dt.date(2025, 2, 12)
@@ -46,20 +47,10 @@ def main():
     site.configure_trytond()
     from trytond import backend
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
 
     name = f'bench_statement_{args.sites}'
     if not (args.reuse and site.database_exists(name)):
-        if site.database_exists(name):
-            print(f"dropping the earlier {name}")
-            with Transaction().start(
-                    None, 0, close=True, autocommit=True) as t:
-                backend.Database(name).drop(t.connection, name)
-            site._stamp(name).unlink(missing_ok=True)
-        started = time.perf_counter()
-        site.create_database(name, 'admin', 'admin@example.com')
-        print(f"database {name} on {backend.name}: "
-            f"{time.perf_counter() - started:.0f} s")
+        new_database(name)
         pool = Pool(name)
         pool.init()
         started = time.perf_counter()
@@ -187,7 +178,7 @@ def _month(pool):
 
     started = time.perf_counter()
     statement = Statement(statement.id)
-    due, status = statement.amount_due, statement.payment_status
+    due, _ = statement.amount_due, statement.payment_status
     figures['read'] = time.perf_counter() - started
     assert due == statement.total, (due, statement.total)
 

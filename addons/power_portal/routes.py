@@ -1067,22 +1067,24 @@ def statements(page):
         labels=STATEMENT_STATUS)
 
 
+def _statement(page, statement_id):
+    "The contract holder's statement of that id (else 403 or 404)."
+    holder_only(page)
+    return owned(page, 'power.billing.statement', _int(statement_id),
+        field='party')
+
+
 @route('/statements/<statement_id>', login=True)
 def statement(page, statement_id):
     "One statement with its bill of each site."
-    holder_only(page)
-    record = owned(page, 'power.billing.statement', _int(statement_id),
-        field='party')
-    return page.render('statement.html', statement=record,
-        labels=STATEMENT_STATUS)
+    return page.render('statement.html',
+        statement=_statement(page, statement_id), labels=STATEMENT_STATUS)
 
 
 @route('/statements/<statement_id>/pdf', login=True)
 def statement_pdf(page, statement_id):
     "The statement as issued: its archived file, checked on reading."
-    holder_only(page)
-    record = owned(page, 'power.billing.statement', _int(statement_id),
-        field='party')
+    record = _statement(page, statement_id)
     Document = page.pool.get('power.billing.document')
     documents = Document.search([('statement', '=', record.id)], limit=1)
     if not documents:

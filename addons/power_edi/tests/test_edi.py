@@ -443,6 +443,17 @@ class PrintShopTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module('power_edi')
 
+    def print_endpoint(self, folder):
+        "The print shop's endpoint on folders under folder."
+        Endpoint = Pool().get('power.edi.endpoint')
+        endpoint, = Endpoint.search([('partner', '=', 'print')])
+        endpoint.inbox = str(folder / 'inbox')
+        endpoint.outbox = str(folder / 'outbox')
+        endpoint.archive = str(folder / 'archive')
+        endpoint.error_folder = str(folder / 'error')
+        endpoint.save()
+        return endpoint
+
     @with_transaction()
     @with_billing_company
     def test_notice_batch_and_acknowledgement(self, company):
@@ -477,12 +488,7 @@ class PrintShopTestCase(unittest.TestCase):
                         'meter_number': 'M1'}])
         Contract.activate(contracts)
         BatchRun.run_billing(dt.date(2025, 2, 12))
-        endpoint, = Endpoint.search([('partner', '=', 'print')])
-        endpoint.inbox = str(folder / 'inbox')
-        endpoint.outbox = str(folder / 'outbox')
-        endpoint.archive = str(folder / 'archive')
-        endpoint.error_folder = str(folder / 'error')
-        endpoint.save()
+        endpoint = self.print_endpoint(folder)
 
         Endpoint.send_print([endpoint])
         Transaction().join(FileMoves()).tpc_finish(Transaction())
@@ -568,12 +574,7 @@ class PrintShopTestCase(unittest.TestCase):
         BatchRun.run_billing(dt.date(2025, 2, 12))
         statement, = Statement.consolidate([payer], dt.date(2025, 2, 1),
             date=dt.date(2025, 3, 1))
-        endpoint, = Endpoint.search([('partner', '=', 'print')])
-        endpoint.inbox = str(folder / 'inbox')
-        endpoint.outbox = str(folder / 'outbox')
-        endpoint.archive = str(folder / 'archive')
-        endpoint.error_folder = str(folder / 'error')
-        endpoint.save()
+        endpoint = self.print_endpoint(folder)
 
         Endpoint.send_print([endpoint])
         Transaction().join(FileMoves()).tpc_finish(Transaction())
