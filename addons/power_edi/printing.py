@@ -30,24 +30,26 @@ BATCH = 500
 CONCLUSION_DAYS = 30
 
 
+def print_batch(what):
+    "The field linking a document to the print batch that sent it."
+    return fields.Many2One('power.edi.exchange', "Print Batch",
+        readonly=True, ondelete='RESTRICT',
+        help=f"The batch that sent {what} to the print shop.")
+
+
 class Determinant(metaclass=PoolMeta):
     __name__ = 'power.billing.determinant'
-    print_exchange = fields.Many2One('power.edi.exchange', "Print Batch",
-        readonly=True, ondelete='RESTRICT',
-        help="The batch that sent this bill notice to the print shop.")
+    print_exchange = print_batch("this bill notice")
 
 
 class Slip(metaclass=PoolMeta):
     __name__ = 'power.payment.slip'
-    print_exchange = fields.Many2One('power.edi.exchange', "Print Batch",
-        readonly=True, ondelete='RESTRICT')
+    print_exchange = print_batch("this payment slip")
 
 
 class Dunning(metaclass=PoolMeta):
     __name__ = 'account.dunning'
-    print_exchange = fields.Many2One('power.edi.exchange', "Print Batch",
-        readonly=True, ondelete='RESTRICT',
-        help="The batch that sent this dunning's letter to the print shop.")
+    print_exchange = print_batch("this dunning's letter")
 
     @classmethod
     def process(cls, dunnings):
@@ -60,9 +62,7 @@ class Dunning(metaclass=PoolMeta):
 
 class Statement(metaclass=PoolMeta):
     __name__ = 'power.billing.statement'
-    print_exchange = fields.Many2One('power.edi.exchange', "Print Batch",
-        readonly=True, ondelete='RESTRICT',
-        help="The batch that sent this statement to the print shop.")
+    print_exchange = print_batch("this statement")
 
 
 class Contract(metaclass=PoolMeta):
