@@ -99,8 +99,8 @@ def main():
     parser.add_argument('--tier', action='append', choices=TIERS)
     parser.add_argument('--module', action='append', choices=MODULES)
     parser.add_argument('--jobs', type=int,
-        help="module test processes at a time (default: 2 with two cores "
-        "or more)")
+        help="module test processes at a time (default: 2 on PostgreSQL "
+        "with two cores or more, 1 on SQLite)")
     parser.add_argument('--browser-beside', action='store_true',
         help="run the browser tier beside the module tier")
     args = parser.parse_args()
@@ -109,11 +109,12 @@ def main():
 
     backend = backend_name()
     if args.jobs is None:
-        # each process has its own database and its own cache folder of
-        # activated databases (two processes once shared one: SQLite's
-        # tests then saw a cache file another process was writing, a
-        # company created twice)
-        args.jobs = min(2, os.cpu_count() or 1)
+        # SQLite's in-memory test database has one connection: a job's own
+        # transaction (a failed run recorded, a log kept) commits the
+        # test's work with it, and under the load of a second process a
+        # class once found the company of an earlier test (seen again with
+        # two processes); each PostgreSQL test database is its own
+        args.jobs = 1 if backend == 'sqlite' else min(2, os.cpu_count() or 1)
     env = dict(os.environ)
     env.setdefault('DB_CACHE', str(database_cache(backend)))
     env.setdefault('TRYTOND_DATABASE__PATH', str(ROOT / 'var' / 'db'))
