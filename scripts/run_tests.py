@@ -212,12 +212,27 @@ def _prepare_browser_database(env):
             s.bind(('127.0.0.1', 0))
             env.setdefault(name, str(s.getsockname()[1]))
     _drop_browser_database(env)
-    executor = ThreadPoolExecutor(max_workers=1)
     power_cis = str(ROOT / '.venv' / 'bin' / 'power-cis')
-    future = executor.submit(run, 'browser demo database', [power_cis,
-            'demo', '--no-server', '--database',
-            env['POWER_BROWSER_DATABASE'], '--customers', '50'],
-        {**env, 'POWER_CIS_ROOT': str(ROOT)})
+    # the demo's log goes where the browser tests read it (the server's
+    # own output is added to it later)
+    artifacts = ROOT / 'tests' / 'artifacts'
+    artifacts.mkdir(parents=True, exist_ok=True)
+    log_path = artifacts / 'demo-server.log'
+
+    def prepare():
+        start = time.monotonic()
+        with open(log_path, 'w') as log:
+            code = subprocess.call([power_cis, 'demo', '--no-server',
+                    '--database', env['POWER_BROWSER_DATABASE'],
+                    '--customers', '50'], cwd=ROOT, stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**env, 'POWER_CIS_ROOT': str(ROOT)})
+        with _output:
+            print(f'\n----- browser demo database: exit {code} in '
+                f'{time.monotonic() - start:.0f}s ({log_path})', flush=True)
+        return code, log_path.read_text(encoding='utf-8')[-5000:]
+    executor = ThreadPoolExecutor(max_workers=1)
+    future = executor.submit(prepare)
     executor.shutdown(wait=False)
     return future
 
