@@ -41,7 +41,8 @@ def _setup(company, years):
     for year in years:
         create_fiscalyear(company, year)
     Tax = pool.get('account.tax')
-    tax, = Tax.search([('name', '=', 'Consumption Tax 10%')])
+    tax, = Tax.search([('name', '=', 'Consumption Tax 10%'),
+            ('company', '=', company.id)])
     Configuration = pool.get('power.configuration')
     configuration = Configuration(1)
     configuration.consumption_tax = tax
@@ -163,9 +164,10 @@ class BillingHelpers:
 
 class BillingTestCase(BillingHelpers, unittest.TestCase):
     """Tests on a database with power_billing activated, dropped after the
-    class: the scenario doctests that run next in the same process restore
-    their own database of the same name, which PostgreSQL refuses over an
-    existing one."""
+    class when _drop_db: the scenario doctests that run next in the same
+    process restore their own database of the same name, which PostgreSQL
+    refuses over an existing one."""
+    _drop_db = True
 
     @classmethod
     def setUpClass(cls):
@@ -174,7 +176,8 @@ class BillingTestCase(BillingHelpers, unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        drop_db()
+        if cls._drop_db:
+            drop_db()
         super().tearDownClass()
 
 
