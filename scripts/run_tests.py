@@ -8,7 +8,7 @@ Playwright + Debian chromium; beside the module processes with
 --browser-beside). The database backend is SQLite unless TRYTOND_DATABASE__URI is set.
 
     scripts/run_tests.py [--tier core|modules|browser ...] [--module NAME ...]
-        [--jobs N] [--browser-beside]
+        [--jobs N] [--browser-all] [--browser-beside]
 """
 import argparse
 import os
@@ -25,6 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / '.venv' / 'bin' / 'python')
 MODULES = ['power_cis', 'power_billing', 'power_edi', 'power_portal', 'power_bi']
 TIERS = ['core', 'modules', 'browser']
+# the browser tests run on each backend (None: all of tests/browser but
+# those ignored there); --browser-all runs every one on any backend
+BROWSER_TESTS = {'postgresql': ['test_deploy.py']}
+BROWSER_IGNORED = {'sqlite': ['test_deploy.py']}
+# those that start no demo server
+NO_DEMO = {'test_deploy.py'}
 # the relative duration of each add-on's tests, to start the longest first
 WEIGHT = {'power_billing': 5, 'power_edi': 3, 'power_bi': 2,
     'power_cis': 2, 'power_portal': 1}
@@ -101,6 +107,9 @@ def main():
     parser.add_argument('--jobs', type=int,
         help="module test processes at a time (default: 2 on PostgreSQL "
         "with two cores or more, 1 on SQLite)")
+    parser.add_argument('--browser-all', action='store_true',
+        help="every browser test on this backend (by default the UI tests "
+        "run on SQLite, the production start and backup on PostgreSQL)")
     parser.add_argument('--browser-beside', action='store_true',
         help="run the browser tier beside the module tier")
     args = parser.parse_args()
@@ -138,8 +147,16 @@ def main():
         add('core', code, pytest_counts(out))
     benv = dict(env)
     benv.setdefault('POWER_BROWSER_DATABASE', f'power_browser_{os.getpid()}')
+    browser_tests = BROWSER_TESTS.get(backend) if not args.browser_all \
+        else None
+    # the UI (web client, portal pages) is the same code on both backends
+    # and runs once, on SQLite; on PostgreSQL the browser tier runs what
+    # depends on the backend (the production start, the backup restored),
+    # the module tier covers the data layer (README, "The tests")
+    needs_demo = browser_tests is None or any(
+        t not in NO_DEMO for t in browser_tests)
     prepared = None
-    if ('browser' in tiers and 'modules' in tiers
+    if ('browser' in tiers and 'modules' in tiers and needs_demo
             and not args.browser_beside):
         # the browser tier's demo database (13 months billed, about three
         # minutes) is prepared beside the module tests: no browser runs
@@ -153,9 +170,14 @@ def main():
                 if code != 0:
                     return code, f'preparing the demo database failed:\n{out}'
                 benv['POWER_BROWSER_PREPARED'] = '1'
+            selection = ['tests/browser'] if browser_tests is None else [
+                f'tests/browser/{t}' for t in browser_tests]
+            ignored = [f'--ignore=tests/browser/{t}'
+                for t in BROWSER_IGNORED.get(backend, ())
+                if browser_tests is None and not args.browser_all]
             return run('browser', [PYTHON, '-m', 'pytest', '-q',
                     '-p', 'no:cacheprovider', '--rootdir', 'tests/browser',
-                    '--durations', '5', 'tests/browser'], benv)
+                    '--durations', '5', *ignored, *selection], benv)
         finally:
             _drop_browser_database(benv)
 
