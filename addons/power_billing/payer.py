@@ -29,6 +29,7 @@ from trytond.modules.power_cis.common import CompanyDefault, ServerReadonly
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.report import Report
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from . import invoicing
@@ -331,9 +332,9 @@ class Statement(ServerReadonly, ModelSQL, ModelView):
                         and payer.start_month <= invoice.invoice_date <= end):
                     candidates.append((d, invoice, sign))
         stated = set()
-        for sub in _slices([i.id for _, i, _ in candidates]):
+        for sub in grouped_slice([i.id for _, i, _ in candidates]):
             stated.update(l.invoice.id for l in Line.search([
-                        ('invoice', 'in', sub)]))
+                        ('invoice', 'in', list(sub))]))
         candidates = [c for c in candidates if c[1].id not in stated]
         candidates.sort(key=lambda c: (c[1].invoice_date,
                 c[0].supply_point.number, c[0].start, c[1].id))
@@ -426,10 +427,6 @@ def _payment_text(method):
         'ご記入ください。一括してお支払いください）')
 
 
-def _slices(ids, size=1000):
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
-
-
 class StatementLine(ServerReadonly, ModelSQL, ModelView):
     "Statement Site Bill"
     __name__ = 'power.billing.statement.line'
@@ -495,8 +492,8 @@ def statements_of_invoices(invoice_ids):
     "{invoice id: statement} of the invoices listed on a statement."
     Line = Pool().get('power.billing.statement.line')
     result = {}
-    for sub in _slices(list(invoice_ids)):
-        for line in Line.search([('invoice', 'in', sub)]):
+    for sub in grouped_slice(list(invoice_ids)):
+        for line in Line.search([('invoice', 'in', list(sub))]):
             result[line.invoice.id] = line.statement
     return result
 
@@ -511,11 +508,11 @@ def on_payer_accounts(invoice_ids):
     determinant = Determinant.__table__()
     cursor = Transaction().connection.cursor()
     result = set()
-    for sub in _slices(list(invoice_ids)):
+    for sub in grouped_slice(list(invoice_ids)):
         cursor.execute(*determinant.join(contract,
                 condition=contract.id == determinant.contract).select(
                 determinant.invoice,
-                where=determinant.invoice.in_(sub)
+                where=determinant.invoice.in_(list(sub))
                 & (contract.payer != Null)))
         result.update(r for r, in cursor)
     return result
